@@ -1,0 +1,128 @@
+//! Benchmarks of deciding records: bound records through the VM for each
+//! shipped example policy, and a whole run over generated leads.
+
+#![allow(
+    clippy::panic,
+    reason = "a benchmark whose inputs are missing cannot measure anything"
+)]
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+
+fn program(path: &str) -> roe::bytecode::program::Program {
+    let compilation =
+        roe::compile_file(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    compilation
+        .program
+        .unwrap_or_else(|| panic!("{path} does not compile"))
+}
+
+fn records(path: &str, program: &roe::bytecode::program::Program) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let format = roe::input::InputFormat::from_extension(std::path::Path::new(path))
+        .unwrap_or(roe::input::InputFormat::Jsonl);
+    let parts = program.parts();
+    roe::input::read(format, &text, &parts.schema, parts.subject)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_796_032_800).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+fn examples(c: &mut Criterion) {
+    let cases = [
+        (
+            "inbound_routing",
+            "examples/inbound_routing.roe",
+            "examples/inbound_leads.jsonl",
+        ),
+        (
+            "opportunity_ownership",
+            "examples/opportunity_ownership.roe",
+            "examples/opportunities.csv",
+        ),
+        (
+            "lead_hygiene",
+            "examples/lead_hygiene.roe",
+            "examples/hygiene_leads.json",
+        ),
+    ];
+    let mut group = c.benchmark_group("decide");
+    for (name, policy, data) in cases {
+        let program = program(policy);
+        let records = records(data, &program);
+        group.throughput(Throughput::Elements(records.len() as u64));
+        group.bench_function(name, |b| {
+            let mut vm = roe::vm::Vm::new(&program, now());
+            b.iter(|| {
+                for r in &records {
+                    black_box(vm.decide(black_box(r)).is_ok());
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+/// 100,000 leads as JSON Lines, varied deterministically.
+fn generated_leads(n: usize) -> String {
+    let countries = [
+        "DE", "FR", "ES", "IT", "NL", "GB", "US", "CA", "JP", "AU", "BR", "IN",
+    ];
+    let segments = ["smb", "mid_market", "large", "strategic"];
+    let sources = ["web", "webinar", "event", "partner", "outbound", "referral"];
+    let mut out = String::with_capacity(n * 260);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let pick = |k: u64, len: usize| (x.rotate_left(k as u32) % len as u64) as usize;
+        let employees = if x.is_multiple_of(5) {
+            String::new()
+        } else {
+            format!(",\"employees\":{}", 1 + x % 20_000)
+        };
+        out.push_str(&format!(
+            "{{\"id\":\"L-{i}\",\"email\":\"p{i}@example.com\",\"country\":\"{}\",\"segment\":\"{}\",\"source\":\"{}\",\"status\":\"raw\",\"score\":{},\"created_at\":\"2026-11-29T10:00:00Z\",\"do_not_route\":{}{employees}}}\n",
+            countries[pick(3, countries.len())],
+            segments[pick(11, segments.len())],
+            sources[pick(19, sources.len())],
+            x % 101,
+            x.is_multiple_of(97),
+        ));
+    }
+    out
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let program = program("examples/inbound_routing.roe");
+    let text = generated_leads(100_000);
+    let mut group = c.benchmark_group("run");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("inbound_routing_100k_jsonl", |b| {
+        b.iter(|| {
+            let mut vm = roe::vm::Vm::new(&program, now());
+            let mut bytes = 0usize;
+            for (index, line) in text.lines().enumerate() {
+                if let Some(record) = roe::input::jsonl_line(line) {
+                    let id = record.as_ref().ok().and_then(|r| r.get("id").cloned());
+                    let outcome = match &record {
+                        Ok(r) => vm.decide(r),
+                        Err(e) => Err(e.clone()),
+                    };
+                    bytes += roe::vm::decision::line(index, id.as_ref(), &outcome).len();
+                }
+            }
+            black_box(bytes)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, examples, end_to_end);
+criterion_main!(benches);

@@ -1,0 +1,575 @@
+//! Pass 4: teams, calendars, rules with their actions, fixtures and tests.
+
+use super::Checker;
+use super::expr::Ctx;
+use super::tir::{TAction, TExpr, TRule, TTarget};
+use crate::bytecode::program::Sla;
+use crate::bytecode::schema::Type;
+use crate::diagnostics::suggest::help_did_you_mean;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::Span;
+use crate::syntax::ast::{
+    self, ActionKind, CalendarClause, DurationSpec, DurationSpecKind, Expect, ExprKind, Given,
+    Item, TeamClause,
+};
+use crate::syntax::modules::{Module, Modules};
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl Checker<'_> {
+    /// Team clauses: weights that add up, queues without members.
+    pub(super) fn check_teams(&mut self) -> Vec<String> {
+        let teams: Vec<&ast::TeamDecl> = self.teams.clone();
+        for team in &teams {
+            let mut queue: Option<Span> = None;
+            let mut members: Option<Span> = None;
+            for clause in &team.clauses {
+                match &clause.node {
+                    TeamClause::Queue => queue = Some(clause.span),
+                    TeamClause::Members(_) => members = Some(clause.span),
+                    TeamClause::Weighted(weights) => self.check_weights(weights, clause.span),
+                    TeamClause::WorkingHours(calendar) => {
+                        if !self.calendars.contains_key(&calendar.node) {
+                            self.unknown_calendar(calendar);
+                        }
+                    }
+                    TeamClause::RoundRobin => {}
+                }
+            }
+            if let (Some(q), Some(m)) = (queue, members) {
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        format!("team `{}` is both a queue and staffed", team.name.node),
+                        q,
+                    )
+                    .label(q, "a `queue` is unstaffed")
+                    .label(m, "but the team lists members")
+                    .help("remove `queue`, or remove the members"),
+                );
+            }
+        }
+        teams.iter().map(|t| t.name.node.clone()).collect()
+    }
+
+    fn check_weights(
+        &mut self,
+        weights: &[(crate::source::Spanned<String>, crate::source::Spanned<f64>)],
+        span: Span,
+    ) {
+        let total: f64 = weights.iter().map(|(_, w)| w.node).sum();
+        if (total - 100.0).abs() > 1e-9 {
+            let mut d = Diagnostic::error(
+                codes::WEIGHTS,
+                format!("the weights add up to {}%, not 100%", format_percent(total)),
+                span,
+            );
+            for (who, weight) in weights {
+                d = d.label(
+                    weight.span,
+                    format!("{}% for {}", format_percent(weight.node), who.node),
+                );
+            }
+            self.report(d.help("make the weights of a weighted team add up to exactly 100%"));
+        }
+    }
+
+    fn unknown_calendar(&mut self, name: &ast::Name) {
+        let help = help_did_you_mean(&name.node, self.calendars.keys().map(String::as_str))
+            .unwrap_or_else(|| {
+                "declare it: `calendar NAME timezone \"Europe/Berlin\" open mon-fri 09:00-17:30`"
+                    .into()
+            });
+        self.report(
+            Diagnostic::error(
+                codes::UNKNOWN_CALENDAR,
+                format!("unknown calendar `{}`", name.node),
+                name.span,
+            )
+            .label(name.span, "no calendar has this name")
+            .help(help),
+        );
+    }
+
+    /// Calendar clauses: day names, windows in order, a time zone.
+    pub(super) fn check_calendars(&mut self, modules: &Modules) {
+        for module in &modules.modules {
+            for item in &module.items {
+                let Item::Calendar(calendar) = item else {
+                    continue;
+                };
+                for clause in &calendar.clauses {
+                    let CalendarClause::Open { days, windows } = &clause.node else {
+                        continue;
+                    };
+                    for (from, to) in days {
+                        for day in std::iter::once(from).chain(to.iter()) {
+                            if !DAYS.contains(&day.node.as_str()) {
+                                let help =
+                                    help_did_you_mean(&day.node, DAYS).unwrap_or_else(|| {
+                                        "days are mon, tue, wed, thu, fri, sat and sun".into()
+                                    });
+                                self.report(
+                                    Diagnostic::error(
+                                        codes::BAD_CLAUSE,
+                                        format!("`{}` is not a day", day.node),
+                                        day.span,
+                                    )
+                                    .label(day.span, "not a day of the week")
+                                    .help(help),
+                                );
+                            }
+                        }
+                    }
+                    for (start, end) in windows {
+                        if start.node >= end.node {
+                            let span = start.span.to(end.span);
+                            self.report(
+                                Diagnostic::error(codes::BAD_CLAUSE, "an opening window must end after it starts", span)
+                                    .label(span, "this window is empty or inverted")
+                                    .help("write the earlier time first, such as `09:00-17:30`; `24:00` ends a day"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every rule and the `otherwise` of the root file.
+    pub(super) fn check_rules(&mut self, root: &Module) -> (Vec<TRule>, Option<Vec<TAction>>) {
+        let mut rules = Vec::new();
+        let mut otherwise = None;
+        let mut names: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+        for item in &root.items {
+            match item {
+                Item::Rule(rule) => {
+                    if let Some(first) = names.get(&rule.name.node) {
+                        let first = *first;
+                        self.duplicate_rule(&rule.name, first);
+                    } else {
+                        names.insert(rule.name.node.clone(), rule.name.span);
+                    }
+                    let ctx = Ctx::default();
+                    let condition = self.check_bool(&rule.condition, &ctx);
+                    let narrowed = ctx.with(self.facts_when(&rule.condition, true));
+                    let actions = self.check_actions(&rule.actions, &narrowed);
+                    if let (Some(condition), Some(actions)) = (condition, actions) {
+                        rules.push(TRule {
+                            name: rule.name.node.clone(),
+                            condition,
+                            actions,
+                        });
+                    }
+                }
+                Item::Otherwise(o) if otherwise.is_none() => {
+                    otherwise = self.check_actions(&o.actions, &Ctx::default());
+                }
+                _ => {}
+            }
+        }
+        (rules, otherwise)
+    }
+
+    fn duplicate_rule(&mut self, name: &ast::Name, first: Span) {
+        self.report(
+            Diagnostic::error(
+                codes::DUPLICATE_NAME,
+                format!("rule `{}` is declared twice", name.node),
+                name.span,
+            )
+            .label(name.span, "declared again here")
+            .label(first, "first declared here")
+            .help("rename one of them; decisions name the rule that decided"),
+        );
+    }
+
+    fn team_index(&mut self, name: &ast::Name) -> Option<u32> {
+        if let Some(d) = self.team_names.get(&name.node) {
+            return u32::try_from(d.index).ok();
+        }
+        let help = help_did_you_mean(&name.node, self.team_names.keys().map(String::as_str))
+            .unwrap_or_else(|| {
+                format!(
+                    "declare it: `team {} members \"someone@example.com\"`",
+                    name.node
+                )
+            });
+        self.report(
+            Diagnostic::error(
+                codes::UNKNOWN_TEAM,
+                format!("unknown team `{}`", name.node),
+                name.span,
+            )
+            .label(name.span, "no team has this name")
+            .help(help),
+        );
+        None
+    }
+
+    fn sla(&mut self, spec: &DurationSpec) -> Option<Sla> {
+        match &spec.kind {
+            DurationSpecKind::Plain(d) => Some(Sla {
+                text: d.text.clone(),
+                duration: jiff::SignedDuration::from_secs(d.seconds()?),
+            }),
+            DurationSpecKind::Business { calendar, .. } => {
+                if let Some(c) = calendar
+                    && !self.calendars.contains_key(&c.node)
+                {
+                    self.unknown_calendar(c);
+                    return None;
+                }
+                self.report(
+                    Diagnostic::error(
+                        codes::NOT_SUPPORTED,
+                        "business durations are not supported yet",
+                        spec.span,
+                    )
+                    .label(
+                        spec.span,
+                        "business time on calendars is planned for a later version",
+                    )
+                    .help("use a wall-clock duration such as `4h` or `1d` for now"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A target that is a team when a bare name names one, else a string.
+    fn target(&mut self, expr: &ast::Expr, ctx: &Ctx) -> Option<TTarget> {
+        if let ExprKind::Name(name) = &expr.kind {
+            if let Some(d) = self.team_names.get(name) {
+                return Some(TTarget::Team(u32::try_from(d.index).ok()?));
+            }
+            let known = self.values.contains_key(name)
+                || self
+                    .subject
+                    .and_then(|s| self.schema.record(s))
+                    .is_some_and(|r| r.field(name).is_some());
+            if !known {
+                let spanned = ast::Name::new(name.clone(), expr.span);
+                self.team_index(&spanned);
+                return None;
+            }
+        }
+        let e = self.string_operand(expr, ctx, "a person or channel")?;
+        Some(TTarget::Person(e))
+    }
+
+    fn string_operand(&mut self, expr: &ast::Expr, ctx: &Ctx, role: &str) -> Option<TExpr> {
+        let e = self.check_present(expr, Some(&Type::String), ctx, expr.span)?;
+        self.require_type(e, &Type::String, role)
+    }
+
+    fn check_actions(&mut self, actions: &[ast::Action], ctx: &Ctx) -> Option<Vec<TAction>> {
+        let mut out: Vec<TAction> = Vec::new();
+        let mut failed = false;
+        let mut owner: Option<Span> = None;
+        let mut takes_within = false;
+        for action in actions {
+            let owns = matches!(
+                action.kind,
+                ActionKind::HandOff(_) | ActionKind::Assign(_) | ActionKind::Drop(_)
+            );
+            if owns {
+                if let Some(first) = owner {
+                    self.report(
+                        Diagnostic::error(codes::CONFLICTING_OWNERSHIP, "a rule can decide ownership once", action.span)
+                            .label(action.span, "a second ownership action")
+                            .label(first, "ownership is already decided here")
+                            .help("keep one of `hand off`, `assign` and `drop` per rule; notify others with `notify`"),
+                    );
+                    failed = true;
+                }
+                owner = Some(action.span);
+            }
+            let checked = match &action.kind {
+                ActionKind::HandOff(team) => self
+                    .team_index(team)
+                    .map(|team| TAction::HandOff { team, within: None }),
+                ActionKind::Assign(to) => self
+                    .string_operand(to, ctx, "an assignee")
+                    .map(|to| TAction::Assign { to, within: None }),
+                ActionKind::Within(spec) => {
+                    let sla = self.sla(spec);
+                    if !takes_within {
+                        self.misplaced_within(action.span);
+                        failed = true;
+                    } else if let (
+                        Some(sla),
+                        Some(TAction::HandOff { within, .. } | TAction::Assign { within, .. }),
+                    ) = (sla, out.last_mut())
+                    {
+                        *within = Some(sla);
+                    } else {
+                        // The SLO or its hand-off failed to check; that is already reported.
+                        failed = true;
+                    }
+                    takes_within = false;
+                    continue;
+                }
+                ActionKind::Escalate(target, after) => {
+                    let target = self.target(target, ctx);
+                    let after = self.sla(after);
+                    target
+                        .zip(after)
+                        .map(|(target, after)| TAction::Escalate { target, after })
+                }
+                ActionKind::Reassign(team, after) => {
+                    let team = self.team_index(team);
+                    let after = self.sla(after);
+                    team.zip(after)
+                        .map(|(team, after)| TAction::Reassign { team, after })
+                }
+                ActionKind::Notify(target) => self.target(target, ctx).map(TAction::Notify),
+                ActionKind::Tag(tag) => self.string_operand(tag, ctx, "a tag").map(TAction::Tag),
+                ActionKind::Drop(reason) => self
+                    .string_operand(reason, ctx, "a drop reason")
+                    .map(TAction::Drop),
+                ActionKind::Set(path, value) => self.check_set(path, value, ctx),
+            };
+            takes_within = matches!(action.kind, ActionKind::HandOff(_) | ActionKind::Assign(_));
+            match checked {
+                Some(a) => out.push(a),
+                None => failed = true,
+            }
+        }
+        if failed { None } else { Some(out) }
+    }
+
+    fn misplaced_within(&mut self, span: Span) {
+        self.report(
+            Diagnostic::error(
+                codes::MISPLACED_WITHIN,
+                "`within` must follow `hand off` or `assign`",
+                span,
+            )
+            .label(span, "this SLO belongs to no hand-off or assignment")
+            .help("write it right after the ownership action: `hand off to sales within 4h`"),
+        );
+    }
+
+    fn check_set(&mut self, path: &[ast::Name], value: &ast::Expr, ctx: &Ctx) -> Option<TAction> {
+        let subject = self.subject?;
+        let mut names: Vec<&ast::Name> = path.iter().collect();
+        if names.len() > 1 && names.first().is_some_and(|n| n.node == self.subject_name) {
+            names.remove(0);
+        }
+        let mut record = subject;
+        let mut ty: Option<Type> = None;
+        for (i, name) in names.iter().enumerate() {
+            let r = self.schema.record(record)?;
+            let Some((_, field)) = r.field(&name.node) else {
+                let help = help_did_you_mean(&name.node, r.fields.iter().map(|f| f.name.as_str()));
+                let record_name = r.name.clone();
+                self.report(
+                    Diagnostic::error(
+                        codes::UNKNOWN_FIELD,
+                        format!("`{record_name}` has no field `{}`", name.node),
+                        name.span,
+                    )
+                    .label(name.span, format!("not a field of `{record_name}`"))
+                    .maybe_help(help),
+                );
+                return None;
+            };
+            let field_ty = field.ty.required().clone();
+            if i + 1 < names.len() {
+                let Type::Record(next) = field_ty else {
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_OPERANDS,
+                            format!("`{}` has no fields", name.node),
+                            name.span,
+                        )
+                        .label(name.span, "not a record"),
+                    );
+                    return None;
+                };
+                record = next;
+            }
+            ty = Some(field_ty);
+        }
+        let ty = ty?;
+        if matches!(ty, Type::Record(_)) {
+            let span = names.last().map_or(value.span, |n| n.span);
+            self.report(
+                Diagnostic::error(codes::TYPE_MISMATCH, "a whole record cannot be set", span)
+                    .label(span, "this field is a record")
+                    .help("set one of its fields, such as `account.owner`"),
+            );
+            return None;
+        }
+        let e = self.check_present(value, Some(&ty), ctx, value.span)?;
+        let field = names
+            .iter()
+            .map(|n| n.node.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        let e = self.require_type(e, &ty, &format!("the new value of `{field}`"))?;
+        Some(TAction::Set {
+            field,
+            value: e,
+            ty,
+        })
+    }
+
+    /// Fixtures and tests: record literals against the subject type, names of rules and teams.
+    pub(super) fn check_tests(&mut self, root: &Module) {
+        let Some(subject) = self.subject else { return };
+        let fixtures: Vec<&ast::ValueDecl> = self.fixtures.values().copied().collect();
+        for fixture in fixtures {
+            self.check_record_literal(&fixture.value, subject, true);
+        }
+        let rule_names: Vec<String> = root
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Rule(r) => Some(r.name.node.clone()),
+                _ => None,
+            })
+            .collect();
+        for item in &root.items {
+            let Item::Test(test) = item else { continue };
+            match &test.given {
+                Given::Record(e) => self.check_record_literal(e, subject, true),
+                Given::Fixture(name, overrides) => {
+                    if !self.fixtures.contains_key(&name.node) {
+                        let help =
+                            help_did_you_mean(&name.node, self.fixtures.keys().map(String::as_str));
+                        self.report(
+                            Diagnostic::error(
+                                codes::UNKNOWN_FIXTURE,
+                                format!("unknown fixture `{}`", name.node),
+                                name.span,
+                            )
+                            .label(name.span, "no fixture has this name")
+                            .maybe_help(help),
+                        );
+                    }
+                    if let Some(e) = overrides {
+                        self.check_record_literal(e, subject, false);
+                    }
+                }
+                Given::Json(_) => {}
+            }
+            for expect in &test.expects {
+                match expect {
+                    Expect::Rule(name)
+                        if name.node != "otherwise" && !rule_names.contains(&name.node) =>
+                    {
+                        let help =
+                            help_did_you_mean(&name.node, rule_names.iter().map(String::as_str));
+                        self.report(
+                            Diagnostic::error(
+                                codes::UNKNOWN_RULE,
+                                format!("unknown rule `{}`", name.node),
+                                name.span,
+                            )
+                            .label(name.span, "no rule has this name")
+                            .maybe_help(help),
+                        );
+                    }
+                    Expect::Actions(actions) => {
+                        for action in actions {
+                            if let ActionKind::HandOff(team) | ActionKind::Reassign(team, _) =
+                                &action.kind
+                            {
+                                self.team_index(team);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Checks `{ field: value, ... }` against a record type; `complete` requires every required field.
+    fn check_record_literal(&mut self, expr: &ast::Expr, record: u32, complete: bool) {
+        let ExprKind::Record(fields) = &expr.kind else {
+            let name = self
+                .schema
+                .record(record)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            self.report(
+                Diagnostic::error(
+                    codes::BAD_RECORD_LITERAL,
+                    format!("expected a `{name}` record literal"),
+                    expr.span,
+                )
+                .label(expr.span, "not a record literal")
+                .help("write the record as `{ field: value, ... }`"),
+            );
+            return;
+        };
+        let Some(declared) = self.schema.record(record).cloned() else {
+            return;
+        };
+        let ctx = Ctx::default();
+        for (key, value) in fields {
+            let Some((_, field)) = declared.field(&key.node) else {
+                let help =
+                    help_did_you_mean(&key.node, declared.fields.iter().map(|f| f.name.as_str()));
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_RECORD_LITERAL,
+                        format!("`{}` has no field `{}`", declared.name, key.node),
+                        key.span,
+                    )
+                    .label(key.span, format!("not a field of `{}`", declared.name))
+                    .maybe_help(help),
+                );
+                continue;
+            };
+            if let Type::Record(inner) = field.ty.required() {
+                self.check_record_literal(value, *inner, complete);
+                continue;
+            }
+            if let Some(e) = self.check_constant_value(value, field.ty.required(), &ctx) {
+                let label = format!("field `{}`", key.node);
+                self.require_type(e, field.ty.required(), &label);
+            }
+        }
+        if complete {
+            let missing: Vec<&str> = declared
+                .fields
+                .iter()
+                .filter(|f| !f.ty.is_optional() && !fields.iter().any(|(k, _)| k.node == f.name))
+                .map(|f| f.name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                let list = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.report(
+                    Diagnostic::error(codes::BAD_RECORD_LITERAL, format!("this `{}` has no {list}", declared.name), expr.span)
+                        .label(expr.span, format!("required field{} missing", if missing.len() == 1 { "" } else { "s" }))
+                        .help("give every required field a value, or start from a `fixture` with `given NAME with { ... }`"),
+                );
+            }
+        }
+    }
+
+    /// A value inside a record literal: constants only, variants by context.
+    fn check_constant_value(&mut self, value: &ast::Expr, ty: &Type, ctx: &Ctx) -> Option<TExpr> {
+        let constant = Ctx {
+            facts: ctx.facts.clone(),
+            constant: true,
+        };
+        self.check_present(value, Some(ty), &constant, value.span)
+    }
+}
+
+fn format_percent(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}

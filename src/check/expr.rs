@@ -1,0 +1,1103 @@
+//! Typing of expressions. Each node is checked against an optional expected
+//! type, which is how a bare name becomes an enum variant (`segment =
+//! strategic`, `source in [web, event]`, `set status to mql`) and how an int
+//! widens to a number. A `T?` value is refused wherever a `T` is needed, with
+//! a help that shows the guard. Every failure is reported once and yields
+//! `None`; enclosing nodes then stay quiet.
+
+use super::narrow::{Facts, Path};
+use super::tir::{TExpr, TKind};
+use super::{BindingType, Checker, ValueName};
+use crate::bytecode::schema::Type;
+use crate::bytecode::value::{Builtin, Op, Value};
+use crate::diagnostics::suggest::{did_you_mean, help_did_you_mean};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::Span;
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+
+/// Where an expression is checked.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ctx {
+    /// Paths proven present here.
+    pub(super) facts: Facts,
+    /// Inside a `const`: no fields, lets or `now`.
+    pub(super) constant: bool,
+}
+
+impl Ctx {
+    /// The same context with more proven paths.
+    pub(super) fn with(&self, more: Vec<Path>) -> Ctx {
+        Ctx {
+            facts: self.facts.with(more),
+            constant: self.constant,
+        }
+    }
+}
+
+fn texpr(kind: TKind, ty: Type, span: Span) -> TExpr {
+    TExpr { kind, ty, span }
+}
+
+fn widen(e: TExpr) -> TExpr {
+    if e.ty == Type::Int {
+        let span = e.span;
+        texpr(TKind::ToNumber(Box::new(e)), Type::Number, span)
+    } else {
+        e
+    }
+}
+
+/// Widens ints to numbers so both sides have one type, when they are int and number.
+fn unify_numeric(a: TExpr, b: TExpr) -> (TExpr, TExpr) {
+    if a.ty.is_numeric() && b.ty.is_numeric() && a.ty != b.ty {
+        (widen(a), widen(b))
+    } else {
+        (a, b)
+    }
+}
+
+impl Checker<'_> {
+    /// Checks `expr`, wanting `expected` when given (used for variants and widening).
+    pub(super) fn check_expr(
+        &mut self,
+        expr: &Expr,
+        expected: Option<&Type>,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        let checked = self.check_inner(expr, expected, ctx)?;
+        Some(match expected.map(Type::required) {
+            Some(Type::Number) if checked.ty == Type::Int => widen(checked),
+            _ => checked,
+        })
+    }
+
+    /// Checks `expr` and requires a present value (not `T?`).
+    pub(super) fn check_present(
+        &mut self,
+        expr: &Expr,
+        expected: Option<&Type>,
+        ctx: &Ctx,
+        context: Span,
+    ) -> Option<TExpr> {
+        let checked = self.check_expr(expr, expected, ctx)?;
+        self.require_present(checked, context, ctx)
+    }
+
+    /// Checks a condition: a present `bool`.
+    pub(super) fn check_bool(&mut self, expr: &Expr, ctx: &Ctx) -> Option<TExpr> {
+        let checked = self.check_present(expr, Some(&Type::Bool), ctx, expr.span)?;
+        self.require_type(checked, &Type::Bool, "a condition")
+    }
+
+    /// Reports a type other than `want`.
+    pub(super) fn require_type(&mut self, e: TExpr, want: &Type, role: &str) -> Option<TExpr> {
+        if &e.ty == want {
+            return Some(e);
+        }
+        let found = self.display(&e.ty);
+        let wanted = self.display(want);
+        let mut d = Diagnostic::error(
+            codes::TYPE_MISMATCH,
+            format!("{role} must be `{wanted}`, found `{found}`"),
+            e.span,
+        )
+        .label(e.span, format!("this is `{found}`"));
+        if *want == Type::Bool && e.ty.is_numeric() {
+            d = d.help("compare it with something, for example `score > 50`");
+        } else if *want == Type::String && matches!(e.ty, Type::Enum(_)) {
+            d = d.help("enum values are not strings; compare the field with a variant instead");
+        }
+        self.report(d);
+        None
+    }
+
+    /// Refuses a `T?` value with the guard that would make it present.
+    pub(super) fn require_present(&mut self, e: TExpr, context: Span, ctx: &Ctx) -> Option<TExpr> {
+        if !e.ty.is_optional() {
+            return Some(e);
+        }
+        let operand = self.snippet(e.span).to_owned();
+        let whole = if context.start <= e.span.start && e.span.end <= context.end {
+            self.snippet(context).to_owned()
+        } else {
+            operand.clone()
+        };
+        let guard_path = match &e.kind {
+            TKind::Slot(slot) => self
+                .first_unproven(*slot, ctx)
+                .unwrap_or_else(|| operand.clone()),
+            _ => operand.clone(),
+        };
+        let ty = self.display(&e.ty);
+        let subject = self.subject_name.clone();
+        let mut help = format!("guard it: `{guard_path} is set and {whole}`");
+        if let (Some(zero), true) = (zero_of(e.ty.required()), guard_path == operand) {
+            let start = (e.span.start - context.start.min(e.span.start)) as usize;
+            let end = start + operand.len();
+            if whole.is_char_boundary(start) && whole.is_char_boundary(end) && end <= whole.len() {
+                let replaced = format!(
+                    "{}default({operand}, {zero}){}",
+                    &whole[..start],
+                    &whole[end..]
+                );
+                help.push_str(&format!(", or give a value: `{replaced}`"));
+            }
+        }
+        let who = if subject.is_empty() {
+            "a record".to_owned()
+        } else {
+            format!("a {subject}")
+        };
+        self.report(
+            Diagnostic::error(
+                codes::MAYBE_MISSING,
+                format!("`{operand}` may be missing here"),
+                e.span,
+            )
+            .label(
+                e.span,
+                format!("`{operand}` is `{ty}`: {who} may not have it"),
+            )
+            .help(help),
+        );
+        None
+    }
+
+    /// The shortest prefix of a slot's path that is optional and not proven present.
+    fn first_unproven(&self, slot: u32, ctx: &Ctx) -> Option<String> {
+        let path = self.slots.get(slot as usize)?;
+        let mut record = self.schema.record(self.subject?)?;
+        for (i, name) in path.iter().enumerate() {
+            let (_, field) = record.field(name)?;
+            if field.ty.is_optional() && !ctx.facts.proves(&path[..=i]) {
+                return Some(path[..=i].join("."));
+            }
+            if let Type::Record(r) = field.ty.required() {
+                record = self.schema.record(*r)?;
+            }
+        }
+        None
+    }
+
+    fn check_inner(&mut self, expr: &Expr, expected: Option<&Type>, ctx: &Ctx) -> Option<TExpr> {
+        let span = expr.span;
+        let literal = |v: Value, ty: Type| Some(texpr(TKind::Literal(v), ty, span));
+        match &expr.kind {
+            ExprKind::Error => None,
+            ExprKind::Int(n) => literal(Value::Int(*n), Type::Int),
+            ExprKind::Decimal(x) => literal(Value::Number(*x), Type::Number),
+            ExprKind::Str(s) => literal(Value::str(s), Type::String),
+            ExprKind::Bool(b) => literal(Value::Bool(*b), Type::Bool),
+            ExprKind::Duration(d) => {
+                let seconds = d.seconds()?;
+                literal(
+                    Value::Duration(jiff::SignedDuration::from_secs(seconds)),
+                    Type::Duration,
+                )
+            }
+            ExprKind::Date(d) => literal(Value::Date(*d), Type::Date),
+            ExprKind::DateTime(t) => literal(Value::Time(*t), Type::Time),
+            ExprKind::TimeOfDay(_) => {
+                self.report(
+                    Diagnostic::error(codes::TYPE_MISMATCH, "a time of day is not a value", span)
+                        .label(span, "times of day belong in a calendar's `open` windows")
+                        .help("to test the hour of an instant, compare instants: `created_at >= 2026-11-30T09:00:00Z`"),
+                );
+                None
+            }
+            ExprKind::Percent(_) => {
+                self.report(
+                    Diagnostic::error(codes::TYPE_MISMATCH, "a percentage is not a value", span)
+                        .label(span, "percentages are the weights of a `weighted` team")
+                        .help("write a number instead: `0.6` for 60%"),
+                );
+                None
+            }
+            ExprKind::Now => {
+                if ctx.constant {
+                    self.not_constant(span, "`now` changes from run to run");
+                    return None;
+                }
+                Some(texpr(TKind::Now, Type::Time, span))
+            }
+            ExprKind::Name(name) => self.check_name(name, span, expected, ctx),
+            ExprKind::Field(..) => self.check_field(expr, ctx).map(|(e, _)| e),
+            ExprKind::Call(f, args) => self.check_call(f, args, span, expected, ctx),
+            ExprKind::List(items) => self.check_list(items, span, expected, ctx),
+            ExprKind::Record(_) => {
+                self.report(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        "a record literal is not allowed here",
+                        span,
+                    )
+                    .label(span, "record literals describe test records")
+                    .help("use it in a `fixture` or a test's `given`"),
+                );
+                None
+            }
+            ExprKind::Unary(UnaryOp::Not, inner) => {
+                let e = self.check_bool(inner, ctx)?;
+                Some(texpr(TKind::Not(Box::new(e)), Type::Bool, span))
+            }
+            ExprKind::Unary(UnaryOp::Neg, inner) => {
+                let e = self.check_present(inner, expected, ctx, span)?;
+                if !matches!(e.ty, Type::Int | Type::Number | Type::Duration) {
+                    let ty = self.display(&e.ty);
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_OPERANDS,
+                            format!("cannot negate a `{ty}`"),
+                            span,
+                        )
+                        .label(e.span, format!("this is `{ty}`"))
+                        .help("only ints, numbers and durations have a sign"),
+                    );
+                    return None;
+                }
+                let ty = e.ty.clone();
+                Some(texpr(TKind::Neg(Box::new(e)), ty, span))
+            }
+            ExprKind::Binary(op, a, b) => self.check_binary(*op, a, b, span, ctx),
+            ExprKind::Matches(operand, pattern) => {
+                let e = self.check_present(operand, Some(&Type::String), ctx, span)?;
+                let e = self.require_type(e, &Type::String, "the left side of `matches`")?;
+                if let Err(error) = regex::Regex::new(&pattern.node) {
+                    let detail = error.to_string();
+                    let last = detail
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid pattern")
+                        .trim()
+                        .to_owned();
+                    self.report(
+                        Diagnostic::error(codes::INVALID_REGEX, "invalid regular expression", pattern.span)
+                            .label(pattern.span, last)
+                            .help("`matches` takes a regex in Rust's syntax; escape special characters with `\\\\`"),
+                    );
+                    return None;
+                }
+                Some(texpr(
+                    TKind::Matches(Box::new(e), pattern.node.clone()),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            ExprKind::IsSet { operand, negated } => {
+                let e = self.check_expr(operand, None, ctx)?;
+                if !e.ty.is_optional() && !self.declared_optional(operand) {
+                    let text = self.snippet(operand.span).to_owned();
+                    let ty = self.display(&e.ty);
+                    self.report(
+                        Diagnostic::warning(
+                            codes::NEVER_MISSING,
+                            format!("`{text}` is never missing"),
+                            operand.span,
+                        )
+                        .label(operand.span, format!("`{text}` is `{ty}`, not optional"))
+                        .help(format!(
+                            "this test is always {}; remove it",
+                            if *negated { "false" } else { "true" }
+                        )),
+                    );
+                }
+                let test = texpr(TKind::IsSet(Box::new(e)), Type::Bool, span);
+                Some(if *negated {
+                    texpr(TKind::Not(Box::new(test)), Type::Bool, span)
+                } else {
+                    test
+                })
+            }
+        }
+    }
+
+    /// Whether a path is declared optional somewhere along it (even if narrowed here).
+    fn declared_optional(&self, expr: &Expr) -> bool {
+        let Some(path) = self.syntactic_path(expr) else {
+            return false;
+        };
+        let Some(mut record) = self.subject.and_then(|s| self.schema.record(s)) else {
+            return false;
+        };
+        for name in &path {
+            let Some((_, field)) = record.field(name) else {
+                return false;
+            };
+            if field.ty.is_optional() {
+                return true;
+            }
+            match field.ty.required() {
+                Type::Record(r) => match self.schema.record(*r) {
+                    Some(next) => record = next,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    fn not_constant(&mut self, span: Span, why: &str) {
+        self.report(
+            Diagnostic::error(
+                codes::NOT_CONSTANT,
+                "a `const` must be known before any record is seen",
+                span,
+            )
+            .label(span, why.to_owned())
+            .help("use a `let` for values computed from the record"),
+        );
+    }
+
+    fn slot(&mut self, path: Path) -> u32 {
+        let index = match self.slots.iter().position(|p| *p == path) {
+            Some(i) => i,
+            None => {
+                self.slots.push(path);
+                self.slots.len() - 1
+            }
+        };
+        u32::try_from(index).unwrap_or(u32::MAX)
+    }
+
+    fn check_name(
+        &mut self,
+        name: &str,
+        span: Span,
+        expected: Option<&Type>,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        if let Some(Type::Enum(e)) = expected.map(Type::required)
+            && let Some(i) = self
+                .schema
+                .enum_type(*e)
+                .and_then(|t| t.variants.iter().position(|v| v == name))
+        {
+            let i = u32::try_from(i).ok()?;
+            return Some(texpr(TKind::Literal(Value::Enum(i)), Type::Enum(*e), span));
+        }
+        if let Some(value) = self.values.get(name).copied() {
+            return match value {
+                ValueName::Const(i) => match self.const_types.get(i) {
+                    Some(BindingType::Typed(ty)) => Some(texpr(TKind::Const(i), ty.clone(), span)),
+                    _ => None,
+                },
+                ValueName::Let(i) => {
+                    if ctx.constant {
+                        self.not_constant(span, "a `let` is computed from each record");
+                        return None;
+                    }
+                    match self.let_types.get(i) {
+                        Some(BindingType::Typed(ty)) => {
+                            Some(texpr(TKind::Let(i), ty.clone(), span))
+                        }
+                        _ => None,
+                    }
+                }
+            };
+        }
+        if name == self.subject_name && !name.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("`{name}` is the whole record"),
+                    span,
+                )
+                .label(span, "not a value on its own")
+                .help(format!("name one of its fields, for example `{name}.id`")),
+            );
+            return None;
+        }
+        let is_field = self
+            .subject
+            .and_then(|s| self.schema.record(s))
+            .is_some_and(|r| r.field(name).is_some());
+        if is_field {
+            return self.resolve_path(vec![name.to_owned()], span, ctx);
+        }
+        self.unknown_name(name, span, expected);
+        None
+    }
+
+    fn unknown_name(&mut self, name: &str, span: Span, expected: Option<&Type>) {
+        if let Some(Type::Enum(e)) = expected.map(Type::required)
+            && let Some(enum_type) = self.schema.enum_type(*e)
+        {
+            let help = help_did_you_mean(name, enum_type.variants.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    format!(
+                        "the variants of `{}` are {}",
+                        enum_type.name,
+                        enum_type.variants.join(", ")
+                    )
+                });
+            let enum_name = enum_type.name.clone();
+            self.report(
+                Diagnostic::error(
+                    codes::UNKNOWN_VARIANT,
+                    format!("`{name}` is not a variant of `{enum_name}`"),
+                    span,
+                )
+                .label(span, format!("not a `{enum_name}`"))
+                .help(help),
+            );
+            return;
+        }
+        let fields: Vec<String> = self
+            .subject
+            .and_then(|s| self.schema.record(s))
+            .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default();
+        let bindings: Vec<&str> = self.values.keys().map(String::as_str).collect();
+        let field_guess = did_you_mean(name, fields.iter().map(String::as_str));
+        let binding_guess = did_you_mean(name, bindings.iter().copied());
+        let variant_of = self
+            .schema
+            .enums
+            .iter()
+            .find(|e| e.variants.iter().any(|v| v == name))
+            .map(|e| e.name.clone());
+        let subject = self.subject_name.clone();
+        let d = if let (Some(guess), None) = (binding_guess, field_guess) {
+            Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
+                .label(span, "no const, let or field has this name")
+                .help(format!("did you mean `{guess}`?"))
+        } else if let Some(owner) = variant_of {
+            Diagnostic::error(
+                codes::UNKNOWN_NAME,
+                format!("`{name}` is a variant of `{owner}`, not a value here"),
+                span,
+            )
+            .label(
+                span,
+                format!("a `{owner}` variant needs a `{owner}` to compare with"),
+            )
+            .help(format!(
+                "compare a field of type `{owner}` with it, for example `FIELD = {name}`"
+            ))
+        } else if subject.is_empty() {
+            Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
+                .label(span, "no const or let has this name")
+                .maybe_help(binding_guess.map(|g| format!("did you mean `{g}`?")))
+        } else {
+            Diagnostic::error(
+                codes::UNKNOWN_FIELD,
+                format!("`{subject}` has no field `{name}`"),
+                span,
+            )
+            .label(span, format!("not a field of `{subject}`"))
+            .maybe_help(
+                field_guess
+                    .or(binding_guess)
+                    .map(|g| format!("did you mean `{g}`?")),
+            )
+        };
+        self.report(d);
+    }
+
+    /// A field access: its typed expression and its path.
+    fn check_field(&mut self, expr: &Expr, ctx: &Ctx) -> Option<(TExpr, Path)> {
+        let path = self.field_path(expr)?;
+        if path.is_empty() {
+            return None;
+        }
+        let e = self.resolve_path(path.clone(), expr.span, ctx)?;
+        Some((e, path))
+    }
+
+    /// The declared path of a field chain, reporting unknown fields.
+    fn field_path(&mut self, expr: &Expr) -> Option<Path> {
+        match &expr.kind {
+            ExprKind::Name(name)
+                if *name == self.subject_name && !self.values.contains_key(name) =>
+            {
+                Some(Vec::new())
+            }
+            ExprKind::Name(name) => {
+                let is_field = self
+                    .subject
+                    .and_then(|s| self.schema.record(s))
+                    .is_some_and(|r| r.field(name).is_some());
+                if is_field && !self.values.contains_key(name) {
+                    Some(vec![name.clone()])
+                } else if self.values.contains_key(name) {
+                    let text = name.clone();
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_OPERANDS,
+                            format!("`{text}` has no fields"),
+                            expr.span,
+                        )
+                        .label(expr.span, "a const or let, not a record")
+                        .help("only record fields such as `account` have fields"),
+                    );
+                    None
+                } else {
+                    self.unknown_name(name, expr.span, None);
+                    None
+                }
+            }
+            ExprKind::Field(base, field) => {
+                let mut path = self.field_path(base)?;
+                let record_id = self.record_at(&path)?;
+                let record = self.schema.record(record_id)?;
+                if record.field(&field.node).is_none() {
+                    let help = help_did_you_mean(
+                        &field.node,
+                        record.fields.iter().map(|f| f.name.as_str()),
+                    );
+                    let name = record.name.clone();
+                    self.report(
+                        Diagnostic::error(
+                            codes::UNKNOWN_FIELD,
+                            format!("`{name}` has no field `{}`", field.node),
+                            field.span,
+                        )
+                        .label(field.span, format!("not a field of `{name}`"))
+                        .maybe_help(help),
+                    );
+                    return None;
+                }
+                path.push(field.node.clone());
+                Some(path)
+            }
+            _ => {
+                self.report(
+                    Diagnostic::error(codes::BAD_OPERANDS, "only records have fields", expr.span)
+                        .label(expr.span, "this is not a record")
+                        .help("write a field path such as `account.owner`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The record type at the end of `path`, reporting a path that ends in a non-record.
+    fn record_at(&mut self, path: &[String]) -> Option<u32> {
+        let mut record = self.subject?;
+        for (i, name) in path.iter().enumerate() {
+            let field = self.schema.record(record)?.field(name)?.1.clone();
+            match field.ty.required() {
+                Type::Record(r) => record = *r,
+                other => {
+                    let ty = self.display(other);
+                    let shown = path[..=i].join(".");
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_OPERANDS,
+                            format!("`{shown}` has no fields"),
+                            Span::default(),
+                        )
+                        .help(format!("`{shown}` is `{ty}`, not a record")),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(record)
+    }
+
+    /// The slot and narrowed type of a field path.
+    fn resolve_path(&mut self, path: Path, span: Span, ctx: &Ctx) -> Option<TExpr> {
+        if ctx.constant {
+            self.not_constant(span, "a field differs from record to record");
+            return None;
+        }
+        let mut record = self.schema.record(self.subject?)?;
+        let mut maybe_missing = false;
+        let mut ty = Type::Record(self.subject?);
+        for (i, name) in path.iter().enumerate() {
+            let (_, field) = record.field(name)?;
+            if field.ty.is_optional() && !ctx.facts.proves(&path[..=i]) {
+                maybe_missing = true;
+            }
+            ty = field.ty.required().clone();
+            if let Type::Record(r) = &ty {
+                record = self.schema.record(*r)?;
+            }
+        }
+        let ty = if maybe_missing { ty.optional() } else { ty };
+        let slot = self.slot(path);
+        Some(texpr(TKind::Slot(slot), ty, span))
+    }
+
+    fn check_call(
+        &mut self,
+        f: &crate::syntax::ast::Name,
+        args: &[Expr],
+        span: Span,
+        expected: Option<&Type>,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        if f.node == "default" {
+            let [x, y] = args else {
+                self.bad_arity(f, args.len(), 2, span);
+                return None;
+            };
+            let wanted = expected.map(|t| t.required().clone().optional());
+            let tx = self.check_expr(x, wanted.as_ref(), ctx)?;
+            let ty = tx.ty.required().clone();
+            let ty_y = self.check_present(y, Some(&ty), ctx, y.span)?;
+            let (tx, ty_y) = if tx.ty.required().is_numeric()
+                && ty_y.ty.is_numeric()
+                && *tx.ty.required() != ty_y.ty
+            {
+                let tx = if *tx.ty.required() == Type::Int {
+                    let s = tx.span;
+                    texpr(TKind::ToNumber(Box::new(tx)), Type::Number.optional(), s)
+                } else {
+                    tx
+                };
+                (tx, widen(ty_y))
+            } else {
+                (tx, ty_y)
+            };
+            if *tx.ty.required() != ty_y.ty {
+                let (a, b) = (self.display(tx.ty.required()), self.display(&ty_y.ty));
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_ARGUMENTS,
+                        format!("`default` needs a fallback of type `{a}`, found `{b}`"),
+                        ty_y.span,
+                    )
+                    .label(ty_y.span, format!("this is `{b}`"))
+                    .label(tx.span, format!("this is `{a}?`")),
+                );
+                return None;
+            }
+            let result = ty_y.ty.clone();
+            return Some(texpr(
+                TKind::Default(Box::new(tx), Box::new(ty_y)),
+                result,
+                span,
+            ));
+        }
+        let Some(builtin) = Builtin::by_name(&f.node) else {
+            let names: Vec<&str> = Builtin::ALL
+                .iter()
+                .map(|b| b.name())
+                .chain(["default"])
+                .collect();
+            let help = help_did_you_mean(&f.node, names.iter().copied())
+                .unwrap_or_else(|| format!("the functions are {}", names.join(", ")));
+            self.report(
+                Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    format!("unknown function `{}`", f.node),
+                    f.span,
+                )
+                .label(f.span, "no built-in function has this name")
+                .help(help),
+            );
+            return None;
+        };
+        let [arg] = args else {
+            self.bad_arity(f, args.len(), 1, span);
+            return None;
+        };
+        let a = self.check_present(arg, None, ctx, arg.span)?;
+        let (ok, result, takes) = match builtin {
+            Builtin::Lower | Builtin::Upper | Builtin::Domain => {
+                (a.ty == Type::String, Type::String, "a `string`")
+            }
+            Builtin::Len => (
+                matches!(a.ty, Type::String | Type::List(_)),
+                Type::Int,
+                "a `string` or a list",
+            ),
+            Builtin::DaysSince => (
+                matches!(a.ty, Type::Time | Type::Date),
+                Type::Int,
+                "a `time` or a `date`",
+            ),
+            Builtin::HoursSince => (a.ty == Type::Time, Type::Int, "a `time`"),
+            Builtin::Weekday => (
+                matches!(a.ty, Type::Time | Type::Date),
+                Type::String,
+                "a `time` or a `date`",
+            ),
+        };
+        if !ok {
+            let found = self.display(&a.ty);
+            self.report(
+                Diagnostic::error(
+                    codes::BAD_ARGUMENTS,
+                    format!("`{}` takes {takes}, found `{found}`", builtin.name()),
+                    a.span,
+                )
+                .label(a.span, format!("this is `{found}`")),
+            );
+            return None;
+        }
+        if ctx.constant && matches!(builtin, Builtin::DaysSince | Builtin::HoursSince) {
+            self.not_constant(span, "it depends on `now`");
+            return None;
+        }
+        Some(texpr(TKind::Call(builtin, Box::new(a)), result, span))
+    }
+
+    fn bad_arity(&mut self, f: &crate::syntax::ast::Name, found: usize, wanted: usize, span: Span) {
+        let plural = if wanted == 1 { "argument" } else { "arguments" };
+        self.report(
+            Diagnostic::error(
+                codes::BAD_ARGUMENTS,
+                format!("`{}` takes {wanted} {plural}, found {found}", f.node),
+                span,
+            )
+            .label(span, format!("{found} given"))
+            .help(if f.node == "default" {
+                "write `default(field, fallback)`, for example `default(employees, 0)`".to_owned()
+            } else {
+                format!("write `{}(value)`", f.node)
+            }),
+        );
+    }
+
+    fn check_list(
+        &mut self,
+        items: &[Expr],
+        span: Span,
+        expected: Option<&Type>,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        let mut element = match expected.map(Type::required) {
+            Some(Type::List(t)) => Some(t.required().clone()),
+            _ => None,
+        };
+        let mut checked = Vec::with_capacity(items.len());
+        let mut failed = false;
+        for item in items {
+            match self.check_present(item, element.as_ref(), ctx, item.span) {
+                Some(e) => checked.push(e),
+                None => failed = true,
+            }
+            if element.is_none() {
+                element = checked.last().map(|e| e.ty.clone());
+            }
+        }
+        if failed {
+            return None;
+        }
+        let Some(mut element) = element else {
+            self.report(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    "cannot tell what this empty list holds",
+                    span,
+                )
+                .label(span, "an empty list with nothing to compare it with")
+                .help("put at least one value in the list"),
+            );
+            return None;
+        };
+        if element == Type::Int && checked.iter().any(|e| e.ty == Type::Number) {
+            element = Type::Number;
+        }
+        let mut out = Vec::with_capacity(checked.len());
+        for e in checked {
+            let e = if element == Type::Number { widen(e) } else { e };
+            if e.ty != element {
+                let (want, found) = (self.display(&element), self.display(&e.ty));
+                self.report(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("a list of `{want}` cannot hold a `{found}`"),
+                        e.span,
+                    )
+                    .label(e.span, format!("this is `{found}`"))
+                    .help("every element of a list has one type"),
+                );
+                return None;
+            }
+            out.push(e);
+        }
+        Some(texpr(TKind::List(out), Type::List(Box::new(element)), span))
+    }
+
+    fn resolves_quietly(&self, expr: &Expr) -> bool {
+        match &expr.kind {
+            ExprKind::Name(n) => {
+                self.values.contains_key(n)
+                    || self
+                        .subject
+                        .and_then(|s| self.schema.record(s))
+                        .is_some_and(|r| r.field(n).is_some())
+            }
+            _ => true,
+        }
+    }
+
+    /// Checks both sides of a comparison, letting a bare variant name take its type from the other side.
+    fn check_pair(&mut self, a: &Expr, b: &Expr, span: Span, ctx: &Ctx) -> Option<(TExpr, TExpr)> {
+        let b_first = !self.resolves_quietly(a) && self.resolves_quietly(b);
+        if b_first {
+            let tb = self.check_present(b, None, ctx, span);
+            let ta = self.check_present(a, tb.as_ref().map(|t| &t.ty), ctx, span);
+            Some((ta?, tb?))
+        } else {
+            let ta = self.check_present(a, None, ctx, span);
+            let tb = self.check_present(b, ta.as_ref().map(|t| &t.ty), ctx, span);
+            Some((ta?, tb?))
+        }
+    }
+
+    fn check_binary(
+        &mut self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let ta = self.check_bool(a, ctx);
+                let narrowed = ctx.with(self.facts_when(a, op == BinaryOp::And));
+                let tb = self.check_bool(b, &narrowed);
+                let (ta, tb) = (Box::new(ta?), Box::new(tb?));
+                let kind = if op == BinaryOp::And {
+                    TKind::And(ta, tb)
+                } else {
+                    TKind::Or(ta, tb)
+                };
+                Some(texpr(kind, Type::Bool, span))
+            }
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let (ta, tb) = self.check_pair(a, b, span, ctx)?;
+                let (ta, tb) = unify_numeric(ta, tb);
+                if ta.ty != tb.ty {
+                    self.mismatch(op, &ta, &tb, span);
+                    return None;
+                }
+                let op = if op == BinaryOp::Eq { Op::Eq } else { Op::Ne };
+                Some(texpr(
+                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let (ta, tb) = self.check_pair(a, b, span, ctx)?;
+                let (ta, tb) = unify_numeric(ta, tb);
+                let ordered = matches!(
+                    ta.ty,
+                    Type::Int | Type::Number | Type::Time | Type::Date | Type::Duration
+                );
+                if ta.ty != tb.ty || !ordered {
+                    self.mismatch(op, &ta, &tb, span);
+                    return None;
+                }
+                let op = match op {
+                    BinaryOp::Lt => Op::Lt,
+                    BinaryOp::Le => Op::Le,
+                    BinaryOp::Gt => Op::Gt,
+                    _ => Op::Ge,
+                };
+                Some(texpr(
+                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinaryOp::In | BinaryOp::NotIn => self.check_in(op, a, b, span, ctx),
+            BinaryOp::Contains => {
+                let ta = self.check_present(a, None, ctx, span)?;
+                let element = match &ta.ty {
+                    Type::List(t) => (**t).clone(),
+                    _ => Type::String,
+                };
+                let tb = self.check_present(b, Some(&element), ctx, span)?;
+                let ok = matches!(ta.ty, Type::String | Type::List(_)) && tb.ty == element;
+                if !ok {
+                    self.mismatch(op, &ta, &tb, span);
+                    return None;
+                }
+                Some(texpr(
+                    TKind::Binary(Op::Contains, Box::new(ta), Box::new(tb)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinaryOp::StartsWith | BinaryOp::EndsWith => {
+                let (ta, tb) = self.check_pair(a, b, span, ctx)?;
+                if ta.ty != Type::String || tb.ty != Type::String {
+                    self.mismatch(op, &ta, &tb, span);
+                    return None;
+                }
+                let op = if op == BinaryOp::StartsWith {
+                    Op::StartsWith
+                } else {
+                    Op::EndsWith
+                };
+                Some(texpr(
+                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
+                    Type::Bool,
+                    span,
+                ))
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                let ta = self.check_present(a, None, ctx, span);
+                let tb = self.check_present(b, None, ctx, span);
+                let (ta, tb) = (ta?, tb?);
+                self.arithmetic(op, ta, tb, span)
+            }
+        }
+    }
+
+    fn check_in(
+        &mut self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        let (ta, tb) = if matches!(b.kind, ExprKind::List(_)) {
+            let ta = self.check_present(a, None, ctx, span)?;
+            let want = Type::List(Box::new(ta.ty.clone()));
+            let tb = self.check_present(b, Some(&want), ctx, span)?;
+            (ta, tb)
+        } else {
+            let tb = self.check_present(b, None, ctx, span)?;
+            let element = match &tb.ty {
+                Type::List(t) => Some((**t).clone()),
+                _ => None,
+            };
+            let ta = self.check_present(a, element.as_ref(), ctx, span)?;
+            (ta, tb)
+        };
+        let Type::List(element) = &tb.ty else {
+            let found = self.display(&tb.ty);
+            self.report(
+                Diagnostic::error(
+                    codes::BAD_OPERANDS,
+                    format!(
+                        "`{}` needs a list on its right, found `{found}`",
+                        op.symbol()
+                    ),
+                    tb.span,
+                )
+                .label(tb.span, format!("this is `{found}`"))
+                .help("write a list such as `[\"DE\", \"FR\"]` or a const that holds one"),
+            );
+            return None;
+        };
+        let element = (**element).clone();
+        let ta = if element == Type::Number {
+            widen(ta)
+        } else {
+            ta
+        };
+        if ta.ty != element {
+            let (x, y) = (self.display(&ta.ty), self.display(&element));
+            self.report(
+                Diagnostic::error(
+                    codes::BAD_OPERANDS,
+                    format!("a `{x}` is never in a list of `{y}`"),
+                    span,
+                )
+                .label(ta.span, format!("this is `{x}`"))
+                .label(tb.span, format!("this is a list of `{y}`")),
+            );
+            return None;
+        }
+        let op = if op == BinaryOp::In {
+            Op::In
+        } else {
+            Op::NotIn
+        };
+        Some(texpr(
+            TKind::Binary(op, Box::new(ta), Box::new(tb)),
+            Type::Bool,
+            span,
+        ))
+    }
+
+    fn arithmetic(&mut self, op: BinaryOp, ta: TExpr, tb: TExpr, span: Span) -> Option<TExpr> {
+        use Type as T;
+        let result = match (op, &ta.ty, &tb.ty) {
+            (BinaryOp::Div, x, y) if x.is_numeric() && y.is_numeric() => Some(T::Number),
+            (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, T::Int, T::Int) => Some(T::Int),
+            (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul, x, y)
+                if x.is_numeric() && y.is_numeric() =>
+            {
+                Some(T::Number)
+            }
+            (BinaryOp::Add, T::String, T::String) => Some(T::String),
+            (BinaryOp::Add, T::Time, T::Duration) | (BinaryOp::Add, T::Duration, T::Time) => {
+                Some(T::Time)
+            }
+            (BinaryOp::Sub, T::Time, T::Duration) => Some(T::Time),
+            (BinaryOp::Sub, T::Time, T::Time) | (BinaryOp::Sub, T::Date, T::Date) => {
+                Some(T::Duration)
+            }
+            (BinaryOp::Add | BinaryOp::Sub, T::Duration, T::Duration) => Some(T::Duration),
+            (BinaryOp::Mul, T::Duration, T::Int) | (BinaryOp::Mul, T::Int, T::Duration) => {
+                Some(T::Duration)
+            }
+            _ => None,
+        };
+        let Some(result) = result else {
+            self.mismatch(op, &ta, &tb, span);
+            return None;
+        };
+        let (ta, tb) = if result == T::Number {
+            (widen(ta), widen(tb))
+        } else {
+            (ta, tb)
+        };
+        let op = match op {
+            BinaryOp::Add => Op::Add,
+            BinaryOp::Sub => Op::Sub,
+            BinaryOp::Mul => Op::Mul,
+            _ => Op::Div,
+        };
+        Some(texpr(
+            TKind::Binary(op, Box::new(ta), Box::new(tb)),
+            result,
+            span,
+        ))
+    }
+
+    fn mismatch(&mut self, op: BinaryOp, ta: &TExpr, tb: &TExpr, span: Span) {
+        let (x, y) = (self.display(&ta.ty), self.display(&tb.ty));
+        let symbol = op.symbol();
+        let message = if x == y {
+            format!("`{symbol}` does not apply to `{x}`")
+        } else {
+            format!("`{symbol}` cannot combine `{x}` and `{y}`")
+        };
+        let mut d = Diagnostic::error(codes::BAD_OPERANDS, message, span)
+            .label(ta.span, format!("this is `{x}`"))
+            .label(tb.span, format!("this is `{y}`"));
+        let string_vs_enum = |e: &TExpr, other: &TExpr| -> Option<String> {
+            let (TKind::Literal(Value::Str(s)), Type::Enum(id)) = (&e.kind, &other.ty) else {
+                return None;
+            };
+            let variants = &self.schema.enum_type(*id)?.variants;
+            variants
+                .iter()
+                .any(|v| **v == **s)
+                .then(|| format!("enum variants are written without quotes: `{s}`"))
+        };
+        let help = string_vs_enum(tb, ta).or_else(|| string_vs_enum(ta, tb)).or_else(|| {
+            let duration_vs_number = matches!((&ta.ty, &tb.ty), (Type::Duration, t) | (t, Type::Duration) if t.is_numeric());
+            duration_vs_number.then(|| "durations are written with a unit: `90s`, `30m`, `4h`, `2d`, `1w`".to_owned())
+        });
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        self.report(d);
+    }
+}
+
+/// The natural fallback of a scalar type, for the help of a missing value.
+fn zero_of(ty: &Type) -> Option<&'static str> {
+    match ty {
+        Type::Int => Some("0"),
+        Type::Number => Some("0.0"),
+        Type::String => Some("\"\""),
+        Type::Bool => Some("false"),
+        _ => None,
+    }
+}

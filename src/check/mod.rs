@@ -1,0 +1,242 @@
+//! The checker: names, types and narrowing, from the syntax trees of a policy
+//! and the files it uses to the typed IR in [`tir`].
+//!
+//! It runs in passes over the declarations of every file: (1) collect every
+//! name by kind, reporting duplicates; (2) resolve record field types, which
+//! gives the schema; (3) order consts and lets by what they mention, reporting
+//! cycles, and type them in that order; (4) check teams, calendars, rules with
+//! their actions, fixtures and tests. Expressions are typed by
+//! [`expr`], where optional values are tracked through narrowing. Errors are
+//! collected, never thrown: a failed node is `None` and checking goes on, so
+//! one run reports every independent mistake.
+
+mod actions;
+mod decls;
+mod expr;
+mod narrow;
+mod order;
+pub mod tir;
+
+use std::collections::HashMap;
+
+use crate::bytecode::program::HitPolicy;
+use crate::bytecode::schema::{Schema, Type};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{self, Item};
+use crate::syntax::modules::Modules;
+
+pub use tir::Checked;
+
+/// Checks a loaded policy (or library) and returns the typed IR when it has no errors.
+pub fn check(sources: &SourceMap, modules: &Modules) -> (Option<Checked>, Vec<Diagnostic>) {
+    let mut checker = Checker::new(sources);
+    let checked = checker.run(modules);
+    (checked, checker.diagnostics)
+}
+
+/// A declared name: where, and which entry of its kind.
+#[derive(Clone, Copy, Debug)]
+struct Declared {
+    index: usize,
+    span: Span,
+}
+
+/// The state of a const or let while it is typed in dependency order.
+#[derive(Clone, Debug)]
+enum BindingType {
+    Pending,
+    Failed,
+    Typed(Type),
+}
+
+/// Everything the checker knows while it works.
+struct Checker<'a> {
+    sources: &'a SourceMap,
+    diagnostics: Vec<Diagnostic>,
+    schema: Schema,
+    types: HashMap<String, Declared>,
+    consts: Vec<&'a ast::ValueDecl>,
+    lets: Vec<&'a ast::ValueDecl>,
+    values: HashMap<String, ValueName>,
+    const_types: Vec<BindingType>,
+    let_types: Vec<BindingType>,
+    teams: Vec<&'a ast::TeamDecl>,
+    team_names: HashMap<String, Declared>,
+    calendars: HashMap<String, Declared>,
+    fixtures: HashMap<String, &'a ast::ValueDecl>,
+    subject: Option<u32>,
+    subject_name: String,
+    slots: Vec<Vec<String>>,
+}
+
+/// What a bare value name refers to.
+#[derive(Clone, Copy, Debug)]
+enum ValueName {
+    Const(usize),
+    Let(usize),
+}
+
+impl<'a> Checker<'a> {
+    fn new(sources: &'a SourceMap) -> Checker<'a> {
+        Checker {
+            sources,
+            diagnostics: Vec::new(),
+            schema: Schema::default(),
+            types: HashMap::new(),
+            consts: Vec::new(),
+            lets: Vec::new(),
+            values: HashMap::new(),
+            const_types: Vec::new(),
+            let_types: Vec::new(),
+            teams: Vec::new(),
+            team_names: HashMap::new(),
+            calendars: HashMap::new(),
+            fixtures: HashMap::new(),
+            subject: None,
+            subject_name: String::new(),
+            slots: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn snippet(&self, span: Span) -> &str {
+        self.sources.snippet(span)
+    }
+
+    fn display(&self, ty: &Type) -> String {
+        self.schema.display(ty)
+    }
+
+    fn run(&mut self, modules: &'a Modules) -> Option<Checked> {
+        let root = modules.modules.first()?;
+        let header = self.check_layout(modules);
+        self.collect(modules);
+        self.resolve_records(modules);
+        if let Some(header) = header {
+            self.resolve_subject(header);
+        }
+        self.check_shadowing();
+        let bindings = self.check_bindings();
+        let teams = self.check_teams();
+        self.check_calendars(modules);
+        let (rules, otherwise) = self.check_rules(root);
+        self.check_tests(root);
+        let header = header?;
+        let subject = self.subject?;
+        if crate::diagnostics::has_errors(&self.diagnostics) {
+            return None;
+        }
+        Some(Checked {
+            name: header.name.node.clone(),
+            hit_policy: match header.hit_policy.as_ref().map(|h| h.node) {
+                None | Some(ast::HitPolicy::First) => HitPolicy::First,
+                Some(ast::HitPolicy::All) => HitPolicy::All,
+                Some(ast::HitPolicy::Unique) => HitPolicy::Unique,
+            },
+            schema: std::mem::take(&mut self.schema),
+            subject,
+            slots: std::mem::take(&mut self.slots),
+            consts: bindings.consts?,
+            const_order: bindings.const_order,
+            lets: bindings.lets?,
+            teams,
+            rules,
+            otherwise,
+        })
+    }
+
+    /// Checks where headers, rules and tests may appear; returns the policy header.
+    fn check_layout(&mut self, modules: &'a Modules) -> Option<&'a ast::PolicyHeader> {
+        let mut header: Option<&ast::PolicyHeader> = None;
+        let mut otherwise: Option<Span> = None;
+        for (n, module) in modules.modules.iter().enumerate() {
+            let is_root = n == 0;
+            let mut first_real = true;
+            for item in &module.items {
+                match item {
+                    Item::Policy(h) if !is_root => self.report(
+                        Diagnostic::error(codes::RULES_IN_LIBRARY, "a used file cannot have a `policy` header", h.span)
+                            .label(h.span, "in a file brought in with `use`")
+                            .help("a file brought in with `use` holds only declarations: enums, records, consts, lets, teams, calendars"),
+                    ),
+                    Item::Policy(h) => {
+                        if let Some(first) = header {
+                            self.report(
+                                Diagnostic::error(codes::DUPLICATE_SECTION, "a second `policy` header", h.span)
+                                    .label(h.span, "second header")
+                                    .label(first.span, "the policy is already named here")
+                                    .help("write one policy per file"),
+                            );
+                        } else {
+                            if !first_real {
+                                self.report(
+                                    Diagnostic::error(codes::MISPLACED_HEADER, "the `policy` header must come first", h.span)
+                                        .label(h.span, "declarations come before it")
+                                        .help("move `policy ... for ...` to the top of the file"),
+                                );
+                            }
+                            header = Some(h);
+                        }
+                    }
+                    Item::Rule(ast::RuleDecl { span, .. })
+                    | Item::Otherwise(ast::OtherwiseDecl { span, .. })
+                    | Item::Test(ast::TestDecl { span, .. })
+                        if !is_root =>
+                    {
+                        self.report(
+                            Diagnostic::error(codes::RULES_IN_LIBRARY, "rules and tests belong in the policy file", *span)
+                                .label(*span, "in a file brought in with `use`")
+                                .help("move it to the file with the `policy` header"),
+                        );
+                    }
+                    Item::Otherwise(o) => {
+                        if let Some(first) = otherwise {
+                            self.report(
+                                Diagnostic::error(codes::DUPLICATE_SECTION, "a second `otherwise`", o.span)
+                                    .label(o.span, "second `otherwise`")
+                                    .label(first, "the first `otherwise`")
+                                    .help("merge the actions into one `otherwise`"),
+                            );
+                        } else {
+                            otherwise = Some(o.span);
+                        }
+                    }
+                    _ => {}
+                }
+                if !matches!(item, Item::Error(_)) {
+                    first_real = false;
+                }
+            }
+        }
+        let root = modules.modules.first()?;
+        let has = |pred: fn(&Item) -> bool| root.items.iter().any(pred);
+        let declares_anything = has(|i| !matches!(i, Item::Error(_)));
+        let root_span = Span::new(root.file, 0, 0);
+        if !declares_anything && !has(|i| matches!(i, Item::Error(_))) {
+            self.report(
+                Diagnostic::error(codes::EMPTY_FILE, "the file declares nothing", root_span)
+                    .label(root_span, "no declarations in this file")
+                    .help("a policy starts with `policy NAME for RECORD`, for example `policy inbound for lead`"),
+            );
+        }
+        if header.is_none() {
+            let needs = root.items.iter().find_map(|i| match i {
+                Item::Rule(r) => Some(r.span),
+                Item::Otherwise(o) => Some(o.span),
+                _ => None,
+            });
+            if let Some(span) = needs {
+                self.report(
+                    Diagnostic::error(codes::MISPLACED_HEADER, "rules need a `policy` header", span)
+                        .label(span, "this rule belongs to no policy")
+                        .help("start the file with `policy NAME for RECORD`, for example `policy inbound for lead`"),
+                );
+            }
+        }
+        header
+    }
+}

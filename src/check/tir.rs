@@ -1,0 +1,160 @@
+//! The typed IR the checker produces: every name resolved (to a slot, a const,
+//! a let or a built-in), every node typed and spanned. The compiler turns it
+//! into bytecode without looking anything up.
+
+use crate::bytecode::program::{HitPolicy, Sla};
+use crate::bytecode::schema::{Schema, Type};
+use crate::bytecode::value::{Builtin, Op, Value};
+use crate::source::Span;
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub struct TExpr {
+    /// What it computes.
+    pub kind: TKind,
+    /// Its type.
+    pub ty: Type,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The typed expression forms.
+#[derive(Clone, Debug)]
+pub enum TKind {
+    /// A literal.
+    Literal(Value),
+    /// A `const`, by index into [`Checked::consts`].
+    Const(usize),
+    /// A `let`, by index into [`Checked::lets`].
+    Let(usize),
+    /// A record field, by slot.
+    Slot(u32),
+    /// The evaluation instant.
+    Now,
+    /// A list literal.
+    List(Vec<TExpr>),
+    /// `not`
+    Not(Box<TExpr>),
+    /// unary `-`
+    Neg(Box<TExpr>),
+    /// An int widened to a number.
+    ToNumber(Box<TExpr>),
+    /// `and`, short-circuiting.
+    And(Box<TExpr>, Box<TExpr>),
+    /// `or`, short-circuiting.
+    Or(Box<TExpr>, Box<TExpr>),
+    /// Arithmetic and comparisons.
+    Binary(Op, Box<TExpr>, Box<TExpr>),
+    /// `matches`, by the regex source.
+    Matches(Box<TExpr>, String),
+    /// `is set`
+    IsSet(Box<TExpr>),
+    /// A built-in with one argument.
+    Call(Builtin, Box<TExpr>),
+    /// `default(x, y)`: `x` if present, else `y`.
+    Default(Box<TExpr>, Box<TExpr>),
+}
+
+/// A `const` or `let` with its checked value.
+#[derive(Clone, Debug)]
+pub struct TBinding {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: TExpr,
+}
+
+/// Who an escalation or notification goes to.
+#[derive(Clone, Debug)]
+pub enum TTarget {
+    /// A team, by index into [`Checked::teams`].
+    Team(u32),
+    /// A string expression (an e-mail or a channel).
+    Person(TExpr),
+}
+
+/// A checked action.
+#[derive(Clone, Debug)]
+pub enum TAction {
+    /// `hand off to TEAM [within D]`
+    HandOff {
+        /// The team's index.
+        team: u32,
+        /// The SLO.
+        within: Option<Sla>,
+    },
+    /// `assign to EXPR [within D]`
+    Assign {
+        /// The assignee.
+        to: TExpr,
+        /// The SLO.
+        within: Option<Sla>,
+    },
+    /// `escalate to TARGET after D`
+    Escalate {
+        /// Who is told.
+        target: TTarget,
+        /// When.
+        after: Sla,
+    },
+    /// `reassign to TEAM after D`
+    Reassign {
+        /// The team's index.
+        team: u32,
+        /// When.
+        after: Sla,
+    },
+    /// `notify TARGET`
+    Notify(TTarget),
+    /// `tag EXPR`
+    Tag(TExpr),
+    /// `set FIELD to EXPR`
+    Set {
+        /// The dotted path of the field.
+        field: String,
+        /// The new value.
+        value: TExpr,
+        /// The field's type.
+        ty: Type,
+    },
+    /// `drop REASON`
+    Drop(TExpr),
+}
+
+/// A checked rule.
+#[derive(Clone, Debug)]
+pub struct TRule {
+    /// Its name.
+    pub name: String,
+    /// Its condition, a `bool`.
+    pub condition: TExpr,
+    /// Its actions.
+    pub actions: Vec<TAction>,
+}
+
+/// A policy that checked without errors, ready to compile.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The policy's name.
+    pub name: String,
+    /// How rules combine.
+    pub hit_policy: HitPolicy,
+    /// Every enum and record type in scope.
+    pub schema: Schema,
+    /// The subject record's index in the schema.
+    pub subject: u32,
+    /// The field paths the policy reads, by slot.
+    pub slots: Vec<Vec<String>>,
+    /// Consts in declaration order.
+    pub consts: Vec<TBinding>,
+    /// Const indices ordered so each comes after the consts it uses.
+    pub const_order: Vec<usize>,
+    /// Lets in declaration order.
+    pub lets: Vec<TBinding>,
+    /// Team names in declaration order.
+    pub teams: Vec<String>,
+    /// Rules in file order.
+    pub rules: Vec<TRule>,
+    /// The `otherwise` actions.
+    pub otherwise: Option<Vec<TAction>>,
+}

@@ -1,0 +1,48 @@
+//! `roe check FILE...`: parse and type-check.
+
+use std::path::PathBuf;
+
+use roe::diagnostics::has_errors;
+
+use super::{Format, UsageError, output, status};
+
+/// Arguments of `roe check`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Policy or library files to check.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// Checks every file; exit 1 if any has errors.
+pub fn run(args: &Args) -> Result<u8, UsageError> {
+    let mut compilations = Vec::new();
+    for file in &args.files {
+        compilations.push(super::compile(file)?);
+    }
+    let mut failed = false;
+    if args.format == Format::Json {
+        // One array for all files: each file's diagnostics rendered with its own sources.
+        let mut all: Vec<serde_json::Value> = Vec::new();
+        for c in &compilations {
+            let rendered = roe::diagnostics::render::json(&c.sources, &c.diagnostics);
+            if let Ok(serde_json::Value::Array(items)) = serde_json::from_str(&rendered) {
+                all.extend(items);
+            }
+            failed |= has_errors(&c.diagnostics);
+        }
+        println!("{}", serde_json::Value::Array(all));
+    } else {
+        let mut every = Vec::new();
+        for c in &compilations {
+            output::diagnostics(args.format, &c.sources, &c.diagnostics);
+            failed |= has_errors(&c.diagnostics);
+            every.extend(c.diagnostics.iter().cloned());
+        }
+        output::summary(args.format, &every);
+    }
+    Ok(if failed { status::POLICY } else { status::OK })
+}

@@ -1,0 +1,82 @@
+//! Command-line parsing (clap) and the exit statuses of LANGUAGE.md §9:
+//! 0 success, 1 policy errors, 2 usage or I/O errors, 3 some records failed.
+
+mod build;
+mod check;
+mod output;
+mod run;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// roe — compile and run Rules of Engagement policies.
+///
+/// A policy file (`.roe`) says who owns which lead, account or opportunity,
+/// how fast someone must respond, and who is escalated to. roe checks it
+/// against the CRM schema, compiles it, and decides records with it.
+#[derive(Parser, Debug)]
+#[command(name = "roe", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and type-check policies; exit 0 when clean or warnings only, 1 on errors.
+    Check(check::Args),
+    /// Compile a policy to a portable bytecode file (.roec).
+    Build(build::Args),
+    /// Decide every record with a policy and print one JSON line per record.
+    Run(run::Args),
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Drawn for people on stderr, coloured on a terminal.
+    #[default]
+    Human,
+    /// One JSON array on stdout.
+    Json,
+}
+
+/// Exit statuses.
+pub mod status {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// The policy has errors.
+    pub const POLICY: u8 = 1;
+    /// Bad arguments, or files that cannot be read or written.
+    pub const USAGE: u8 = 2;
+    /// Some records could not be decided.
+    pub const RECORDS: u8 = 3;
+}
+
+/// A usage or I/O failure: one line on stderr, exit 2.
+pub struct UsageError(pub String);
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Run(args) => run::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(UsageError(message)) => {
+            eprintln!("roe: {message}");
+            ExitCode::from(status::USAGE)
+        }
+    }
+}
+
+/// Compiles a policy source file, or reports why it cannot be read.
+pub fn compile(path: &Path) -> Result<roe::Compilation, UsageError> {
+    roe::compile_file(path)
+        .map_err(|problem| UsageError(format!("cannot read `{}`: {problem}", path.display())))
+}

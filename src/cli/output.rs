@@ -1,0 +1,46 @@
+//! Printing diagnostics: human ones to stderr, JSON ones to stdout.
+
+use std::io::{IsTerminal, Write};
+
+use roe::diagnostics::{Diagnostic, render};
+use roe::source::SourceMap;
+
+use super::Format;
+
+/// Prints `diagnostics` in `format`.
+pub fn diagnostics(format: Format, sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    match format {
+        Format::Human => {
+            if diagnostics.is_empty() {
+                return;
+            }
+            let color = std::io::stderr().is_terminal();
+            let text = render::human(sources, diagnostics, color);
+            let mut err = std::io::stderr().lock();
+            // A closed stderr leaves nowhere to say anything.
+            let _ = err.write_all(text.as_bytes());
+        }
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", render::json(sources, diagnostics));
+        }
+    }
+}
+
+/// A one-line summary on stderr for people, such as `2 errors, 1 warning`.
+pub fn summary(format: Format, diagnostics: &[Diagnostic]) {
+    if format != Format::Human {
+        return;
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if errors + warnings == 0 {
+        return;
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
+}

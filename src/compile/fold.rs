@@ -1,0 +1,69 @@
+//! Constant folding: evaluates expressions that read no field, let or `now`,
+//! with the operator semantics of [`crate::bytecode::value`] that the VM uses.
+
+use crate::bytecode::value::{self, OpError, Value};
+use crate::check::tir::{TExpr, TKind};
+
+/// Whether `e` reads nothing that changes from record to record.
+pub(super) fn is_constant(e: &TExpr) -> bool {
+    match &e.kind {
+        TKind::Literal(_) | TKind::Const(_) => true,
+        TKind::Let(_) | TKind::Slot(_) | TKind::Now => false,
+        // Folding these would need `now`; they are cheap at run time anyway.
+        TKind::Call(..) => false,
+        TKind::List(items) => items.iter().all(is_constant),
+        TKind::Not(x)
+        | TKind::Neg(x)
+        | TKind::ToNumber(x)
+        | TKind::Matches(x, _)
+        | TKind::IsSet(x) => is_constant(x),
+        TKind::And(a, b) | TKind::Or(a, b) | TKind::Binary(_, a, b) | TKind::Default(a, b) => {
+            is_constant(a) && is_constant(b)
+        }
+    }
+}
+
+/// Evaluates a constant expression; `consts` holds the values of consts folded so far.
+pub(super) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
+    let bool_of = |v: Value| match v {
+        Value::Bool(b) => Ok(b),
+        _ => Err(OpError::Type),
+    };
+    Ok(match &e.kind {
+        TKind::Literal(v) => v.clone(),
+        TKind::Const(i) => consts.get(*i).cloned().ok_or(OpError::Type)?,
+        TKind::List(items) => Value::List(
+            items
+                .iter()
+                .map(|item| evaluate(item, consts))
+                .collect::<Result<Vec<_>, _>>()?
+                .into(),
+        ),
+        TKind::Not(x) => Value::Bool(!bool_of(evaluate(x, consts)?)?),
+        TKind::Neg(x) => value::negate(&evaluate(x, consts)?)?,
+        TKind::ToNumber(x) => value::to_number(&evaluate(x, consts)?)?,
+        TKind::And(a, b) => {
+            Value::Bool(bool_of(evaluate(a, consts)?)? && bool_of(evaluate(b, consts)?)?)
+        }
+        TKind::Or(a, b) => {
+            Value::Bool(bool_of(evaluate(a, consts)?)? || bool_of(evaluate(b, consts)?)?)
+        }
+        TKind::Binary(op, a, b) => {
+            value::binary(*op, &evaluate(a, consts)?, &evaluate(b, consts)?)?
+        }
+        TKind::Matches(x, pattern) => match evaluate(x, consts)? {
+            Value::Str(s) => Value::Bool(
+                regex::Regex::new(pattern)
+                    .map_err(|_| OpError::Type)?
+                    .is_match(&s),
+            ),
+            _ => return Err(OpError::Type),
+        },
+        TKind::IsSet(x) => Value::Bool(evaluate(x, consts)? != Value::Missing),
+        TKind::Default(a, b) => match evaluate(a, consts)? {
+            Value::Missing => evaluate(b, consts)?,
+            v => v,
+        },
+        TKind::Let(_) | TKind::Slot(_) | TKind::Now | TKind::Call(..) => return Err(OpError::Type),
+    })
+}

@@ -1,0 +1,297 @@
+//! Typed IR to bytecode. Each let, rule condition and action operand becomes
+//! a block of the one code vector. Constant subexpressions (consts included)
+//! are folded into the constant pool with the same operator semantics the VM
+//! uses; `and`, `or` and `default` become forward jumps patched once their
+//! target is known; every instruction's span goes into a run-length table.
+
+mod fold;
+
+use std::collections::HashMap;
+
+use crate::bytecode::instruction::Instruction;
+use crate::bytecode::program::{
+    ActionTemplate, Block, DebugInfo, Program, ProgramParts, Rule, Target,
+};
+use crate::bytecode::value::{OpError, Value};
+use crate::check::tir::{Checked, TAction, TExpr, TKind, TTarget};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{SourceMap, Span};
+
+/// Compiles a checked policy into a Program.
+pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Diagnostic>> {
+    let mut emitter = Emitter {
+        const_values: vec![Value::Missing; checked.consts.len()],
+        ..Emitter::default()
+    };
+    for &i in &checked.const_order {
+        let Some(binding) = checked.consts.get(i) else {
+            continue;
+        };
+        match fold::evaluate(&binding.value, &emitter.const_values) {
+            Ok(value) => {
+                if let Some(slot) = emitter.const_values.get_mut(i) {
+                    *slot = value;
+                }
+            }
+            Err(error) => emitter.fold_error(error, binding.value.span),
+        }
+    }
+    let lets = checked
+        .lets
+        .iter()
+        .map(|l| emitter.block(&l.value))
+        .collect();
+    let rules = checked
+        .rules
+        .iter()
+        .map(|r| Rule {
+            name: r.name.clone(),
+            condition: emitter.block(&r.condition),
+            actions: r.actions.iter().map(|a| emitter.action(a)).collect(),
+        })
+        .collect();
+    let otherwise = checked
+        .otherwise
+        .as_ref()
+        .map(|actions| actions.iter().map(|a| emitter.action(a)).collect());
+    if !emitter.diagnostics.is_empty() {
+        return Err(emitter.diagnostics);
+    }
+    let parts = ProgramParts {
+        name: checked.name.clone(),
+        hit_policy: checked.hit_policy,
+        schema: checked.schema.clone(),
+        subject: checked.subject,
+        slots: checked.slots.clone(),
+        constants: emitter.constants,
+        patterns: emitter.patterns,
+        code: emitter.code,
+        lets,
+        rules,
+        otherwise,
+        teams: checked.teams.clone(),
+        debug: DebugInfo {
+            files: sources.iter().map(|(_, f)| f.name.clone()).collect(),
+            spans: emitter.spans,
+        },
+    };
+    Program::new(parts).map_err(|e| {
+        vec![
+            Diagnostic::error(
+                codes::NOT_SUPPORTED,
+                format!("the compiled program is invalid: {e}"),
+                Span::default(),
+            )
+            .help("this is a bug in roe; please report it with the policy"),
+        ]
+    })
+}
+
+#[derive(Default)]
+struct Emitter {
+    code: Vec<Instruction>,
+    constants: Vec<Value>,
+    constant_index: HashMap<String, u32>,
+    patterns: Vec<String>,
+    spans: Vec<(u32, Span)>,
+    const_values: Vec<Value>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn index(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Emitter {
+    fn fold_error(&mut self, error: OpError, span: Span) {
+        let what = match error {
+            OpError::Overflow => "the arithmetic overflows",
+            OpError::DivisionByZero => "it divides by zero",
+            OpError::TimeRange => "the time arithmetic leaves the supported range",
+            OpError::Type => "its operands have the wrong types",
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::NOT_CONSTANT,
+                "this constant expression cannot be evaluated",
+                span,
+            )
+            .label(span, what)
+            .help("change the values so the result fits a 64-bit integer"),
+        );
+    }
+
+    fn push(&mut self, instruction: Instruction, span: Span) -> usize {
+        let pc = self.code.len();
+        if self.spans.last().is_none_or(|(_, s)| *s != span) {
+            self.spans.push((index(pc), span));
+        }
+        self.code.push(instruction);
+        pc
+    }
+
+    fn constant(&mut self, value: Value) -> u32 {
+        let key = format!("{value:?}");
+        if let Some(i) = self.constant_index.get(&key) {
+            return *i;
+        }
+        let i = index(self.constants.len());
+        self.constants.push(value);
+        self.constant_index.insert(key, i);
+        i
+    }
+
+    fn block(&mut self, e: &TExpr) -> Block {
+        let start = index(self.code.len());
+        self.emit(e);
+        Block {
+            start,
+            end: index(self.code.len()),
+        }
+    }
+
+    fn patch(&mut self, at: usize) {
+        let target = index(self.code.len());
+        if let Some(
+            Instruction::JumpIfFalseOrPop(t)
+            | Instruction::JumpIfTrueOrPop(t)
+            | Instruction::JumpIfPresentOrPop(t),
+        ) = self.code.get_mut(at)
+        {
+            *t = target;
+        }
+    }
+
+    fn emit(&mut self, e: &TExpr) {
+        let span = e.span;
+        if fold::is_constant(e) && !matches!(e.kind, TKind::Literal(_)) {
+            match fold::evaluate(e, &self.const_values) {
+                Ok(value) => {
+                    let i = self.constant(value);
+                    self.push(Instruction::Const(i), span);
+                }
+                Err(error) => self.fold_error(error, span),
+            }
+            return;
+        }
+        match &e.kind {
+            TKind::Literal(v) => {
+                let i = self.constant(v.clone());
+                self.push(Instruction::Const(i), span);
+            }
+            TKind::Const(c) => {
+                let value = self.const_values.get(*c).cloned().unwrap_or(Value::Missing);
+                let i = self.constant(value);
+                self.push(Instruction::Const(i), span);
+            }
+            TKind::Let(i) => {
+                self.push(Instruction::Let(index(*i)), span);
+            }
+            TKind::Slot(s) => {
+                self.push(Instruction::Slot(*s), span);
+            }
+            TKind::Now => {
+                self.push(Instruction::Now, span);
+            }
+            TKind::List(items) => {
+                items.iter().for_each(|item| self.emit(item));
+                self.push(Instruction::MakeList(index(items.len())), span);
+            }
+            TKind::Not(inner) => {
+                self.emit(inner);
+                self.push(Instruction::Not, span);
+            }
+            TKind::Neg(inner) => {
+                self.emit(inner);
+                self.push(Instruction::Neg, span);
+            }
+            TKind::ToNumber(inner) => {
+                self.emit(inner);
+                self.push(Instruction::ToNumber, span);
+            }
+            TKind::And(a, b) | TKind::Or(a, b) => {
+                self.emit(a);
+                let jump = if matches!(e.kind, TKind::And(..)) {
+                    Instruction::JumpIfFalseOrPop(0)
+                } else {
+                    Instruction::JumpIfTrueOrPop(0)
+                };
+                let at = self.push(jump, span);
+                self.emit(b);
+                self.patch(at);
+            }
+            TKind::Default(x, y) => {
+                self.emit(x);
+                let at = self.push(Instruction::JumpIfPresentOrPop(0), span);
+                self.emit(y);
+                self.patch(at);
+            }
+            TKind::Binary(op, a, b) => {
+                self.emit(a);
+                self.emit(b);
+                self.push(Instruction::Binary(*op), span);
+            }
+            TKind::Matches(inner, pattern) => {
+                self.emit(inner);
+                let i = match self.patterns.iter().position(|p| p == pattern) {
+                    Some(i) => index(i),
+                    None => {
+                        self.patterns.push(pattern.clone());
+                        index(self.patterns.len() - 1)
+                    }
+                };
+                self.push(Instruction::Matches(i), span);
+            }
+            TKind::IsSet(inner) => {
+                self.emit(inner);
+                self.push(Instruction::IsSet, span);
+            }
+            TKind::Call(builtin, arg) => {
+                self.emit(arg);
+                self.push(Instruction::Call(*builtin), span);
+            }
+        }
+    }
+
+    fn target(&mut self, t: &TTarget) -> Target {
+        match t {
+            TTarget::Team(n) => Target::Team(*n),
+            TTarget::Person(e) => Target::Person(self.block(e)),
+        }
+    }
+
+    fn action(&mut self, a: &TAction) -> ActionTemplate {
+        match a {
+            TAction::HandOff { team, within } => ActionTemplate::HandOff {
+                team: *team,
+                within: within.clone(),
+            },
+            TAction::Assign { to, within } => ActionTemplate::Assign {
+                to: self.block(to),
+                within: within.clone(),
+            },
+            TAction::Escalate { target, after } => ActionTemplate::Escalate {
+                target: self.target(target),
+                after: after.clone(),
+            },
+            TAction::Reassign { team, after } => ActionTemplate::Reassign {
+                team: *team,
+                after: after.clone(),
+            },
+            TAction::Notify(target) => ActionTemplate::Notify {
+                target: self.target(target),
+            },
+            TAction::Tag(tag) => ActionTemplate::Tag {
+                tag: self.block(tag),
+            },
+            TAction::Set { field, value, ty } => ActionTemplate::Set {
+                field: field.clone(),
+                value: self.block(value),
+                ty: ty.clone(),
+            },
+            TAction::Drop(reason) => ActionTemplate::Drop {
+                reason: self.block(reason),
+            },
+        }
+    }
+}

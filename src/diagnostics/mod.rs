@@ -1,0 +1,112 @@
+//! The diagnostic model shared by every stage, and its renderers.
+//!
+//! Stages return [`Diagnostic`] values; nothing outside this module prints
+//! them. [`render`] draws them for people (ariadne) and as JSON.
+
+pub mod codes;
+pub mod render;
+pub mod suggest;
+
+use crate::source::Span;
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informs; never fails a build.
+    Note,
+    /// Worth fixing; fails a build only with `--deny warnings`.
+    Warning,
+    /// The policy cannot be compiled.
+    Error,
+}
+
+/// A message attached to one span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// The labelled text.
+    pub span: Span,
+    /// What the label says about it.
+    pub message: String,
+}
+
+/// One problem found in a policy, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// The stable code, such as `E1003`.
+    pub code: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// One line: lowercase, no final period, user text in backticks.
+    pub message: String,
+    /// The primary span.
+    pub span: Span,
+    /// Labels on every span involved; the first is on the primary span.
+    pub labels: Vec<Label>,
+    /// Extra explanations.
+    pub notes: Vec<String>,
+    /// The fix, when one can be said.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with `code` and `message` at `span`, without labels yet.
+    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            labels: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// A warning with `code` and `message` at `span`.
+    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message, span)
+        }
+    }
+
+    /// Adds a label.
+    pub fn label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a note.
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line if there is one.
+    pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Whether this diagnostic fails the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Whether any of `diagnostics` is an error.
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}

@@ -1,0 +1,142 @@
+//! Rendering: ariadne draws diagnostics for people; serde writes the JSON of
+//! LANGUAGE.md §12. codespan-reporting is not used: ariadne covers everything we
+//! draw, and the line/column arithmetic lives in [`crate::source::SourceFile`].
+
+use std::io::Write;
+
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
+
+/// Draws `diagnostics` for a person, with colour or without.
+pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut out = Vec::new();
+    for d in diagnostics {
+        // Writing into a Vec cannot fail; a failure would only lose this drawing.
+        let _ = write_human(sources, d, color, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+type AriadneSpan = (String, std::ops::Range<usize>);
+
+fn ariadne_span(sources: &SourceMap, span: Span) -> AriadneSpan {
+    let name = sources
+        .get(span.file)
+        .map_or_else(|| "<unknown>".to_owned(), |f| f.name.clone());
+    (name, span.range())
+}
+
+fn write_human(
+    sources: &SourceMap,
+    d: &Diagnostic,
+    color: bool,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let kind = match d.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+        Severity::Note => ReportKind::Advice,
+    };
+    let config = Config::default()
+        .with_color(color)
+        .with_index_type(IndexType::Byte);
+    let mut report = Report::build(kind, ariadne_span(sources, d.span))
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_config(config);
+    for (i, label) in d.labels.iter().enumerate() {
+        let mut l = Label::new(ariadne_span(sources, label.span)).with_message(&label.message);
+        if color {
+            l = l.with_color(if i == 0 { Color::Red } else { Color::Blue });
+        }
+        report = report.with_label(l);
+    }
+    for note in &d.notes {
+        report = report.with_note(note);
+    }
+    if let Some(help) = &d.help {
+        report = report.with_help(help);
+    }
+    let cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.clone()))
+            .collect::<Vec<_>>(),
+    );
+    report.finish().write(cache, &mut *out)?;
+    out.flush()
+}
+
+/// A place in a file, 1-based, end exclusive, columns in characters.
+#[derive(Serialize)]
+struct Place {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn place(sources: &SourceMap, span: Span) -> Place {
+    let (file, (line, column), (end_line, end_column)) = match sources.get(span.file) {
+        Some(f) => (
+            f.name.clone(),
+            f.line_column(span.start as usize),
+            f.line_column(span.end as usize),
+        ),
+        None => ("<unknown>".to_owned(), (1, 1), (1, 1)),
+    };
+    Place {
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLabel {
+    #[serde(flatten)]
+    place: Place,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(flatten)]
+    place: Place,
+    labels: Vec<JsonLabel>,
+    notes: &'a [String],
+    help: Option<&'a str>,
+}
+
+/// The diagnostics as one JSON array, in the shape of LANGUAGE.md §12.
+pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let items: Vec<JsonDiagnostic> = diagnostics
+        .iter()
+        .map(|d| JsonDiagnostic {
+            code: d.code,
+            severity: d.severity,
+            message: &d.message,
+            place: place(sources, d.span),
+            labels: d
+                .labels
+                .iter()
+                .map(|l| JsonLabel {
+                    place: place(sources, l.span),
+                    message: l.message.clone(),
+                })
+                .collect(),
+            notes: &d.notes,
+            help: d.help.as_deref(),
+        })
+        .collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+}

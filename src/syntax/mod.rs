@@ -1,0 +1,7 @@
+//! Text to syntax tree: the logos lexer, the LALRPOP parser and the AST,
+//! plus the loader that follows `use` from file to file.
+
+pub mod ast;
+pub mod lexer;
+pub mod modules;
+pub mod parser;

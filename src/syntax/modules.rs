@@ -1,0 +1,225 @@
+//! Follows `use` declarations from the root file: `use crm` loads the shipped
+//! schema embedded in the binary, `use "file.roe"` a file relative to the file
+//! that uses it. Every file is parsed once; a `use` that leads back to a file
+//! still being loaded is a cycle and reported with the chain of files.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{Item, Use};
+use crate::syntax::parser;
+
+/// The shipped CRM schema, `use crm`.
+pub const CRM_SOURCE: &str = include_str!("../../stdlib/crm.roe");
+/// The name diagnostics give the shipped CRM schema.
+pub const CRM_NAME: &str = "<crm>";
+/// The largest source file roe reads.
+pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
+
+/// One parsed file.
+#[derive(Clone, Debug)]
+pub struct Module {
+    /// Its id in the source map.
+    pub file: FileId,
+    /// Its declarations.
+    pub items: Vec<Item>,
+}
+
+/// The root file and everything it uses, each parsed once; the root comes first.
+#[derive(Clone, Debug, Default)]
+pub struct Modules {
+    /// The files in load order, the root first.
+    pub modules: Vec<Module>,
+}
+
+#[derive(Clone, PartialEq)]
+enum Origin {
+    Builtin(&'static str),
+    Path(PathBuf),
+}
+
+struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    loaded: Vec<(Origin, FileId)>,
+    stack: Vec<Origin>,
+    modules: Vec<Module>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses the root file `name` with `text` and every file it uses.
+/// `path` is where the root lives on disk, if it does, for resolving relative `use`s.
+pub fn load(
+    sources: &mut SourceMap,
+    name: &str,
+    text: String,
+    path: Option<&Path>,
+) -> (Modules, Vec<Diagnostic>) {
+    let origin = match path {
+        Some(p) => Origin::Path(canonical(p)),
+        None => Origin::Path(PathBuf::from(name)),
+    };
+    let mut loader = Loader {
+        sources,
+        loaded: Vec::new(),
+        stack: Vec::new(),
+        modules: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    loader.visit(origin, name.to_owned(), text);
+    (
+        Modules {
+            modules: loader.modules,
+        },
+        loader.diagnostics,
+    )
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Loader<'_> {
+    fn visit(&mut self, origin: Origin, name: String, text: String) -> FileId {
+        let file = self.sources.add(name, text);
+        self.loaded.push((origin.clone(), file));
+        let text = self
+            .sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let (items, diagnostics) = parser::parse(file, &text);
+        self.diagnostics.extend(diagnostics);
+        let index = self.modules.len();
+        self.modules.push(Module {
+            file,
+            items: Vec::new(),
+        });
+        self.stack.push(origin.clone());
+        for item in &items {
+            if let Item::Use(use_) = item {
+                self.follow(&origin, use_);
+            }
+        }
+        self.stack.pop();
+        if let Some(module) = self.modules.get_mut(index) {
+            module.items = items;
+        }
+        file
+    }
+
+    fn follow(&mut self, from: &Origin, use_: &Use) {
+        let (target, span) = match use_ {
+            Use::Library(name) if name.node == "crm" => (Origin::Builtin(CRM_NAME), name.span),
+            Use::Library(name) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::BAD_USE,
+                        format!("there is no shipped library `{}`", name.node),
+                        name.span,
+                    )
+                    .label(name.span, "not a library roe ships")
+                    .help("the shipped library is `crm`; for a file of your own write `use \"path/to/file.roe\"`"),
+                );
+                return;
+            }
+            Use::File(path) => {
+                let base = match from {
+                    Origin::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    Origin::Builtin(_) => PathBuf::new(),
+                };
+                (Origin::Path(canonical(&base.join(&path.node))), path.span)
+            }
+        };
+        if let Some(position) = self.stack.iter().position(|o| *o == target) {
+            let chain: Vec<String> = self.stack[position..]
+                .iter()
+                .chain(std::iter::once(&target))
+                .map(origin_name)
+                .collect();
+            self.diagnostics.push(
+                Diagnostic::error(codes::BAD_USE, "`use` cycle", span)
+                    .label(
+                        span,
+                        "this `use` leads back to a file that is still being loaded",
+                    )
+                    .note(format!("the cycle: {}", chain.join(" → ")))
+                    .help(
+                        "move the shared declarations into a file that uses nothing that uses it",
+                    ),
+            );
+            return;
+        }
+        if self.loaded.iter().any(|(o, _)| *o == target) {
+            return;
+        }
+        match &target {
+            Origin::Builtin(name) => {
+                self.visit(target.clone(), (*name).to_owned(), CRM_SOURCE.to_owned());
+            }
+            Origin::Path(path) => match read_source(path) {
+                Ok(text) => {
+                    let shown = match use_ {
+                        Use::File(p) => p.node.clone(),
+                        Use::Library(n) => n.node.clone(),
+                    };
+                    self.visit(target.clone(), shown, text);
+                }
+                Err(problem) => self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::BAD_USE,
+                        format!("cannot load `{}`", path.display()),
+                        span,
+                    )
+                    .label(span, problem)
+                    .help("the path is relative to the file that has the `use`"),
+                ),
+            },
+        }
+    }
+}
+
+fn origin_name(origin: &Origin) -> String {
+    match origin {
+        Origin::Builtin(name) => (*name).to_owned(),
+        Origin::Path(p) => p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+/// Reads a source file, refusing huge and non-UTF-8 files with a sentence.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| io_problem(&e))?;
+    if bytes.len() > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "the file is {} bytes; roe reads sources up to {MAX_SOURCE_BYTES} bytes",
+            bytes.len()
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// A short sentence for an I/O error, without Rust's error-kind jargon.
+pub fn io_problem(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// An error for a root text that is not UTF-8 (the CLI reads bytes first).
+pub fn not_utf8(file: FileId, valid_up_to: usize) -> Diagnostic {
+    let span = Span::new(file, valid_up_to, valid_up_to);
+    Diagnostic::error(codes::NOT_UTF8, "the file is not UTF-8 text", span)
+        .label(span, format!("invalid byte at offset {valid_up_to}"))
+        .help("save the policy as UTF-8")
+}

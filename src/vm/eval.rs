@@ -1,0 +1,243 @@
+//! The evaluation loop: runs one block over the bound slots of a record.
+//! Lets are evaluated on first use and cached for the rest of the record.
+//! Every instruction costs fuel, so even a hostile program stops.
+
+use jiff::Timestamp;
+
+use crate::bytecode::instruction::Instruction;
+use crate::bytecode::program::{Block, Program};
+use crate::bytecode::value::{self, OpError, Value};
+
+/// Instructions one record may execute.
+pub const FUEL_PER_RECORD: u64 = 10_000_000;
+/// Deepest chain of lets evaluated through each other.
+const MAX_LET_DEPTH: u32 = 256;
+
+/// Why a block has no value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalError {
+    /// An operator failed (overflow, division by zero, ...).
+    Op(OpError),
+    /// The record used up its fuel.
+    OutOfFuel,
+    /// The program is inconsistent (only possible for a damaged `.roec`).
+    Damaged(&'static str),
+}
+
+impl From<OpError> for EvalError {
+    fn from(e: OpError) -> EvalError {
+        EvalError::Op(e)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum LetState {
+    Unevaluated,
+    InProgress,
+    Done(Value),
+}
+
+/// The per-record state of evaluation, reused from record to record.
+#[derive(Debug)]
+pub struct Machine {
+    stack: Vec<Value>,
+    lets: Vec<LetState>,
+    fuel: u64,
+}
+
+impl Machine {
+    /// A machine for `program`.
+    pub fn new(program: &Program) -> Machine {
+        Machine {
+            stack: Vec::with_capacity(32),
+            lets: vec![LetState::Unevaluated; program.parts().lets.len()],
+            fuel: FUEL_PER_RECORD,
+        }
+    }
+
+    /// Forgets the previous record's lets and refills the fuel.
+    pub fn reset(&mut self) {
+        self.stack.clear();
+        self.lets
+            .iter_mut()
+            .for_each(|l| *l = LetState::Unevaluated);
+        self.fuel = FUEL_PER_RECORD;
+    }
+
+    /// Runs `block` and returns the one value it leaves.
+    pub fn run(
+        &mut self,
+        program: &Program,
+        block: Block,
+        slots: &[Value],
+        now: Timestamp,
+    ) -> Result<Value, EvalError> {
+        self.run_at(program, block, slots, now, 0)
+    }
+
+    fn pop(&mut self) -> Result<Value, EvalError> {
+        self.stack
+            .pop()
+            .ok_or(EvalError::Damaged("stack underflow"))
+    }
+
+    fn top(&self) -> Result<&Value, EvalError> {
+        self.stack
+            .last()
+            .ok_or(EvalError::Damaged("stack underflow"))
+    }
+
+    fn run_at(
+        &mut self,
+        program: &Program,
+        block: Block,
+        slots: &[Value],
+        now: Timestamp,
+        depth: u32,
+    ) -> Result<Value, EvalError> {
+        let parts = program.parts();
+        let base = self.stack.len();
+        let end = block.end as usize;
+        let mut pc = block.start as usize;
+        while pc < end {
+            self.fuel = self.fuel.checked_sub(1).ok_or(EvalError::OutOfFuel)?;
+            let instruction = *parts
+                .code
+                .get(pc)
+                .ok_or(EvalError::Damaged("jump outside the code"))?;
+            pc += 1;
+            match instruction {
+                Instruction::Const(n) => {
+                    let v = parts
+                        .constants
+                        .get(n as usize)
+                        .ok_or(EvalError::Damaged("constant index"))?;
+                    self.stack.push(v.clone());
+                }
+                Instruction::Slot(n) => {
+                    let v = slots
+                        .get(n as usize)
+                        .ok_or(EvalError::Damaged("slot index"))?;
+                    self.stack.push(v.clone());
+                }
+                Instruction::Let(n) => {
+                    let v = self.let_value(program, n, slots, now, depth)?;
+                    self.stack.push(v);
+                }
+                Instruction::Now => self.stack.push(Value::Time(now)),
+                Instruction::Not => match self.pop()? {
+                    Value::Bool(b) => self.stack.push(Value::Bool(!b)),
+                    _ => return Err(OpError::Type.into()),
+                },
+                Instruction::Neg => {
+                    let v = self.pop()?;
+                    self.stack.push(value::negate(&v)?);
+                }
+                Instruction::ToNumber => {
+                    let v = self.pop()?;
+                    self.stack.push(value::to_number(&v)?);
+                }
+                Instruction::Binary(op) => {
+                    let b = self.pop()?;
+                    let a = self.pop()?;
+                    self.stack.push(value::binary(op, &a, &b)?);
+                }
+                Instruction::Matches(n) => {
+                    let regex = program
+                        .regex(n)
+                        .ok_or(EvalError::Damaged("pattern index"))?;
+                    match self.pop()? {
+                        Value::Str(s) => self.stack.push(Value::Bool(regex.is_match(&s))),
+                        _ => return Err(OpError::Type.into()),
+                    }
+                }
+                Instruction::IsSet => {
+                    let v = self.pop()?;
+                    self.stack.push(Value::Bool(v != Value::Missing));
+                }
+                Instruction::Call(builtin) => {
+                    let arg = self.pop()?;
+                    self.stack
+                        .push(value::call(builtin, std::slice::from_ref(&arg), now)?);
+                }
+                Instruction::MakeList(n) => {
+                    let n = n as usize;
+                    let from = self
+                        .stack
+                        .len()
+                        .checked_sub(n)
+                        .filter(|f| *f >= base)
+                        .ok_or(EvalError::Damaged("stack underflow"))?;
+                    let items: Vec<Value> = self.stack.drain(from..).collect();
+                    self.stack.push(Value::List(items.into()));
+                }
+                Instruction::JumpIfFalseOrPop(target) | Instruction::JumpIfTrueOrPop(target) => {
+                    let jump_on = matches!(instruction, Instruction::JumpIfTrueOrPop(_));
+                    let Value::Bool(b) = *self.top()? else {
+                        return Err(OpError::Type.into());
+                    };
+                    if b == jump_on {
+                        pc = jump(target, pc, end)?;
+                    } else {
+                        self.pop()?;
+                    }
+                }
+                Instruction::JumpIfPresentOrPop(target) => {
+                    if *self.top()? == Value::Missing {
+                        self.pop()?;
+                    } else {
+                        pc = jump(target, pc, end)?;
+                    }
+                }
+            }
+        }
+        if self.stack.len() != base + 1 {
+            return Err(EvalError::Damaged("a block left the stack unbalanced"));
+        }
+        self.pop()
+    }
+
+    fn let_value(
+        &mut self,
+        program: &Program,
+        n: u32,
+        slots: &[Value],
+        now: Timestamp,
+        depth: u32,
+    ) -> Result<Value, EvalError> {
+        let state = self
+            .lets
+            .get(n as usize)
+            .ok_or(EvalError::Damaged("let index"))?;
+        match state {
+            LetState::Done(v) => return Ok(v.clone()),
+            LetState::InProgress => return Err(EvalError::Damaged("a let depends on itself")),
+            LetState::Unevaluated => {}
+        }
+        if depth >= MAX_LET_DEPTH {
+            return Err(EvalError::OutOfFuel);
+        }
+        let block = *program
+            .parts()
+            .lets
+            .get(n as usize)
+            .ok_or(EvalError::Damaged("let index"))?;
+        if let Some(state) = self.lets.get_mut(n as usize) {
+            *state = LetState::InProgress;
+        }
+        let v = self.run_at(program, block, slots, now, depth + 1)?;
+        if let Some(state) = self.lets.get_mut(n as usize) {
+            *state = LetState::Done(v.clone());
+        }
+        Ok(v)
+    }
+}
+
+/// A forward jump within the current block.
+fn jump(target: u32, pc: usize, end: usize) -> Result<usize, EvalError> {
+    let target = target as usize;
+    if target < pc || target > end {
+        return Err(EvalError::Damaged("jump outside its block"));
+    }
+    Ok(target)
+}

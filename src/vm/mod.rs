@@ -1,0 +1,352 @@
+//! The VM: binds each record to slots, evaluates the rules under the policy's
+//! hit policy, and turns the actions of the deciding rules into a decision.
+
+mod bind;
+pub mod decision;
+mod eval;
+
+use jiff::Timestamp;
+
+use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, Target};
+use crate::bytecode::schema::Type;
+use crate::bytecode::value::{OpError, Value};
+use crate::diagnostics::codes;
+use bind::SlotTree;
+pub use bind::describe;
+pub use decision::{ActionOut, Decided, Decision, RecordError};
+use eval::{EvalError, Machine};
+
+/// Decides records with one program at one `now`. Reuse it across records.
+#[derive(Debug)]
+pub struct Vm<'p> {
+    program: &'p Program,
+    tree: SlotTree,
+    machine: Machine,
+    slots: Vec<Value>,
+    now: Timestamp,
+}
+
+impl<'p> Vm<'p> {
+    /// A VM for `program` evaluating at `now`.
+    pub fn new(program: &'p Program, now: Timestamp) -> Vm<'p> {
+        Vm {
+            program,
+            tree: SlotTree::new(program),
+            machine: Machine::new(program),
+            slots: vec![Value::Missing; program.parts().slots.len()],
+            now,
+        }
+    }
+
+    /// Decides one record.
+    pub fn decide(&mut self, record: &serde_json::Value) -> Result<Decision, RecordError> {
+        let program = self.program;
+        let parts = program.parts();
+        self.slots.iter_mut().for_each(|s| *s = Value::Missing);
+        bind::bind(
+            &parts.schema,
+            parts.subject,
+            &self.tree,
+            record,
+            &mut self.slots,
+        )?;
+        self.machine.reset();
+        match parts.hit_policy {
+            HitPolicy::First => self.first_match(),
+            HitPolicy::All => self.all_match(),
+            HitPolicy::Unique => self.unique_match(),
+        }
+    }
+
+    fn holds(&mut self, rule: usize) -> Result<bool, RecordError> {
+        let program = self.program;
+        let parts = program.parts();
+        let Some(r) = parts.rules.get(rule) else {
+            return Ok(false);
+        };
+        match self.eval(r.condition, &r.name)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(damaged(&r.name)),
+        }
+    }
+
+    fn eval(&mut self, block: Block, rule: &str) -> Result<Value, RecordError> {
+        self.machine
+            .run(self.program, block, &self.slots, self.now)
+            .map_err(|e| eval_error(&e, rule))
+    }
+
+    fn held(&mut self) -> Result<Vec<usize>, RecordError> {
+        let mut held = Vec::new();
+        for i in 0..self.program.parts().rules.len() {
+            if self.holds(i)? {
+                held.push(i);
+            }
+        }
+        Ok(held)
+    }
+
+    fn first_match(&mut self) -> Result<Decision, RecordError> {
+        for i in 0..self.program.parts().rules.len() {
+            if self.holds(i)? {
+                return self.decision_of(&[i], false);
+            }
+        }
+        self.fallback(false)
+    }
+
+    fn unique_match(&mut self) -> Result<Decision, RecordError> {
+        let held = self.held()?;
+        match held.as_slice() {
+            [] => self.fallback(false),
+            [one] => self.decision_of(&[*one], false),
+            many => {
+                let names = self.names(many);
+                Err(RecordError::new(
+                    codes::RUNTIME_NOT_UNIQUE,
+                    format!(
+                        "rules {} all hold, but under `unique match` at most one may",
+                        names.join(" and ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn all_match(&mut self) -> Result<Decision, RecordError> {
+        let held = self.held()?;
+        if held.is_empty() {
+            return self.fallback(true);
+        }
+        let decision = self.decision_of(&held, true)?;
+        let owners: Vec<(String, &ActionOut)> = decision
+            .actions
+            .iter()
+            .filter_map(|a| owner(a).map(|o| (o, a)))
+            .collect();
+        if let Some((first, _)) = owners.first()
+            && let Some((other, _)) = owners.iter().find(|(o, _)| o != first)
+        {
+            let names = self.names(&held);
+            return Err(RecordError::new(
+                codes::RUNTIME_OWNERSHIP_CONFLICT,
+                format!(
+                    "rules {} give the record two owners: {first} and {other}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(decision)
+    }
+
+    fn names(&self, rules: &[usize]) -> Vec<String> {
+        let program = self.program;
+        let parts = program.parts();
+        rules
+            .iter()
+            .filter_map(|i| parts.rules.get(*i))
+            .map(|r| format!("`{}`", r.name))
+            .collect()
+    }
+
+    fn fallback(&mut self, all: bool) -> Result<Decision, RecordError> {
+        let program = self.program;
+        let parts = program.parts();
+        let (name, actions) = match &parts.otherwise {
+            Some(actions) => (
+                Some("otherwise".to_owned()),
+                self.actions(actions, "otherwise")?,
+            ),
+            None => (None, Vec::new()),
+        };
+        let decided = if all {
+            Decided::Rules(name.into_iter().collect())
+        } else {
+            Decided::Rule(name)
+        };
+        Ok(Decision { decided, actions })
+    }
+
+    fn decision_of(&mut self, rules: &[usize], all: bool) -> Result<Decision, RecordError> {
+        let program = self.program;
+        let parts = program.parts();
+        let mut actions = Vec::new();
+        let mut names = Vec::new();
+        for &i in rules {
+            let Some(rule) = parts.rules.get(i) else {
+                continue;
+            };
+            actions.extend(self.actions(&rule.actions, &rule.name)?);
+            names.push(rule.name.clone());
+        }
+        let decided = if all {
+            Decided::Rules(names)
+        } else {
+            Decided::Rule(names.into_iter().next())
+        };
+        Ok(Decision { decided, actions })
+    }
+
+    fn string(&mut self, block: Block, rule: &str) -> Result<String, RecordError> {
+        match self.eval(block, rule)? {
+            Value::Str(s) => Ok(s.to_string()),
+            _ => Err(damaged(rule)),
+        }
+    }
+
+    fn team(&self, n: u32) -> Option<String> {
+        self.program.parts().teams.get(n as usize).cloned()
+    }
+
+    fn deadline(&self, sla: &Sla, rule: &str) -> Result<String, RecordError> {
+        self.now
+            .checked_add(sla.duration)
+            .map(|t| t.to_string())
+            .map_err(|_| eval_error(&EvalError::Op(OpError::TimeRange), rule))
+    }
+
+    fn actions(
+        &mut self,
+        templates: &[ActionTemplate],
+        rule: &str,
+    ) -> Result<Vec<ActionOut>, RecordError> {
+        let mut out = Vec::with_capacity(templates.len());
+        for template in templates {
+            let mut a = ActionOut::default();
+            match template {
+                ActionTemplate::HandOff { team, within } => {
+                    a.action = "hand_off";
+                    a.team = self.team(*team);
+                    self.slo(&mut a, within.as_ref(), rule)?;
+                }
+                ActionTemplate::Assign { to, within } => {
+                    a.action = "assign";
+                    a.to = Some(self.string(*to, rule)?);
+                    self.slo(&mut a, within.as_ref(), rule)?;
+                }
+                ActionTemplate::Escalate { target, after } => {
+                    a.action = "escalate";
+                    self.target(&mut a, target, rule)?;
+                    a.after = Some(after.text.clone());
+                    a.at = Some(self.deadline(after, rule)?);
+                }
+                ActionTemplate::Reassign { team, after } => {
+                    a.action = "reassign";
+                    a.team = self.team(*team);
+                    a.after = Some(after.text.clone());
+                    a.at = Some(self.deadline(after, rule)?);
+                }
+                ActionTemplate::Notify { target } => {
+                    a.action = "notify";
+                    self.target(&mut a, target, rule)?;
+                }
+                ActionTemplate::Tag { tag } => {
+                    a.action = "tag";
+                    a.tag = Some(self.string(*tag, rule)?);
+                }
+                ActionTemplate::Set { field, value, ty } => {
+                    a.action = "set";
+                    a.field = Some(field.clone());
+                    let v = self.eval(*value, rule)?;
+                    a.value = Some(self.json(&v, ty));
+                }
+                ActionTemplate::Drop { reason } => {
+                    a.action = "drop";
+                    a.reason = Some(self.string(*reason, rule)?);
+                }
+            }
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    fn slo(&self, a: &mut ActionOut, within: Option<&Sla>, rule: &str) -> Result<(), RecordError> {
+        if let Some(sla) = within {
+            a.within = Some(sla.text.clone());
+            a.due = Some(self.deadline(sla, rule)?);
+        }
+        Ok(())
+    }
+
+    fn target(
+        &mut self,
+        a: &mut ActionOut,
+        target: &Target,
+        rule: &str,
+    ) -> Result<(), RecordError> {
+        match target {
+            Target::Team(n) => a.team = self.team(*n),
+            Target::Person(block) => a.to = Some(self.string(*block, rule)?),
+        }
+        Ok(())
+    }
+
+    /// A value as JSON, enum variants by name.
+    fn json(&self, v: &Value, ty: &Type) -> serde_json::Value {
+        use serde_json::Value as J;
+        match v {
+            Value::Missing => J::Null,
+            Value::Present => J::Bool(true),
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(n) => J::from(*n),
+            Value::Number(x) => J::from(*x),
+            Value::Str(s) => J::String(s.to_string()),
+            Value::Time(t) => J::String(t.to_string()),
+            Value::Date(d) => J::String(d.to_string()),
+            Value::Duration(d) => J::String(format!("{}s", d.as_secs())),
+            Value::Enum(i) => {
+                let name = match ty.required() {
+                    Type::Enum(e) => self
+                        .program
+                        .parts()
+                        .schema
+                        .enum_type(*e)
+                        .and_then(|t| t.variants.get(*i as usize))
+                        .cloned(),
+                    _ => None,
+                };
+                J::String(name.unwrap_or_else(|| i.to_string()))
+            }
+            Value::List(items) => {
+                let element = match ty.required() {
+                    Type::List(t) => (**t).clone(),
+                    other => other.clone(),
+                };
+                J::Array(items.iter().map(|item| self.json(item, &element)).collect())
+            }
+        }
+    }
+}
+
+/// Who owns the record after an ownership action, for conflict checks.
+fn owner(a: &ActionOut) -> Option<String> {
+    match a.action {
+        "hand_off" => a.team.as_ref().map(|t| format!("team `{t}`")),
+        "assign" => a.to.as_ref().map(|t| format!("`{t}`")),
+        "drop" => Some("nobody (dropped)".to_owned()),
+        _ => None,
+    }
+}
+
+fn damaged(rule: &str) -> RecordError {
+    RecordError::new(
+        codes::RECORD_MALFORMED,
+        format!("rule `{rule}`: the compiled program is damaged; recompile the policy"),
+    )
+}
+
+fn eval_error(e: &EvalError, rule: &str) -> RecordError {
+    let (code, what) = match e {
+        EvalError::Op(OpError::Overflow) => (codes::RUNTIME_OVERFLOW, "integer overflow"),
+        EvalError::Op(OpError::DivisionByZero) => {
+            (codes::RUNTIME_DIVISION_BY_ZERO, "division by zero")
+        }
+        EvalError::Op(OpError::TimeRange) => (
+            codes::RUNTIME_TIME_RANGE,
+            "a time beyond the supported range",
+        ),
+        EvalError::OutOfFuel => (codes::RUNTIME_FUEL, "evaluation took too many steps"),
+        EvalError::Op(OpError::Type) | EvalError::Damaged(_) => return damaged(rule),
+    };
+    RecordError::new(code, format!("rule `{rule}`: {what}"))
+}
