@@ -130,8 +130,14 @@ impl Checker<'_> {
         };
         let ty = self.display(&e.ty);
         let subject = self.subject_name.clone();
-        let mut help = format!("guard it: `{guard_path} is set and {whole}`");
-        if let (Some(zero), true) = (zero_of(e.ty.required()), guard_path == operand) {
+        let mut help = if whole == operand {
+            format!("guard it in the rule's condition: `when {guard_path} is set and ...`")
+        } else {
+            format!("guard it: `{guard_path} is set and {whole}`")
+        };
+        if whole != operand
+            && let (Some(zero), true) = (zero_of(e.ty.required()), guard_path == operand)
+        {
             let start = (e.span.start - context.start.min(e.span.start)) as usize;
             let end = start + operand.len();
             if whole.is_char_boundary(start) && whole.is_char_boundary(end) && end <= whole.len() {
@@ -470,7 +476,7 @@ impl Checker<'_> {
             )
             .label(
                 span,
-                format!("a `{owner}` variant needs a `{owner}` to compare with"),
+                format!("a variant needs a value of type `{owner}` to compare with"),
             )
             .help(format!(
                 "compare a field of type `{owner}` with it, for example `FIELD = {name}`"
@@ -830,15 +836,18 @@ impl Checker<'_> {
     /// Checks both sides of a comparison, letting a bare variant name take its type from the other side.
     fn check_pair(&mut self, a: &Expr, b: &Expr, span: Span, ctx: &Ctx) -> Option<(TExpr, TExpr)> {
         let b_first = !self.resolves_quietly(a) && self.resolves_quietly(b);
-        if b_first {
-            let tb = self.check_present(b, None, ctx, span);
-            let ta = self.check_present(a, tb.as_ref().map(|t| &t.ty), ctx, span);
-            Some((ta?, tb?))
+        let (ta, tb) = if b_first {
+            let tb = self.check_expr(b, None, ctx);
+            let ta = self.check_expr(a, tb.as_ref().map(|t| &t.ty), ctx);
+            (ta, tb)
         } else {
-            let ta = self.check_present(a, None, ctx, span);
-            let tb = self.check_present(b, ta.as_ref().map(|t| &t.ty), ctx, span);
-            Some((ta?, tb?))
-        }
+            let ta = self.check_expr(a, None, ctx);
+            let tb = self.check_expr(b, ta.as_ref().map(|t| &t.ty), ctx);
+            (ta, tb)
+        };
+        let ta = ta.and_then(|t| self.require_present(t, span, ctx));
+        let tb = tb.and_then(|t| self.require_present(t, span, ctx));
+        Some((ta?, tb?))
     }
 
     fn check_binary(

@@ -25,16 +25,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     }
     let mut failed = false;
     if args.format == Format::Json {
-        // One array for all files: each file's diagnostics rendered with its own sources.
-        let mut all: Vec<serde_json::Value> = Vec::new();
-        for c in &compilations {
-            let rendered = roe::diagnostics::render::json(&c.sources, &c.diagnostics);
-            if let Ok(serde_json::Value::Array(items)) = serde_json::from_str(&rendered) {
-                all.extend(items);
-            }
-            failed |= has_errors(&c.diagnostics);
-        }
-        println!("{}", serde_json::Value::Array(all));
+        let groups: Vec<_> = compilations
+            .iter()
+            .map(|c| (&c.sources, c.diagnostics.as_slice()))
+            .collect();
+        failed = compilations.iter().any(|c| has_errors(&c.diagnostics));
+        output::json_line(&roe::diagnostics::render::json_many(&groups));
     } else {
         let mut every = Vec::new();
         for c in &compilations {

@@ -69,7 +69,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(UsageError(message)) => {
-            eprintln!("roe: {message}");
+            output::error_line(&format!("roe: {message}"));
             ExitCode::from(status::USAGE)
         }
     }

@@ -20,11 +20,20 @@ pub fn diagnostics(format: Format, sources: &SourceMap, diagnostics: &[Diagnosti
             // A closed stderr leaves nowhere to say anything.
             let _ = err.write_all(text.as_bytes());
         }
-        Format::Json => {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", render::json(sources, diagnostics));
-        }
+        Format::Json => json_line(&render::json(sources, diagnostics)),
     }
+}
+
+/// Writes one line to stderr, ignoring a closed stderr.
+pub fn error_line(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// Writes one line to stdout; a closed stdout (a pipe into `head`) is not an error worth a word.
+pub fn json_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
 }
 
 /// A one-line summary on stderr for people, such as `2 errors, 1 warning`.
@@ -38,9 +47,9 @@ pub fn summary(format: Format, diagnostics: &[Diagnostic]) {
         return;
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
+    error_line(&format!(
         "{}, {}",
         plural(errors, "error"),
         plural(warnings, "warning")
-    );
+    ));
 }

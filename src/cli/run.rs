@@ -51,6 +51,12 @@ impl From<FormatArg> for InputFormat {
     }
 }
 
+/// The start of the run, to the whole second, so decisions print tidy instants.
+fn run_start() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_second(now.as_second()).unwrap_or(now)
+}
+
 fn parse_now(text: &str) -> Result<Timestamp, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"))
@@ -62,7 +68,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         Ok(program) => program,
         Err(code) => return Ok(code),
     };
-    let now = args.now.unwrap_or_else(Timestamp::now);
+    let now = args.now.unwrap_or_else(run_start);
     let stdin = args.records.as_os_str() == "-";
     let format = match (args.input_format, stdin) {
         (Some(f), _) => InputFormat::from(f),
@@ -79,7 +85,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let mut index = 0usize;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut emit = |record: input::InputRecord, out: &mut dyn Write| -> Result<(), UsageError> {
+    let mut emit = |record: input::InputRecord, out: &mut dyn Write| -> std::io::Result<()> {
         let (id, outcome) = match &record {
             Ok(json) => (json.get("id"), vm.decide(json)),
             Err(e) => (None, Err(e.clone())),
@@ -87,26 +93,33 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         failed |= outcome.is_err();
         let line = decision::line(index, id, &outcome);
         index += 1;
-        writeln!(out, "{line}").map_err(|e| UsageError(format!("cannot write the decisions: {e}")))
+        writeln!(out, "{line}")
     };
-    if stdin && format == InputFormat::Jsonl {
+    let written = if stdin && format == InputFormat::Jsonl {
+        let mut result = Ok(());
         for line in std::io::stdin().lock().lines() {
             let line = line.map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
             if let Some(record) = input::jsonl_line(&line) {
-                emit(record, &mut out)?;
-                out.flush()
-                    .map_err(|e| UsageError(format!("cannot write the decisions: {e}")))?;
+                result = emit(record, &mut out).and_then(|()| out.flush());
+                if result.is_err() {
+                    break;
+                }
             }
         }
+        result
     } else {
         let text = read_records(args, stdin)?;
         let parts = program.parts();
-        for record in input::read(format, &text, &parts.schema, parts.subject) {
-            emit(record, &mut out)?;
-        }
+        input::read(format, &text, &parts.schema, parts.subject)
+            .into_iter()
+            .try_for_each(|record| emit(record, &mut out))
+    };
+    match written.and_then(|()| out.flush()) {
+        // The reader went away (`roe run ... | head`): stop quietly.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(UsageError(format!("cannot write the decisions: {e}"))),
+        Ok(()) => {}
     }
-    out.flush()
-        .map_err(|e| UsageError(format!("cannot write the decisions: {e}")))?;
     Ok(if failed { status::RECORDS } else { status::OK })
 }
 
@@ -147,7 +160,10 @@ fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
         return Ok(match roe::bytecode::format::decode(&bytes) {
             Ok(program) => Ok(program),
             Err(e) => {
-                eprintln!("roe: cannot load `{}`: {e}", args.policy.display());
+                output::error_line(&format!(
+                    "roe: cannot load `{}`: {e}",
+                    args.policy.display()
+                ));
                 Err(status::POLICY)
             }
         });

@@ -119,9 +119,15 @@ struct JsonDiagnostic<'a> {
 
 /// The diagnostics as one JSON array, in the shape of LANGUAGE.md §12.
 pub fn json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    json_many(&[(sources, diagnostics)])
+}
+
+/// The diagnostics of several compilations, each with its own sources, as one JSON array.
+pub fn json_many(groups: &[(&SourceMap, &[Diagnostic])]) -> String {
+    let items: Vec<JsonDiagnostic> = groups
         .iter()
-        .map(|d| JsonDiagnostic {
+        .flat_map(|(sources, diagnostics)| diagnostics.iter().map(move |d| (*sources, d)))
+        .map(|(sources, d)| JsonDiagnostic {
             code: d.code,
             severity: d.severity,
             message: &d.message,
