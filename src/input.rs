@@ -71,31 +71,22 @@ fn plain_json_error(e: &serde_json::Error) -> String {
 
 /// Reads a JSON array element by element; a break stops reading with an error in its place.
 fn json_array(text: &str) -> Vec<InputRecord> {
-    struct Elements;
-    impl<'de> Visitor<'de> for Elements {
-        type Value = Vec<InputRecord>;
+    /// Collects elements into a vector owned by the caller, so the elements read
+    /// before a break survive the error serde reports for the whole array.
+    struct Elements<'a>(&'a mut Vec<InputRecord>);
+    impl<'de> Visitor<'de> for Elements<'_> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON array of records")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            loop {
-                match seq.next_element::<serde_json::Value>() {
-                    Ok(Some(v)) => out.push(Ok(v)),
-                    Ok(None) => return Ok(out),
-                    Err(e) => {
-                        out.push(Err(RecordError::new(
-                            codes::RECORD_MALFORMED,
-                            format!("the JSON array breaks off here: {e}"),
-                        )));
-                        return Ok(out);
-                    }
-                }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+                self.0.push(Ok(v));
             }
+            Ok(())
         }
     }
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
+    if text.trim_start().starts_with('{') {
         // A single object is one record.
         return vec![serde_json::from_str(text).map_err(|e| {
             RecordError::new(
@@ -104,14 +95,20 @@ fn json_array(text: &str) -> Vec<InputRecord> {
             )
         })];
     }
+    let mut records = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    match (&mut de).deserialize_seq(Elements) {
-        Ok(records) => records,
-        Err(e) => vec![Err(RecordError::new(
-            codes::RECORD_MALFORMED,
-            format!("expected a JSON array of records: {}", plain_json_error(&e)),
-        ))],
+    let result = (&mut de)
+        .deserialize_seq(Elements(&mut records))
+        .and_then(|()| de.end());
+    if let Err(e) = result {
+        let message = if records.is_empty() && !text.trim_start().starts_with('[') {
+            format!("expected a JSON array of records: {e}")
+        } else {
+            format!("the JSON array breaks off here: {e}")
+        };
+        records.push(Err(RecordError::new(codes::RECORD_MALFORMED, message)));
     }
+    records
 }
 
 /// The type of the field at a dotted path of the subject record.

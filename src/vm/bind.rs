@@ -118,7 +118,7 @@ fn convert(
             {
                 return Err(RecordError::at(
                     codes::RECORD_INTEGER_RANGE,
-                    format!("field `{path}`: {n} does not fit in a 64-bit integer"),
+                    format!("field `{path}`: the integer is outside the 64-bit range"),
                     path.to_owned(),
                 ));
             }
@@ -193,7 +193,7 @@ fn convert(
         }
         (Type::Record(r), _) => {
             let name = schema.record(*r).map_or("record", |r| r.name.as_str());
-            return Err(wrong(&format!("an object (a `{name}`)")));
+            return Err(wrong(&format!("a JSON object for `{name}`")));
         }
         _ => return Err(wrong(&schema.display(ty))),
     })

@@ -105,7 +105,7 @@ impl<'p> Vm<'p> {
                 Err(RecordError::new(
                     codes::RUNTIME_NOT_UNIQUE,
                     format!(
-                        "rules {} all hold, but under `unique match` at most one may",
+                        "rules {} hold at once, but under `unique match` at most one may",
                         names.join(" and ")
                     ),
                 ))

@@ -1,0 +1,321 @@
+//! The `roe` command as a user runs it: exit statuses, stdin, usage errors,
+//! the JSON shapes of the contract, and hostile input that must never panic.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn roe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(args)
+        .output()
+        .expect("the roe binary runs")
+}
+
+fn roe_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the roe binary runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.as_bytes())
+        .expect("stdin accepts the input");
+    child.wait_with_output().expect("roe finishes")
+}
+
+fn code(output: &Output) -> i32 {
+    output
+        .status
+        .code()
+        .expect("roe exits by itself, not by a signal")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A scratch directory unique to one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("roe-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write");
+    path.display().to_string()
+}
+
+const LEAD: &str = r#"{"id":"L-1","email":"a@x.example","country":"DE","segment":"strategic","source":"web","status":"raw","score":80,"created_at":"2026-11-30T09:00:00Z","do_not_route":false}"#;
+
+#[test]
+fn check_exit_statuses() {
+    assert_eq!(code(&roe(&["check", "tests/spec/inbound_routing.roe"])), 0);
+    let dir = scratch("check");
+    let bad = write(
+        &dir,
+        "bad.roe",
+        "policy p for lead\nuse crm\nrule r when scroe > 1 then tag \"x\"\n",
+    );
+    let out = roe(&["check", &bad]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("E1003"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "human diagnostics go to stderr");
+    let warn = write(
+        &dir,
+        "warn.roe",
+        "policy p for lead\nuse crm\nrule r when score is set then tag \"x\"\n",
+    );
+    assert_eq!(code(&roe(&["check", &warn])), 0, "warnings only still pass");
+}
+
+/// The §12 example, reproduced exactly: line 12, column 8, `scroe`.
+#[test]
+fn json_diagnostic_has_the_documented_shape() {
+    let dir = scratch("json");
+    let mut source = String::from("policy inbound for lead\nuse crm\nconst hot_score = 50\n");
+    while source.lines().count() < 11 {
+        source.push_str("# padding\n");
+    }
+    source
+        .push_str("rule r\n  when scroe > hot_score and segment = strategic\n  then tag \"hot\"\n");
+    let policy = write(&dir, "inbound.roe", &source);
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["check", "--format", "json", "inbound.roe"])
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), 1);
+    let _ = policy;
+    let expected = r#"[{"code":"E1003","severity":"error","message":"`lead` has no field `scroe`","file":"inbound.roe","line":13,"column":8,"end_line":13,"end_column":13,"labels":[{"file":"inbound.roe","line":13,"column":8,"end_line":13,"end_column":13,"message":"not a field of `lead`"}],"notes":[],"help":"did you mean `score`?"}]"#;
+    assert_eq!(stdout(&out).trim(), expected);
+    assert!(stderr(&out).is_empty());
+}
+
+#[test]
+fn run_decides_stdin_line_by_line_and_reports_bad_records() {
+    let input = format!("{LEAD}\n\nnot json\n{}\n", LEAD.replace("80", "\"high\""));
+    let out = roe_stdin(
+        &[
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ],
+        &input,
+    );
+    assert_eq!(code(&out), 3, "some records failed: {}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a blank line is no record");
+    assert_eq!(
+        lines[0],
+        r##"{"index":0,"id":"L-1","rule":"enterprise_hot","actions":[{"action":"hand_off","team":"sales_emea","within":"4h","due":"2026-11-30T14:00:00Z"},{"action":"escalate","team":"sales_managers","after":"8h","at":"2026-11-30T18:00:00Z"},{"action":"notify","to":"#sales-hot"}]}"##
+    );
+    assert!(
+        lines[1].starts_with(r#"{"index":1,"error":{"code":"R0101""#),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains(r#""code":"R0201""#), "{}", lines[2]);
+}
+
+#[test]
+fn run_exits_zero_when_every_record_is_decided() {
+    let out = roe_stdin(
+        &["run", "tests/spec/inbound_routing.roe", "--records", "-"],
+        LEAD,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn build_writes_a_program_that_run_loads() {
+    let dir = scratch("build");
+    let roec = dir.join("inbound.roec").display().to_string();
+    let out = roe(&["build", "tests/spec/inbound_routing.roe", "-o", &roec]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let from_source = roe_stdin(
+        &[
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ],
+        LEAD,
+    );
+    let from_roec = roe_stdin(
+        &[
+            "run",
+            &roec,
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ],
+        LEAD,
+    );
+    assert_eq!(stdout(&from_roec), stdout(&from_source));
+    let damaged = write(&dir, "damaged.roec", b"ROEC\x01\x00garbage");
+    let out = roe(&["run", &damaged, "--records", "-"]);
+    assert_eq!(
+        code(&out),
+        1,
+        "a .roec that fails to load is a policy error"
+    );
+    assert!(stderr(&out).contains("cannot load"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_two_with_one_line() {
+    let dir = scratch("usage");
+    let records = write(&dir, "leads.txt", LEAD);
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["check", "does/not/exist.roe"],
+        vec!["run", "does/not/exist.roe", "--records", "-"],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "missing.jsonl",
+        ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            &records,
+        ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "yesterday",
+        ],
+        vec!["check", "--frobnicate"],
+        vec![
+            "build",
+            "tests/spec/crm_schema.roe",
+            "-o",
+            "/tmp/never.roec",
+        ],
+    ];
+    for args in cases {
+        let out = roe(&args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+    let out = roe(&[
+        "run",
+        "tests/spec/inbound_routing.roe",
+        "--records",
+        &records,
+    ]);
+    assert!(
+        stderr(&out).contains("--input-format"),
+        "says how to fix it: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["build", "--help"],
+        &["run", "--help"],
+    ] {
+        let out = roe(command);
+        assert_eq!(code(&out), 0, "{command:?}");
+        assert!(stdout(&out).contains("Usage"), "{command:?}");
+    }
+}
+
+/// Hostile policies get diagnostics and exit 1: never a panic, never a stack overflow.
+#[test]
+fn hostile_policies_are_diagnosed() {
+    let dir = scratch("hostile");
+    let deep_parens = format!(
+        "policy p for lead\nuse crm\nrule r when {}score > 1{} then tag \"x\"\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let long_sum = format!(
+        "policy p for lead\nuse crm\nrule r when score > {}1 then tag \"x\"\n",
+        "1 + ".repeat(250_000)
+    );
+    let huge_string = format!(
+        "policy p for lead\nuse crm\nrule r when score > 1 then tag \"{}\"\nrule s when scroe > 1 then tag \"y\"\n",
+        "x".repeat(1_000_000)
+    );
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.roe", Vec::new(), "E0020"),
+        ("comments.roe", b"# nothing here\n".to_vec(), "E0020"),
+        ("garbage.roe", garbage, "E0006"),
+        (
+            "unterminated.roe",
+            b"policy p for lead\nuse crm\nrule r when score > 1 then tag \"oops\n".to_vec(),
+            "E0002",
+        ),
+        ("deep.roe", deep_parens.into_bytes(), "E0012"),
+        ("sum.roe", long_sum.into_bytes(), "E0012"),
+        ("huge.roe", huge_string.into_bytes(), "E1003"),
+        (
+            "self.roe",
+            b"policy p for lead\nuse crm\nuse \"self.roe\"\nrule r when score > 1 then tag \"x\"\n"
+                .to_vec(),
+            "E1010",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let path = write(&dir, name, contents);
+        let out = roe(&["check", &path]);
+        assert_eq!(code(&out), 1, "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{name} should report {expected}: {}",
+            &stderr(&out)[..stderr(&out).len().min(2000)]
+        );
+    }
+}
+
+#[test]
+fn a_one_megabyte_string_literal_compiles_and_runs() {
+    let dir = scratch("megabyte");
+    let policy = format!(
+        "policy p for lead\nuse crm\nrule r when score > 1 then tag \"{}\"\n",
+        "x".repeat(1_000_000)
+    );
+    let path = write(&dir, "big.roe", policy);
+    let out = roe_stdin(&["run", &path, "--records", "-"], LEAD);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).len() > 1_000_000);
+}

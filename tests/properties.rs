@@ -1,0 +1,171 @@
+//! Properties over arbitrary input: the lexer, parser and checker never panic
+//! on any text, and the VM never panics on any record.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use proptest::prelude::*;
+
+/// Fragments of real policies, so generated text reaches deep into the grammar.
+const FRAGMENTS: &[&str] = &[
+    "policy p for lead\n",
+    "use crm\n",
+    "rule r ",
+    "when ",
+    "then ",
+    "otherwise ",
+    "hand off to ",
+    "assign to ",
+    "within 4h ",
+    "escalate to t after 8h ",
+    "notify \"#x\" ",
+    "tag \"a\" ",
+    "drop \"b\" ",
+    "set status to mql ",
+    "team t members \"a@x\" ",
+    "const c = ",
+    "let l = ",
+    "enum e a, b ",
+    "record r x: int? ",
+    "score",
+    "employees",
+    "account.type",
+    "segment",
+    "strategic",
+    " = ",
+    " > ",
+    " and ",
+    " or ",
+    "not ",
+    " in ",
+    "[\"DE\", \"FR\"]",
+    " is set",
+    " is not set",
+    "(",
+    ")",
+    "1",
+    "2.5",
+    "60%",
+    "2026-11-30",
+    "2026-11-30T09:00:00Z",
+    "09:00",
+    "default(",
+    ", ",
+    "lower(",
+    "\"",
+    "#c\n",
+    "@",
+    " matches \"^a\"",
+    "calendar c open mon-fri 09:00-17:30 ",
+    "4 business hours ",
+    "test \"t\" given ",
+    "{ id: \"x\" }",
+    "expect rule r ",
+    "fixture f = ",
+    "all match ",
+    "unique match ",
+    "\n",
+    "-",
+    "+",
+    "*",
+    "/",
+];
+
+fn policy_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,400}",
+        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60)
+            .prop_map(|parts| parts.concat()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compiling_any_text_never_panics(text in policy_text()) {
+        let compilation = roe::compile_source("fuzz.roe", &text);
+        // Rendering must not panic either, whatever spans the diagnostics carry.
+        let _ = roe::diagnostics::render::human(&compilation.sources, &compilation.diagnostics, false);
+        let _ = roe::diagnostics::render::json(&compilation.sources, &compilation.diagnostics);
+        if compilation.program.is_some() {
+            prop_assert!(!compilation.has_errors());
+        }
+    }
+
+    #[test]
+    fn deciding_any_record_never_panics(record in arbitrary_json(3)) {
+        let policy = std::fs::read_to_string("tests/run/expressions.roe").expect("readable");
+        let program = roe::compile_source("expressions.roe", &policy).program.expect("compiles");
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        let mut vm = roe::vm::Vm::new(&program, now);
+        let outcome = vm.decide(&record);
+        let _ = roe::vm::decision::line(0, record.get("id"), &outcome);
+    }
+
+    #[test]
+    fn loading_any_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = roe::bytecode::format::decode(&bytes);
+        let mut prefixed = roe::bytecode::format::MAGIC.to_vec();
+        prefixed.extend_from_slice(&bytes);
+        let _ = roe::bytecode::format::decode(&prefixed);
+    }
+}
+
+/// JSON values shaped like leads: the real field names with values of any type.
+fn arbitrary_json(depth: u32) -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value as J;
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        any::<i64>().prop_map(J::from),
+        any::<f64>()
+            .prop_filter("finite", |x| x.is_finite())
+            .prop_map(J::from),
+        prop::sample::select(
+            &[
+                "smb",
+                "strategic",
+                "web",
+                "raw",
+                "2026-11-30T09:00:00Z",
+                "2026-13-01",
+                "x@gmail.com",
+                "CA",
+                "VP"
+            ][..]
+        )
+        .prop_map(|s| J::String(s.to_owned())),
+        ".{0,12}".prop_map(J::String),
+    ];
+    const FIELDS: &[&str] = &[
+        "id",
+        "email",
+        "company",
+        "title",
+        "country",
+        "state",
+        "employees",
+        "segment",
+        "source",
+        "status",
+        "score",
+        "created_at",
+        "last_activity_at",
+        "owner",
+        "do_not_route",
+        "account",
+    ];
+    leaf.prop_recursive(depth, 64, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..16).prop_map(|pairs| {
+                J::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}

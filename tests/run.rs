@@ -1,0 +1,64 @@
+//! Decisions: each `tests/run/NAME.roe` decides the records in the file beside
+//! it (`NAME.jsonl`, `NAME.json` or `NAME.csv`) at 2026-11-30T10:00:00Z; the
+//! snapshot shows the policy, the records and one output line per record.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn records_beside(policy: &Path) -> PathBuf {
+    ["jsonl", "json", "csv"]
+        .iter()
+        .map(|ext| policy.with_extension(ext))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{} has no records file beside it", policy.display()))
+}
+
+#[test]
+fn decisions() {
+    insta::glob!("run/*.roe", |path| {
+        let (compilation, rendered) = common::compile(path);
+        let program = compilation
+            .program
+            .unwrap_or_else(|| panic!("{} does not compile:\n{rendered}", path.display()));
+        let records = records_beside(path);
+        let lines = common::decide_file(&program, &records);
+        let source = std::fs::read_to_string(path).expect("readable");
+        let input = std::fs::read_to_string(&records).expect("readable");
+        insta::assert_snapshot!(format!(
+            "{source}\n──── {} ────\n{input}\n──── decisions ────\n{}\n",
+            common::relative(&records).display(),
+            lines.join("\n")
+        ));
+    });
+}
+
+/// A compiled program encoded to `.roec` and loaded back decides exactly as the original.
+#[test]
+fn roec_round_trip_decides_the_same() {
+    insta::glob!("run/*.roe", |path| {
+        let (compilation, _) = common::compile(path);
+        let Some(program) = compilation.program else {
+            return;
+        };
+        let bytes = roe::bytecode::format::encode(&program);
+        let loaded = roe::bytecode::format::decode(&bytes).expect("a fresh encoding loads");
+        assert_eq!(
+            roe::bytecode::format::encode(&loaded),
+            bytes,
+            "encoding is deterministic"
+        );
+        let records = records_beside(path);
+        assert_eq!(
+            common::decide_file(&loaded, &records),
+            common::decide_file(&program, &records)
+        );
+    });
+}

@@ -1,0 +1,128 @@
+//! The contract's own policies and every shipped example check clean, and the
+//! examples still produce the decisions committed beside them.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+mod common;
+
+use std::path::Path;
+
+fn roe_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("the directory exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "roe"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn language_reference_policies_check_clean() {
+    let files = roe_files("tests/spec");
+    assert!(
+        files.len() >= 3,
+        "the three complete policies of LANGUAGE.md"
+    );
+    for file in files {
+        let (compilation, rendered) = common::compile(&file);
+        assert!(
+            compilation.diagnostics.is_empty(),
+            "{}:\n{rendered}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn examples_check_clean() {
+    let files = roe_files("examples");
+    assert!(files.len() >= 3);
+    for file in files {
+        let (compilation, rendered) = common::compile(&file);
+        assert!(
+            compilation.diagnostics.is_empty(),
+            "{}:\n{rendered}",
+            file.display()
+        );
+        assert!(
+            compilation.program.is_some(),
+            "{} is a policy",
+            file.display()
+        );
+    }
+}
+
+/// Each example names its records and its decisions in a `# records:` line;
+/// the decisions file is what `roe run` printed at the `# now:` instant.
+#[test]
+fn examples_produce_their_committed_decisions() {
+    for file in roe_files("examples") {
+        let source = std::fs::read_to_string(&file).expect("readable");
+        let field = |key: &str| {
+            source
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
+                .unwrap_or_else(|| panic!("{} has no `# {key}:` line", file.display()))
+                .trim()
+                .to_owned()
+        };
+        let records = Path::new("examples").join(field("records"));
+        let decisions = Path::new("examples").join(field("decisions"));
+        let now: jiff::Timestamp = field("now").parse().expect("an instant");
+        let (compilation, _) = common::compile(&file);
+        let program = compilation.program.expect("compiles");
+        let lines = common::decide_file_at(&program, &records, now);
+        let expected = std::fs::read_to_string(&decisions).expect("the decisions file exists");
+        let expected: Vec<&str> = expected.lines().collect();
+        assert_eq!(
+            lines,
+            expected,
+            "{} no longer produces {}",
+            file.display(),
+            decisions.display()
+        );
+        let total = std::fs::read_to_string(&records).expect("readable");
+        assert!(
+            lines.len() >= 50,
+            "{} has at least 50 records ({} in {})",
+            file.display(),
+            lines.len(),
+            total.len()
+        );
+    }
+}
+
+/// A snapshot whose input file is gone is stale; fail instead of keeping it.
+#[test]
+fn no_stale_snapshots() {
+    for entry in std::fs::read_dir("tests/snapshots").expect("snapshots exist") {
+        let path = entry.expect("readable").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let Some((suite, rest)) = name.split_once("__") else {
+            continue;
+        };
+        let Some((_, input)) = rest.split_once('@') else {
+            continue;
+        };
+        let input = input.trim_end_matches(".snap");
+        let dir = match suite {
+            "ui" => "tests/ui",
+            "run" => "tests/run",
+            other => panic!("unknown snapshot suite `{other}` in {name}"),
+        };
+        assert!(
+            Path::new(dir).join(input).exists(),
+            "{name} belongs to {dir}/{input}, which no longer exists: delete the snapshot"
+        );
+    }
+}
