@@ -27,7 +27,10 @@ impl Checker<'_> {
                 match &clause.node {
                     TeamClause::Queue => queue = Some(clause.span),
                     TeamClause::Members(_) => members = Some(clause.span),
-                    TeamClause::Weighted(weights) => self.check_weights(weights, clause.span),
+                    TeamClause::Weighted(weights) => {
+                        self.check_weights(weights, clause.span);
+                        self.check_weighted_members(team, weights);
+                    }
                     TeamClause::WorkingHours(calendar) => {
                         if !self.calendars.contains_key(&calendar.node) {
                             self.unknown_calendar(calendar);
@@ -74,11 +77,60 @@ impl Checker<'_> {
         }
     }
 
+    /// When a team lists its members, everyone it weights must be one of them.
+    fn check_weighted_members(
+        &mut self,
+        team: &ast::TeamDecl,
+        weights: &[(crate::source::Spanned<String>, crate::source::Spanned<f64>)],
+    ) {
+        let members: Vec<&crate::source::Spanned<String>> = team
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.node {
+                TeamClause::Members(m) => Some(m.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        for (who, _) in weights {
+            if members.iter().any(|m| m.node == who.node) {
+                continue;
+            }
+            let help = help_did_you_mean(&who.node, members.iter().map(|m| m.node.as_str()))
+                .unwrap_or_else(|| {
+                    format!(
+                        "add `{}` to the team's `members`, or weight a member",
+                        who.node
+                    )
+                });
+            self.report(
+                Diagnostic::error(
+                    codes::BAD_CLAUSE,
+                    format!(
+                        "`{}` is not a member of team `{}`",
+                        who.node, team.name.node
+                    ),
+                    who.span,
+                )
+                .label(who.span, "weighted, but not among the members")
+                .help(help),
+            );
+        }
+    }
+
     fn unknown_calendar(&mut self, name: &ast::Name) {
+        if self.may_declare(&name.node) {
+            return;
+        }
         let help = help_did_you_mean(&name.node, self.calendars.keys().map(String::as_str))
             .unwrap_or_else(|| {
-                "declare it: `calendar NAME timezone \"Europe/Berlin\" open mon-fri 09:00-17:30`"
-                    .into()
+                format!(
+                    "declare it: `calendar {} timezone \"Europe/Berlin\" open mon-fri 09:00-17:30`",
+                    name.node
+                )
             });
         self.report(
             Diagnostic::error(
@@ -98,7 +150,33 @@ impl Checker<'_> {
                 let Item::Calendar(calendar) = item else {
                     continue;
                 };
+                let opens = calendar
+                    .clauses
+                    .iter()
+                    .any(|c| matches!(c.node, CalendarClause::Open { .. }));
+                if !opens {
+                    self.report(
+                        Diagnostic::error(codes::BAD_CLAUSE, format!("calendar `{}` is never open", calendar.name.node), calendar.name.span)
+                            .label(calendar.name.span, "this calendar has no `open` line")
+                            .help("add its opening hours, such as `open mon-fri 09:00-17:30`; an SLO on a calendar that never opens is never due"),
+                    );
+                }
                 for clause in &calendar.clauses {
+                    if let CalendarClause::Timezone(zone) = &clause.node {
+                        self.check_time_zone(zone);
+                    }
+                    if let CalendarClause::Closed(spans) = &clause.node {
+                        for (from, to) in spans {
+                            if let Some(to) = to.as_ref().filter(|to| to.node < from.node) {
+                                let span = from.span.to(to.span);
+                                self.report(
+                                    Diagnostic::error(codes::BAD_CLAUSE, "a closed range must end on or after its start", span)
+                                        .label(span, "this range runs backwards")
+                                        .help("write the earlier date first: `closed 2026-12-24 to 2026-12-31`"),
+                                );
+                            }
+                        }
+                    }
                     let CalendarClause::Open { days, windows } = &clause.node else {
                         continue;
                     };
@@ -134,6 +212,27 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// A time zone must be in the IANA database roe carries (never the host's).
+    fn check_time_zone(&mut self, zone: &crate::source::Spanned<String>) {
+        if jiff::tz::TimeZone::get(&zone.node).is_ok() {
+            return;
+        }
+        let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+        let help =
+            help_did_you_mean(&zone.node, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                "time zones are IANA names such as \"Europe/Berlin\" or \"America/New_York\"".into()
+            });
+        self.report(
+            Diagnostic::error(
+                codes::BAD_CLAUSE,
+                format!("unknown time zone \"{}\"", zone.node),
+                zone.span,
+            )
+            .label(zone.span, "not in the IANA time zone database")
+            .help(help),
+        );
     }
 
     /// Every rule and the `otherwise` of the root file.
@@ -187,6 +286,24 @@ impl Checker<'_> {
     fn team_index(&mut self, name: &ast::Name) -> Option<u32> {
         if let Some(d) = self.team_names.get(&name.node) {
             return u32::try_from(d.index).ok();
+        }
+        if self.may_declare(&name.node) {
+            return None;
+        }
+        if crate::syntax::lexer::is_keyword(&name.node) {
+            self.report(
+                Diagnostic::error(
+                    codes::UNKNOWN_TEAM,
+                    format!("`{}` is not a team", name.node),
+                    name.span,
+                )
+                .label(name.span, "a team's name belongs here")
+                .help(format!(
+                    "name the team first: `hand off to sales_emea {} ...`",
+                    name.node
+                )),
+            );
+            return None;
         }
         let help = help_did_you_mean(&name.node, self.team_names.keys().map(String::as_str))
             .unwrap_or_else(|| {
@@ -249,8 +366,21 @@ impl Checker<'_> {
                     .and_then(|s| self.schema.record(s))
                     .is_some_and(|r| r.field(name).is_some());
             if !known {
-                let spanned = ast::Name::new(name.clone(), expr.span);
-                self.team_index(&spanned);
+                if !self.may_declare(name) {
+                    let help = help_did_you_mean(name, self.team_names.keys().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!("declare the team `{name}`, or write a person or channel as a string: `\"#{}\"`", name.replace('_', "-"))
+                        });
+                    self.report(
+                        Diagnostic::error(
+                            codes::UNKNOWN_TEAM,
+                            format!("unknown team `{name}`"),
+                            expr.span,
+                        )
+                        .label(expr.span, "no team, field or value has this name")
+                        .help(help),
+                    );
+                }
                 return None;
             }
         }
@@ -268,6 +398,7 @@ impl Checker<'_> {
         let mut failed = false;
         let mut owner: Option<Span> = None;
         let mut takes_within = false;
+        let mut last_within: Option<Span> = None;
         for action in actions {
             let owns = matches!(
                 action.kind,
@@ -294,7 +425,15 @@ impl Checker<'_> {
                     .map(|to| TAction::Assign { to, within: None }),
                 ActionKind::Within(spec) => {
                     let sla = self.sla(spec);
-                    if !takes_within {
+                    if let (false, Some(first)) = (takes_within, last_within) {
+                        self.report(
+                            Diagnostic::error(codes::MISPLACED_WITHIN, "a second `within` for one hand-off", action.span)
+                                .label(action.span, "a second SLO")
+                                .label(first, "the SLO is already set here")
+                                .help("keep one `within`; use `escalate to TEAM after ...` for a later deadline"),
+                        );
+                        failed = true;
+                    } else if !takes_within {
                         self.misplaced_within(action.span);
                         failed = true;
                     } else if let (
@@ -308,6 +447,7 @@ impl Checker<'_> {
                         failed = true;
                     }
                     takes_within = false;
+                    last_within = Some(action.span);
                     continue;
                 }
                 ActionKind::Escalate(target, after) => {
@@ -330,6 +470,7 @@ impl Checker<'_> {
                     .map(TAction::Drop),
                 ActionKind::Set(path, value) => self.check_set(path, value, ctx),
             };
+            last_within = None;
             takes_within = matches!(action.kind, ActionKind::HandOff(_) | ActionKind::Assign(_));
             match checked {
                 Some(a) => out.push(a),
@@ -436,7 +577,7 @@ impl Checker<'_> {
             match &test.given {
                 Given::Record(e) => self.check_record_literal(e, subject, true),
                 Given::Fixture(name, overrides) => {
-                    if !self.fixtures.contains_key(&name.node) {
+                    if !self.fixtures.contains_key(&name.node) && !self.may_declare(&name.node) {
                         let help =
                             help_did_you_mean(&name.node, self.fixtures.keys().map(String::as_str));
                         self.report(
@@ -548,7 +689,7 @@ impl Checker<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.report(
-                    Diagnostic::error(codes::BAD_RECORD_LITERAL, format!("this `{}` has no {list}", declared.name), expr.span)
+                    Diagnostic::error(codes::BAD_RECORD_LITERAL, format!("this `{}` is missing the required {list}", declared.name), expr.span)
                         .label(expr.span, format!("required field{} missing", if missing.len() == 1 { "" } else { "s" }))
                         .help("give every required field a value, or start from a `fixture` with `given NAME with { ... }`"),
                 );

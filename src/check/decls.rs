@@ -25,13 +25,21 @@ impl<'a> Checker<'a> {
             )
             .label(name.span, "declared again here")
             .label(first, "first declared here")
-            .help(format!("rename one of them; {kind} names are unique")),
+            .help(format!(
+                "rename one of them; {} names are unique",
+                if kind == "const or let" {
+                    "const and let"
+                } else {
+                    kind
+                }
+            )),
         );
     }
 
     /// Pass 1: every declaration of every file, by kind.
     pub(super) fn collect(&mut self, modules: &'a Modules) {
-        for module in &modules.modules {
+        // Used files first, so a clash blames the declaration the user can change.
+        for module in modules.modules.iter().rev() {
             for item in &module.items {
                 match item {
                     Item::Enum(e) => self.declare_enum(e),
@@ -145,7 +153,12 @@ impl<'a> Checker<'a> {
                 ValueName::Const(i) => self.consts.get(i).map(|d| d.name.span),
                 ValueName::Let(i) => self.lets.get(i).map(|d| d.name.span),
             };
-            self.duplicate("value", &decl.name, first_span.unwrap_or(decl.name.span));
+            let kind = match (*first, is_const) {
+                (ValueName::Const(_), true) => "const",
+                (ValueName::Let(_), false) => "let",
+                _ => "const or let",
+            };
+            self.duplicate(kind, &decl.name, first_span.unwrap_or(decl.name.span));
             return;
         }
         let name = if is_const {
@@ -180,11 +193,15 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     seen.insert(&f.name.node, f.name.span);
-                    if let Some(ty) = self.resolve_type(&f.ty) {
-                        fields.push(Field {
+                    match self.resolve_type(&f.ty) {
+                        Some(ty) => fields.push(Field {
                             name: f.name.node.clone(),
                             ty,
-                        });
+                        }),
+                        None => {
+                            let record = u32::try_from(declared.index).unwrap_or(u32::MAX);
+                            self.poisoned_fields.insert((record, f.name.node.clone()));
+                        }
                     }
                 }
                 if let Some(record) = self.schema.records.get_mut(declared.index) {
@@ -231,7 +248,19 @@ impl<'a> Checker<'a> {
                     .copied()
                     .chain(self.types.keys().map(String::as_str))
                     .collect();
-                let help = help_did_you_mean(&name.node, candidates).unwrap_or_else(|| {
+                let alias = match name.node.as_str() {
+                    "datetime" | "timestamp" | "instant" => Some("time"),
+                    "integer" | "long" => Some("int"),
+                    "float" | "double" | "decimal" => Some("number"),
+                    "boolean" => Some("bool"),
+                    "str" | "text" => Some("string"),
+                    _ => None,
+                };
+                let help = match alias {
+                    Some(builtin) => Some(format!("roe calls this type `{builtin}`")),
+                    None => help_did_you_mean(&name.node, candidates),
+                }
+                .unwrap_or_else(|| {
                     "the built-in types are int, number, string, bool, time, date and duration; declare others with `enum` or `record`".into()
                 });
                 self.report(
@@ -250,7 +279,10 @@ impl<'a> Checker<'a> {
 
     /// Finds the subject record of the policy header.
     pub(super) fn resolve_subject(&mut self, header: &ast::PolicyHeader) {
-        let name = &header.subject;
+        let Some(name) = &header.subject else {
+            self.subject_unknown = true;
+            return;
+        };
         self.subject_name = name.node.clone();
         let found = self.types.get(&name.node).copied();
         match found {
@@ -263,16 +295,21 @@ impl<'a> Checker<'a> {
             {
                 self.subject = u32::try_from(d.index).ok();
             }
-            Some(_) => self.report(
-                Diagnostic::error(
-                    codes::UNKNOWN_TYPE,
-                    format!("`{}` is an enum, not a record", name.node),
-                    name.span,
-                )
-                .label(name.span, "a policy decides records")
-                .help("name a record type, such as `lead` with `use crm`"),
-            ),
+            Some(_) => {
+                self.subject_unknown = true;
+                self.report(
+                    Diagnostic::error(
+                        codes::UNKNOWN_TYPE,
+                        format!("`{}` is an enum, not a record", name.node),
+                        name.span,
+                    )
+                    .label(name.span, "a policy decides records")
+                    .help("name a record type, such as `lead` with `use crm`"),
+                );
+            }
+            None if self.may_declare(&name.node) => self.subject_unknown = true,
             None => {
+                self.subject_unknown = true;
                 let records: Vec<&str> = self
                     .schema
                     .records

@@ -106,6 +106,13 @@ impl Checker<'_> {
             d = d.help("compare it with something, for example `score > 50`");
         } else if *want == Type::String && matches!(e.ty, Type::Enum(_)) {
             d = d.help("enum values are not strings; compare the field with a variant instead");
+        } else if let (Type::Enum(id), TKind::Literal(Value::Str(s))) = (want, &e.kind)
+            && self
+                .schema
+                .enum_type(*id)
+                .is_some_and(|t| t.variants.iter().any(|v| **v == **s))
+        {
+            d = d.help(format!("enum variants are written without quotes: `{s}`"));
         }
         self.report(d);
         None
@@ -131,7 +138,13 @@ impl Checker<'_> {
         let ty = self.display(&e.ty);
         let subject = self.subject_name.clone();
         let mut help = if whole == operand {
-            format!("guard it in the rule's condition: `when {guard_path} is set and ...`")
+            let fallback = match zero_of(e.ty.required()) {
+                Some(zero) if guard_path == operand => {
+                    format!(", or give a value: `default({operand}, {zero})`")
+                }
+                _ => String::new(),
+            };
+            format!("guard it first: `{guard_path} is set and ...` in the condition{fallback}")
         } else {
             format!("guard it: `{guard_path} is set and {whole}`")
         };
@@ -154,6 +167,7 @@ impl Checker<'_> {
         } else {
             format!("a {subject}")
         };
+        let note = self.let_that_guards(&e);
         self.report(
             Diagnostic::error(
                 codes::MAYBE_MISSING,
@@ -162,11 +176,33 @@ impl Checker<'_> {
             )
             .label(
                 e.span,
-                format!("`{operand}` is `{ty}`: {who} may not have it"),
+                if guard_path == operand {
+                    format!("`{operand}` is `{ty}`: {who} may not have it")
+                } else {
+                    format!("{who} may have no `{guard_path}`, and then no `{operand}`")
+                },
             )
-            .help(help),
+            .help(help)
+            .maybe_note(note),
         );
         None
+    }
+
+    /// A note when some `let` tests the missing field: narrowing does not look inside lets.
+    fn let_that_guards(&self, e: &TExpr) -> Option<String> {
+        let TKind::Slot(slot) = &e.kind else {
+            return None;
+        };
+        let path = self.slots.get(*slot as usize)?;
+        let decl = self.lets.iter().find(|l| {
+            self.facts_when(&l.value, true)
+                .iter()
+                .any(|p| path.starts_with(p))
+        })?;
+        Some(format!(
+            "`{}` tests this, but narrowing looks only at `is set` written in the condition itself, not inside a `let`",
+            decl.name.node
+        ))
     }
 
     /// The shortest prefix of a slot's path that is optional and not proven present.
@@ -215,7 +251,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(codes::TYPE_MISMATCH, "a percentage is not a value", span)
                         .label(span, "percentages are the weights of a `weighted` team")
-                        .help("write a number instead: `0.6` for 60%"),
+                        .help("write the number: `60` on a 0–100 scale, or `0.6` for a fraction"),
                 );
                 None
             }
@@ -247,13 +283,13 @@ impl Checker<'_> {
                 Some(texpr(TKind::Not(Box::new(e)), Type::Bool, span))
             }
             ExprKind::Unary(UnaryOp::Neg, inner) => {
-                let e = self.check_present(inner, expected, ctx, span)?;
+                let e = self.check_present(inner, expected, ctx, inner.span)?;
                 if !matches!(e.ty, Type::Int | Type::Number | Type::Duration) {
                     let ty = self.display(&e.ty);
                     self.report(
                         Diagnostic::error(
                             codes::BAD_OPERANDS,
-                            format!("cannot negate a `{ty}`"),
+                            format!("cannot negate {}", a_type(&ty)),
                             span,
                         )
                         .label(e.span, format!("this is `{ty}`"))
@@ -426,6 +462,9 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, name: &str, span: Span, expected: Option<&Type>) {
+        if self.may_declare(name) || self.poisoned(self.subject, name) {
+            return;
+        }
         if let Some(Type::Enum(e)) = expected.map(Type::required)
             && let Some(enum_type) = self.schema.enum_type(*e)
         {
@@ -464,6 +503,25 @@ impl Checker<'_> {
             .find(|e| e.variants.iter().any(|v| v == name))
             .map(|e| e.name.clone());
         let subject = self.subject_name.clone();
+        if matches!(name, "null" | "nil" | "none" | "None") {
+            self.report(
+                Diagnostic::error(codes::UNKNOWN_NAME, format!("roe has no `{name}`"), span)
+                    .label(span, "a missing value is not a value")
+                    .help("test whether a field has a value with `FIELD is set` or `FIELD is not set`"),
+            );
+            return;
+        }
+        if self.team_names.contains_key(name) {
+            self.report(
+                Diagnostic::error(codes::UNKNOWN_NAME, format!("`{name}` is a team, not a value"), span)
+                    .label(span, "a team can be handed work or notified")
+                    .help(format!("hand the record to the team with `hand off to {name}`, or tell it with `notify {name}`")),
+            );
+            return;
+        }
+        if self.subject_unknown && binding_guess.is_none() {
+            return;
+        }
         let d = if let (Some(guess), None) = (binding_guess, field_guess) {
             Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
                 .label(span, "no const, let or field has this name")
@@ -478,9 +536,18 @@ impl Checker<'_> {
                 span,
                 format!("a variant needs a value of type `{owner}` to compare with"),
             )
-            .help(format!(
-                "compare a field of type `{owner}` with it, for example `FIELD = {name}`"
-            ))
+            .help({
+                let field = self
+                    .subject
+                    .and_then(|s| self.schema.record(s))
+                    .and_then(|r| {
+                        r.fields.iter().find(|f| {
+                            matches!(f.ty.required(), Type::Enum(e) if self.schema.enum_type(*e).is_some_and(|t| t.name == owner))
+                        })
+                    })
+                    .map_or_else(|| "FIELD".to_owned(), |f| f.name.clone());
+                format!("compare a field of type `{owner}` with it, for example `{field} = {name}`")
+            })
         } else if subject.is_empty() {
             Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
                 .label(span, "no const or let has this name")
@@ -492,10 +559,11 @@ impl Checker<'_> {
                 span,
             )
             .label(span, format!("not a field of `{subject}`"))
-            .maybe_help(
+            .help(
                 field_guess
                     .or(binding_guess)
-                    .map(|g| format!("did you mean `{g}`?")),
+                    .map(|g| format!("did you mean `{g}`?"))
+                    .unwrap_or_else(|| format!("if it is a value of your own, declare it: `const {name} = ...` or `let {name} = ...`")),
             )
         };
         self.report(d);
@@ -545,7 +613,10 @@ impl Checker<'_> {
             }
             ExprKind::Field(base, field) => {
                 let mut path = self.field_path(base)?;
-                let record_id = self.record_at(&path)?;
+                let record_id = self.record_at(&path, base.span)?;
+                if self.poisoned(Some(record_id), &field.node) {
+                    return None;
+                }
                 let record = self.schema.record(record_id)?;
                 if record.field(&field.node).is_none() {
                     let help = help_did_you_mean(
@@ -579,7 +650,7 @@ impl Checker<'_> {
     }
 
     /// The record type at the end of `path`, reporting a path that ends in a non-record.
-    fn record_at(&mut self, path: &[String]) -> Option<u32> {
+    fn record_at(&mut self, path: &[String], span: Span) -> Option<u32> {
         let mut record = self.subject?;
         for (i, name) in path.iter().enumerate() {
             let field = self.schema.record(record)?.field(name)?.1.clone();
@@ -592,9 +663,10 @@ impl Checker<'_> {
                         Diagnostic::error(
                             codes::BAD_OPERANDS,
                             format!("`{shown}` has no fields"),
-                            Span::default(),
+                            span,
                         )
-                        .help(format!("`{shown}` is `{ty}`, not a record")),
+                        .label(span, format!("`{shown}` is `{ty}`, not a record"))
+                        .help("only record fields such as `account` have fields of their own"),
                     );
                     return None;
                 }
@@ -807,7 +879,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
-                        format!("a list of `{want}` cannot hold a `{found}`"),
+                        format!("a list of `{want}` cannot hold {}", a_type(&found)),
                         e.span,
                     )
                     .label(e.span, format!("this is `{found}`"))
@@ -845,8 +917,10 @@ impl Checker<'_> {
             let tb = self.check_expr(b, ta.as_ref().map(|t| &t.ty), ctx);
             (ta, tb)
         };
-        let ta = ta.and_then(|t| self.require_present(t, span, ctx));
-        let tb = tb.and_then(|t| self.require_present(t, span, ctx));
+        // One failed side is reported already; a missing-value error on the other would be noise.
+        let (ta, tb) = (ta?, tb?);
+        let ta = self.require_present(ta, span, ctx);
+        let tb = self.require_present(tb, span, ctx);
         Some((ta?, tb?))
     }
 
@@ -945,8 +1019,9 @@ impl Checker<'_> {
                 ))
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                let ta = self.check_present(a, None, ctx, span);
-                let tb = self.check_present(b, None, ctx, span);
+                // Arithmetic is no condition: the help names the guard, not a rewrite.
+                let ta = self.check_present(a, None, ctx, a.span);
+                let tb = self.check_present(b, None, ctx, b.span);
                 let (ta, tb) = (ta?, tb?);
                 self.arithmetic(op, ta, tb, span)
             }
@@ -1002,7 +1077,7 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error(
                     codes::BAD_OPERANDS,
-                    format!("a `{x}` is never in a list of `{y}`"),
+                    format!("{} is never in a list of `{y}`", capitalised(&a_type(&x))),
                     span,
                 )
                 .label(ta.span, format!("this is `{x}`"))
@@ -1089,7 +1164,18 @@ impl Checker<'_> {
                 .any(|v| **v == **s)
                 .then(|| format!("enum variants are written without quotes: `{s}`"))
         };
-        let help = string_vs_enum(tb, ta).or_else(|| string_vs_enum(ta, tb)).or_else(|| {
+        let quoted_number = |e: &TExpr, other: &TExpr| -> Option<String> {
+            let TKind::Literal(Value::Str(s)) = &e.kind else {
+                return None;
+            };
+            (other.ty.is_numeric() && s.trim().parse::<f64>().is_ok())
+                .then(|| format!("write the number without quotes: `{}`", s.trim()))
+        };
+        let help = string_vs_enum(tb, ta)
+            .or_else(|| string_vs_enum(ta, tb))
+            .or_else(|| quoted_number(tb, ta))
+            .or_else(|| quoted_number(ta, tb))
+            .or_else(|| {
             let duration_vs_number = matches!((&ta.ty, &tb.ty), (Type::Duration, t) | (t, Type::Duration) if t.is_numeric());
             duration_vs_number.then(|| "durations are written with a unit: `90s`, `30m`, `4h`, `2d`, `1w`".to_owned())
         });
@@ -1098,6 +1184,24 @@ impl Checker<'_> {
         }
         self.report(d);
     }
+}
+
+/// `an `int``, `a `string``: a type name with its article.
+fn a_type(ty: &str) -> String {
+    let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} `{ty}`")
+}
+
+/// The text with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The natural fallback of a scalar type, for the help of a missing value.

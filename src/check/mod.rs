@@ -67,6 +67,12 @@ struct Checker<'a> {
     fixtures: HashMap<String, &'a ast::ValueDecl>,
     subject: Option<u32>,
     subject_name: String,
+    /// The subject record could not be resolved (already reported): field errors would be noise.
+    subject_unknown: bool,
+    /// Names possibly declared in text that failed to parse or load.
+    modules: Option<&'a Modules>,
+    /// Fields whose declared type did not resolve (already reported), by record.
+    poisoned_fields: std::collections::HashSet<(u32, String)>,
     slots: Vec<Vec<String>>,
 }
 
@@ -95,8 +101,21 @@ impl<'a> Checker<'a> {
             fixtures: HashMap::new(),
             subject: None,
             subject_name: String::new(),
+            subject_unknown: false,
+            modules: None,
+            poisoned_fields: std::collections::HashSet::new(),
             slots: Vec::new(),
         }
+    }
+
+    /// Whether an unknown `name` may be a declaration lost to an earlier error.
+    fn may_declare(&self, name: &str) -> bool {
+        self.modules.is_some_and(|m| m.may_declare(name))
+    }
+
+    /// Whether `record` declares `field` with a type that did not resolve.
+    fn poisoned(&self, record: Option<u32>, field: &str) -> bool {
+        record.is_some_and(|r| self.poisoned_fields.contains(&(r, field.to_owned())))
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {
@@ -113,6 +132,7 @@ impl<'a> Checker<'a> {
 
     fn run(&mut self, modules: &'a Modules) -> Option<Checked> {
         let root = modules.modules.first()?;
+        self.modules = Some(modules);
         let header = self.check_layout(modules);
         self.collect(modules);
         self.resolve_records(modules);
@@ -230,6 +250,7 @@ impl<'a> Checker<'a> {
                 _ => None,
             });
             if let Some(span) = needs {
+                self.subject_unknown = true;
                 self.report(
                     Diagnostic::error(codes::MISPLACED_HEADER, "rules need a `policy` header", span)
                         .label(span, "this rule belongs to no policy")
@@ -240,3 +261,6 @@ impl<'a> Checker<'a> {
         header
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -30,7 +30,8 @@ impl<'a> Checker<'a> {
         let mut stack = vec![expr];
         while let Some(e) = stack.pop() {
             match &e.kind {
-                ExprKind::Name(n) => {
+                // A variant name is never a mention (a binding named like one is refused anyway).
+                ExprKind::Name(n) if !self.schema.enums.iter().any(|e| e.variants.contains(n)) => {
                     if let Some(v) = self.values.get(n) {
                         out.push((*v, e.span));
                     }

@@ -104,11 +104,18 @@ fn index(n: usize) -> u32 {
 
 impl Emitter {
     fn fold_error(&mut self, error: OpError, span: Span) {
-        let what = match error {
-            OpError::Overflow => "the arithmetic overflows",
-            OpError::DivisionByZero => "it divides by zero",
-            OpError::TimeRange => "the time arithmetic leaves the supported range",
-            OpError::Type => "its operands have the wrong types",
+        let (what, help) = match error {
+            OpError::Overflow => (
+                "the arithmetic overflows",
+                "ints are 64-bit: keep results within ±9223372036854775807",
+            ),
+            OpError::DivisionByZero => ("it divides by zero", "divide by a value other than zero"),
+            OpError::TimeRange => (
+                "the time arithmetic leaves the supported range",
+                "keep instants between the years -9999 and 9999",
+            ),
+            // Only a const that already failed (and was reported) gives a type error here.
+            OpError::Type => return,
         };
         self.diagnostics.push(
             Diagnostic::error(
@@ -117,7 +124,7 @@ impl Emitter {
                 span,
             )
             .label(span, what)
-            .help("change the values so the result fits a 64-bit integer"),
+            .help(help),
         );
     }
 

@@ -86,6 +86,12 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a note if there is one.
+    pub fn maybe_note(mut self, note: Option<String>) -> Diagnostic {
+        self.notes.extend(note);
+        self
+    }
+
     /// Sets the help line.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());

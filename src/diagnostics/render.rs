@@ -2,8 +2,6 @@
 //! LANGUAGE.md §12. codespan-reporting is not used: ariadne covers everything we
 //! draw, and the line/column arithmetic lives in [`crate::source::SourceFile`].
 
-use std::io::Write;
-
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
 use serde::Serialize;
 
@@ -12,10 +10,17 @@ use crate::source::{SourceMap, Span};
 
 /// Draws `diagnostics` for a person, with colour or without.
 pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
+    // One cache for all reports: ariadne indexes each file's lines once.
+    let mut cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.as_str()))
+            .collect::<Vec<_>>(),
+    );
     let mut out = Vec::new();
     for d in diagnostics {
         // Writing into a Vec cannot fail; a failure would only lose this drawing.
-        let _ = write_human(sources, d, color, &mut out);
+        let _ = report(sources, d, color).write(&mut cache, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -29,12 +34,7 @@ fn ariadne_span(sources: &SourceMap, span: Span) -> AriadneSpan {
     (name, span.range())
 }
 
-fn write_human(
-    sources: &SourceMap,
-    d: &Diagnostic,
-    color: bool,
-    out: &mut Vec<u8>,
-) -> std::io::Result<()> {
+fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, AriadneSpan> {
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
@@ -60,14 +60,7 @@ fn write_human(
     if let Some(help) = &d.help {
         report = report.with_help(help);
     }
-    let cache = ariadne::sources(
-        sources
-            .iter()
-            .map(|(_, f)| (f.name.clone(), f.text.clone()))
-            .collect::<Vec<_>>(),
-    );
-    report.finish().write(cache, &mut *out)?;
-    out.flush()
+    report.finish()
 }
 
 /// A place in a file, 1-based, end exclusive, columns in characters.

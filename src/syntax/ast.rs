@@ -42,6 +42,27 @@ pub enum Item {
     Error(Span),
 }
 
+impl Item {
+    /// The text the declaration covers; `None` for one that did not parse.
+    pub fn span(&self) -> Option<Span> {
+        Some(match self {
+            Item::Policy(h) => h.span,
+            Item::TestsFor(s) => s.span,
+            Item::Use(Use::Library(n)) => n.span,
+            Item::Use(Use::File(p)) => p.span,
+            Item::Const(d) | Item::Let(d) | Item::Fixture(d) => d.span,
+            Item::Enum(d) => d.span,
+            Item::Record(d) => d.span,
+            Item::Team(d) => d.span,
+            Item::Calendar(d) => d.span,
+            Item::Rule(d) => d.span,
+            Item::Otherwise(d) => d.span,
+            Item::Test(d) => d.span,
+            Item::Error(_) => return None,
+        })
+    }
+}
+
 /// How rules combine into a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HitPolicy {
@@ -58,8 +79,8 @@ pub enum HitPolicy {
 pub struct PolicyHeader {
     /// The policy's name.
     pub name: Name,
-    /// The subject record type.
-    pub subject: Name,
+    /// The subject record type (`None` when it is missing, already reported).
+    pub subject: Option<Name>,
     /// The hit policy, if written.
     pub hit_policy: Option<Spanned<HitPolicy>>,
     /// The whole header.

@@ -25,6 +25,14 @@ pub enum LexErrorKind {
     InvalidNumber,
     /// A date, date-time or time of day that does not exist (`2026-02-30`, `25:00`).
     InvalidDate(String),
+    /// Syntax from another language whose meaning is clear (`==`, `&&`, `'text'`):
+    /// the lexer reads it as the roe token and reports what to write instead.
+    Foreign {
+        /// What was written.
+        written: String,
+        /// What roe spells it as.
+        meant: &'static str,
+    },
 }
 
 /// A lexing problem and where it happened.
@@ -300,6 +308,22 @@ pub enum Token {
     #[token("?")]
     Question,
 
+    /// `==`: read as `=`, with an error.
+    #[token("==")]
+    DoubleEq,
+    /// `&&`: read as `and`, with an error.
+    #[token("&&")]
+    AmpAmp,
+    /// `||`: read as `or`, with an error.
+    #[token("||")]
+    PipePipe,
+    /// `;`: skipped, with an error.
+    #[token(";")]
+    Semicolon,
+    /// `'text'`: read as a string, with an error.
+    #[regex(r"'([^'\\\n]|\\[^\n])*'", single_quoted)]
+    SingleQuoted(String),
+
     /// Stands in for text the lexer could not read; its [`LexError`] is reported separately.
     Error,
 }
@@ -310,6 +334,26 @@ fn invalid_number(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
 
 fn unterminated(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
     Err(LexErrorKind::UnterminatedString)
+}
+
+fn single_quoted(lex: &mut logos::Lexer<Token>) -> Result<String, LexErrorKind> {
+    let text = lex.slice();
+    unescape(&text[1..text.len() - 1])
+}
+
+/// The roe token for syntax from another language, and how roe spells it.
+fn foreign(token: &Token) -> Option<(Option<Token>, &'static str)> {
+    Some(match token {
+        Token::DoubleEq => (Some(Token::Eq), "`=`"),
+        Token::AmpAmp => (Some(Token::And), "`and`"),
+        Token::PipePipe => (Some(Token::Or), "`or`"),
+        Token::Semicolon => (
+            None,
+            "nothing: clauses start with keywords, so no `;` is needed",
+        ),
+        Token::SingleQuoted(s) => (Some(Token::Str(s.clone())), "double quotes: `\"...\"`"),
+        _ => return None,
+    })
 }
 
 fn digits(text: &str) -> String {
@@ -431,6 +475,14 @@ fn unicode_escape(chars: &mut std::str::Chars<'_>) -> Result<char, LexErrorKind>
     Err(bad(&format!("{{{hex}")))
 }
 
+/// Whether `word` is a reserved word of the language.
+pub fn is_keyword(word: &str) -> bool {
+    matches!(
+        Token::lexer(word).next(),
+        Some(Ok(token)) if !matches!(token, Token::Ident(_)) && word.chars().all(|c| c.is_ascii_alphabetic())
+    )
+}
+
 /// A token with its byte offsets, as LALRPOP's external-lexer interface wants it.
 pub type SpannedToken = (usize, Token, usize);
 
@@ -446,7 +498,21 @@ pub fn lex(file: FileId, text: &str) -> (Vec<SpannedToken>, Vec<LexError>) {
         let range = lexer.span();
         let (start, end) = (range.start, char_boundary(text, range.end));
         match result {
-            Ok(token) => tokens.push((start, token, end)),
+            Ok(token) => match foreign(&token) {
+                None => tokens.push((start, token, end)),
+                Some((replacement, meant)) => {
+                    errors.push(LexError {
+                        kind: LexErrorKind::Foreign {
+                            written: text.get(start..end).unwrap_or_default().to_owned(),
+                            meant,
+                        },
+                        span: Span::new(file, start, end),
+                    });
+                    if let Some(token) = replacement {
+                        tokens.push((start, token, end));
+                    }
+                }
+            },
             Err(kind) => {
                 let merges = kind == LexErrorKind::UnexpectedCharacter
                     && matches!(tokens.last(), Some((_, Token::Error, last_end)) if *last_end == start)
@@ -481,3 +547,6 @@ fn char_boundary(text: &str, mut offset: usize) -> usize {
     }
     offset
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,12 +3,16 @@
 //! that uses it. Every file is parsed once; a `use` that leads back to a file
 //! still being loaded is a cycle and reported with the chain of files.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Use};
 use crate::syntax::parser;
+
+/// How a missing file is described.
+const NOT_FOUND: &str = "no such file";
 
 /// The shipped CRM schema, `use crm`.
 pub const CRM_SOURCE: &str = include_str!("../../stdlib/crm.roe");
@@ -26,11 +30,23 @@ pub struct Module {
     pub items: Vec<Item>,
 }
 
+impl Modules {
+    /// Whether `name` may have been declared in text that failed to parse or
+    /// to load; an "unknown name" error for it would only repeat that failure.
+    pub fn may_declare(&self, name: &str) -> bool {
+        self.incomplete || self.unparsed_names.contains(name)
+    }
+}
+
 /// The root file and everything it uses, each parsed once; the root comes first.
 #[derive(Clone, Debug, Default)]
 pub struct Modules {
     /// The files in load order, the root first.
     pub modules: Vec<Module>,
+    /// Names in text of any file that did not parse.
+    pub unparsed_names: HashSet<String>,
+    /// Whether a `use` failed, so names may be missing.
+    pub incomplete: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -44,6 +60,8 @@ struct Loader<'a> {
     loaded: Vec<(Origin, FileId)>,
     stack: Vec<Origin>,
     modules: Vec<Module>,
+    unparsed_names: HashSet<String>,
+    incomplete: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -64,12 +82,16 @@ pub fn load(
         loaded: Vec::new(),
         stack: Vec::new(),
         modules: Vec::new(),
+        unparsed_names: HashSet::new(),
+        incomplete: false,
         diagnostics: Vec::new(),
     };
     loader.visit(origin, name.to_owned(), text);
     (
         Modules {
             modules: loader.modules,
+            unparsed_names: loader.unparsed_names,
+            incomplete: loader.incomplete,
         },
         loader.diagnostics,
     )
@@ -88,8 +110,10 @@ impl Loader<'_> {
             .get(file)
             .map(|f| f.text.clone())
             .unwrap_or_default();
-        let (items, diagnostics) = parser::parse(file, &text);
-        self.diagnostics.extend(diagnostics);
+        let parsed = parser::parse(file, &text);
+        self.diagnostics.extend(parsed.diagnostics);
+        self.unparsed_names.extend(parsed.unparsed_names);
+        let items = parsed.items;
         let index = self.modules.len();
         self.modules.push(Module {
             file,
@@ -112,6 +136,7 @@ impl Loader<'_> {
         let (target, span) = match use_ {
             Use::Library(name) if name.node == "crm" => (Origin::Builtin(CRM_NAME), name.span),
             Use::Library(name) => {
+                self.incomplete = true;
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::BAD_USE,
@@ -165,15 +190,20 @@ impl Loader<'_> {
                     };
                     self.visit(target.clone(), shown, text);
                 }
-                Err(problem) => self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::BAD_USE,
-                        format!("cannot load `{}`", path.display()),
-                        span,
-                    )
-                    .label(span, problem)
-                    .help("the path is relative to the file that has the `use`"),
-                ),
+                Err(problem) => {
+                    self.incomplete = true;
+                    let written = match use_ {
+                        Use::File(p) => p.node.clone(),
+                        Use::Library(n) => n.node.clone(),
+                    };
+                    let mut d =
+                        Diagnostic::error(codes::BAD_USE, format!("cannot load `{written}`"), span)
+                            .label(span, problem.clone());
+                    if problem == NOT_FOUND {
+                        d = d.help("the path is relative to the file that has the `use`");
+                    }
+                    self.diagnostics.push(d);
+                }
             },
         }
     }
@@ -209,7 +239,7 @@ pub fn read_source(path: &Path) -> Result<String, String> {
 /// A short sentence for an I/O error, without Rust's error-kind jargon.
 pub fn io_problem(error: &std::io::Error) -> String {
     match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::NotFound => NOT_FOUND.to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
         _ => error.to_string(),

@@ -7,6 +7,8 @@
 //! depth: a node deeper than [`MAX_DEPTH`] becomes an error node and one
 //! "nesting too deep" diagnostic, so no later pass recurses deeper than that.
 
+use std::collections::HashSet;
+
 use lalrpop_util::{ErrorRecovery, ParseError, lalrpop_mod};
 
 use crate::diagnostics::{Diagnostic, codes};
@@ -36,12 +38,45 @@ type Recovery = ErrorRecovery<usize, Token, std::convert::Infallible>;
 pub struct Sink {
     recovered: Vec<Recovery>,
     too_deep: Vec<Span>,
+    problems: Vec<Diagnostic>,
 }
 
 impl Sink {
     /// Records a syntax error the parser recovered from.
     pub fn recovered(&mut self, error: Recovery) {
         self.recovered.push(error);
+    }
+
+    /// Reports a `policy` header without `for RECORD`.
+    pub fn missing_subject(&mut self, name: &crate::syntax::ast::Name) {
+        self.problems.push(
+            Diagnostic::error(
+                codes::UNEXPECTED_TOKEN,
+                "the policy does not say what it decides",
+                name.span,
+            )
+            .label(
+                name.span,
+                "expected `for` and a record type after the policy's name",
+            )
+            .help(format!(
+                "write `policy {} for lead` (or `for account`, `for opportunity`)",
+                name.node
+            )),
+        );
+    }
+
+    /// Reports `first`, `all` or `unique` without `match`.
+    pub fn missing_match(&mut self, span: Span, word: &str) {
+        self.problems.push(
+            Diagnostic::error(
+                codes::UNEXPECTED_TOKEN,
+                format!("`{word}` needs `match`"),
+                span,
+            )
+            .label(span, "the hit policy is two words")
+            .help(format!("write `{word} match`")),
+        );
     }
 
     /// Builds an expression node, or an error node if it nests too deep.
@@ -119,11 +154,29 @@ fn type_depth(kind: &TypeExprKind) -> u32 {
     }
 }
 
+/// A parsed file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The declarations that parsed.
+    pub items: Vec<Item>,
+    /// Every lexical and syntax error.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Names written in text that did not parse: a declaration of one of them
+    /// may have been lost, so "unknown name" errors for them would be noise.
+    pub unparsed_names: HashSet<String>,
+}
+
 /// Parses one file: its declarations, and every lexical and syntax error found.
-pub fn parse(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
+pub fn parse(file: FileId, text: &str) -> Parsed {
     let (tokens, lex_errors) = lexer::lex(file, text);
     let mut diagnostics: Vec<Diagnostic> = lex_errors.iter().map(lex_diagnostic).collect();
-    let eof = text.len();
+    let names: Vec<(usize, String)> = tokens
+        .iter()
+        .filter_map(|(start, token, _)| match token {
+            Token::Ident(name) => Some((*start, name.clone())),
+            _ => None,
+        })
+        .collect();
     let mut sink = Sink::default();
     let result = grammar::FileParser::new().parse(
         file,
@@ -141,10 +194,9 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
         }
     };
     for recovery in sink.recovered {
-        if let Some(d) = syntax_diagnostic(file, text, eof, recovery.error) {
-            diagnostics.push(d);
-        }
+        diagnostics.extend(syntax_diagnostic(file, text, text.len(), recovery.error));
     }
+    diagnostics.append(&mut sink.problems);
     for span in sink.too_deep {
         diagnostics.push(
             Diagnostic::error(codes::NESTING_TOO_DEEP, "nesting too deep", span)
@@ -152,34 +204,21 @@ pub fn parse(file: FileId, text: &str) -> (Vec<Item>, Vec<Diagnostic>) {
                     span,
                     format!("this nests more than {MAX_DEPTH} levels deep"),
                 )
-                .help("split the expression into `let`s"),
+                .help("no real policy nests this deep: name the inner parts with `let`"),
         );
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    (items, diagnostics)
-}
-
-/// Parses a single expression (used by tests and tools).
-pub fn parse_expr(file: FileId, text: &str) -> (Option<Expr>, Vec<Diagnostic>) {
-    let (tokens, lex_errors) = lexer::lex(file, text);
-    let mut diagnostics: Vec<Diagnostic> = lex_errors.iter().map(lex_diagnostic).collect();
-    let mut sink = Sink::default();
-    let result = grammar::ExprParser::new().parse(
-        file,
-        &mut sink,
-        tokens.into_iter().map(Ok::<_, std::convert::Infallible>),
-    );
-    let expr = match result {
-        Ok(e) => Some(e),
-        Err(error) => {
-            diagnostics.extend(syntax_diagnostic(file, text, text.len(), error));
-            None
-        }
-    };
-    for recovery in sink.recovered {
-        diagnostics.extend(syntax_diagnostic(file, text, text.len(), recovery.error));
+    let parsed: Vec<Span> = items.iter().filter_map(Item::span).collect();
+    let unparsed_names = names
+        .into_iter()
+        .filter(|(start, _)| !parsed.iter().any(|s| s.range().contains(start)))
+        .map(|(_, name)| name)
+        .collect();
+    Parsed {
+        items,
+        diagnostics,
+        unparsed_names,
     }
-    (expr, diagnostics)
 }
 
 fn lex_diagnostic(error: &lexer::LexError) -> Diagnostic {
@@ -201,14 +240,21 @@ fn lex_diagnostic(error: &lexer::LexError) -> Diagnostic {
             span,
         )
         .label(span, "in this string")
-        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}` with 1 to 6 hex digits"),
+        .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}` with 1 to 6 hex digits; in a `matches` pattern write `\\\\d` for `\\d`"),
         LexErrorKind::IntegerTooLarge => {
             Diagnostic::error(codes::INVALID_NUMBER, "number too large", span)
                 .label(span, "does not fit in a 64-bit integer")
+                .help("ints range from -9223372036854775808 to 9223372036854775807; write a decimal such as `1.5e20` as `150000000000000000000.0`")
         }
         LexErrorKind::InvalidNumber => Diagnostic::error(codes::INVALID_NUMBER, "invalid number", span)
             .label(span, "a number followed by letters")
             .help("durations are written `90s`, `30m`, `4h`, `2d` or `1w`; put a space between a number and a name"),
+        LexErrorKind::Foreign { written, meant } => {
+            let shown: String = written.chars().take(24).collect();
+            Diagnostic::error(codes::UNEXPECTED_CHARACTER, format!("`{shown}` is not roe syntax"), span)
+                .label(span, "read as what it most likely means")
+                .help(format!("write {meant}"))
+        }
         LexErrorKind::InvalidDate(message) => {
             Diagnostic::error(codes::INVALID_DATE, "invalid date or time", span).label(span, message.clone())
         }
@@ -249,7 +295,22 @@ fn syntax_diagnostic(
             let mut d =
                 Diagnostic::error(codes::UNEXPECTED_TOKEN, format!("unexpected {shown}"), span)
                     .label(span, format!("expected {wanted}"));
-            if let Some(help) = context_help(&expected) {
+            let wants_name = expected.iter().any(|e| e == "\"name\"");
+            let word = text.get(start..end).unwrap_or("");
+            let wants_action = expected.iter().any(|e| e == "\"hand\"");
+            if let Some(help) = foreign_word(word) {
+                d = d.help(help);
+            } else if word == "when" && wants_action {
+                d = d.help(
+                    "`otherwise` takes no condition, only actions: `otherwise hand off to nurture`",
+                );
+            } else if wants_name && (SOFT_NAMES.contains(&word) || DECLARATIONS.contains(&word)) {
+                d = d.help(format!(
+                    "`{word}` is a reserved word in roe; choose another name, such as `{word}_value`"
+                ));
+            } else if wants_name && matches!(token, Token::Str(_)) {
+                d = d.help("teams are named without quotes; to give the record to one person write `assign to \"someone@example.com\"`");
+            } else if let Some(help) = context_help(&expected) {
                 d = d.help(help);
             }
             Some(d)
@@ -408,6 +469,20 @@ const SOFT_NAMES: &[&str] = &[
     "reassign", "after", "notify", "tag", "drop", "business", "hour", "hours", "day", "days",
     "working", "given", "json", "at", "expect", "error", "list", "of", "now", "true", "false",
 ];
+
+/// Help for a word from another language that has a roe spelling.
+fn foreign_word(word: &str) -> Option<&'static str> {
+    match word {
+        "else" | "elif" | "elsif" | "default" => {
+            Some("the fallback is written `otherwise` followed by its actions")
+        }
+        "if" => Some("a rule reads `rule NAME when CONDITION then ACTION ...`"),
+        "end" | "endif" | "fi" | "done" | "end_rule" => {
+            Some("roe needs no `end`: each declaration ends where the next one starts")
+        }
+        _ => None,
+    }
+}
 
 /// A sentence on the shape of the construct being written, when the expected
 /// tokens make clear which one it is.

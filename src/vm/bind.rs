@@ -71,14 +71,15 @@ fn bind_record(
             format!("{prefix}.{}", field.name)
         };
         let node = tree.and_then(|t| t.children.get(&field.name));
-        let json = object.get(&field.name).filter(|v| !v.is_null());
-        let Some(json) = json else {
+        let given = object.get(&field.name);
+        let Some(json) = given.filter(|v| !v.is_null()) else {
             if field.ty.is_optional() {
                 continue;
             }
+            let how = if given.is_some() { "null" } else { "missing" };
             return Err(RecordError::at(
                 codes::RECORD_MISSING_FIELD,
-                format!("field `{path}`: required, but missing"),
+                format!("field `{path}`: required, but {how}"),
                 path,
             ));
         };

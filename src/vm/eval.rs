@@ -11,7 +11,7 @@ use crate::bytecode::value::{self, OpError, Value};
 /// Instructions one record may execute.
 pub const FUEL_PER_RECORD: u64 = 10_000_000;
 /// Deepest chain of lets evaluated through each other.
-const MAX_LET_DEPTH: u32 = 256;
+pub const MAX_LET_DEPTH: u32 = 256;
 
 /// Why a block has no value.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +20,8 @@ pub enum EvalError {
     Op(OpError),
     /// The record used up its fuel.
     OutOfFuel,
+    /// Lets used each other more than [`MAX_LET_DEPTH`] deep.
+    LetsTooDeep,
     /// The program is inconsistent (only possible for a damaged `.roec`).
     Damaged(&'static str),
 }
@@ -215,7 +217,7 @@ impl Machine {
             LetState::Unevaluated => {}
         }
         if depth >= MAX_LET_DEPTH {
-            return Err(EvalError::OutOfFuel);
+            return Err(EvalError::LetsTooDeep);
         }
         let block = *program
             .parts()

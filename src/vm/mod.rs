@@ -346,6 +346,10 @@ fn eval_error(e: &EvalError, rule: &str) -> RecordError {
             "a time beyond the supported range",
         ),
         EvalError::OutOfFuel => (codes::RUNTIME_FUEL, "evaluation took too many steps"),
+        EvalError::LetsTooDeep => (
+            codes::RUNTIME_FUEL,
+            "lets use each other more than 256 deep",
+        ),
         EvalError::Op(OpError::Type) | EvalError::Damaged(_) => return damaged(rule),
     };
     RecordError::new(code, format!("rule `{rule}`: {what}"))

@@ -1,0 +1,188 @@
+//! Unit tests of the checker: the subtle parts (narrowing, variants by
+//! context, cycles, widening), each with a policy that must pass or fail.
+
+use crate::compile_source;
+
+fn codes(body: &str) -> Vec<&'static str> {
+    let text =
+        format!("policy p for lead\nuse crm\nteam sales members \"s@acme.example\"\n{body}\n");
+    compile_source("test.roe", &text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+fn clean(body: &str) {
+    assert_eq!(codes(body), Vec::<&str>::new(), "{body}");
+}
+
+#[test]
+fn narrowing_flows_through_and_into_then() {
+    clean("rule r when employees is set and employees >= 200 then tag \"big\"");
+    clean("rule r when owner is set then assign to owner");
+    assert_eq!(
+        codes("rule r when employees >= 200 then tag \"big\""),
+        ["E2010"]
+    );
+    assert_eq!(
+        codes("rule r when score > 1 then assign to owner"),
+        ["E2010"]
+    );
+}
+
+#[test]
+fn narrowing_through_nested_records() {
+    clean("rule r when account is set and account.type = customer then assign to account.owner");
+    clean("rule r when account.csm is set then assign to account.csm");
+    assert_eq!(
+        codes("rule r when account.type = customer then tag \"c\""),
+        ["E2010"]
+    );
+    assert_eq!(
+        codes("rule r when account is set then assign to account.csm"),
+        ["E2010"]
+    );
+}
+
+#[test]
+fn narrowing_into_the_right_of_or_after_is_not_set() {
+    clean("rule r when employees is not set or employees <= 1000 then tag \"small\"");
+    clean("rule r when not (employees is set) or employees <= 1000 then tag \"small\"");
+    assert_eq!(
+        codes("rule r when employees is set or employees <= 1000 then tag \"x\""),
+        ["E2010"]
+    );
+    // `or` proves nothing for the actions unless both sides do.
+    assert_eq!(
+        codes("rule r when owner is set or score > 1 then assign to owner"),
+        ["E2010"]
+    );
+    clean(
+        "rule r when (owner is set and score > 1) or (owner is set and score < 0) then assign to owner",
+    );
+}
+
+#[test]
+fn narrowing_does_not_look_inside_lets() {
+    assert_eq!(
+        codes(
+            "let has_size = employees is set\nrule r when has_size and employees > 5 then tag \"x\""
+        ),
+        ["E2010"]
+    );
+}
+
+#[test]
+fn variants_resolve_by_the_other_side() {
+    clean("rule r when segment = strategic then tag \"s\"");
+    clean("rule r when strategic = segment then tag \"s\"");
+    clean("rule r when source in [partner, referral] then tag \"p\"");
+    clean("rule r when segment != smb then set status to mql");
+    assert_eq!(
+        codes("rule r when segment = strategc then tag \"s\""),
+        ["E1004"]
+    );
+    assert_eq!(
+        codes("rule r when segment = \"smb\" then tag \"s\""),
+        ["E2002"]
+    );
+}
+
+#[test]
+fn a_variant_wins_over_a_field_of_the_same_name() {
+    let text = "policy p for opportunity\nuse crm\nrule r when source = partner then tag \"p\"\nrule s when opportunity.partner is set then tag \"q\"";
+    let diagnostics = compile_source("test.roe", text).diagnostics;
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+#[test]
+fn names_that_shadow_fields_or_variants_are_refused() {
+    assert_eq!(
+        codes("const score = 5\nrule r when true then tag \"x\""),
+        ["E1009"]
+    );
+    assert_eq!(
+        codes("let customer = true\nrule r when customer then tag \"x\""),
+        ["E1009"]
+    );
+}
+
+#[test]
+fn let_cycles_are_reported_once_with_the_chain() {
+    let text =
+        "policy p for lead\nuse crm\nlet a = b\nlet b = c\nlet c = a\nrule r when a then tag \"x\"";
+    let c = compile_source("test.roe", text);
+    let cycles: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "E1008").collect();
+    assert_eq!(cycles.len(), 1, "{:?}", c.diagnostics);
+    assert!(
+        cycles[0].labels[0].message.contains("a → b → c → a"),
+        "{:?}",
+        cycles[0].labels
+    );
+}
+
+#[test]
+fn ints_widen_to_numbers_but_not_back() {
+    let text = "policy p for opportunity\nuse crm\nrule r when amount >= 100_000 and stage * 2 > amount / 10 then tag \"x\"";
+    assert!(compile_source("t.roe", text).diagnostics.is_empty());
+    let text = "policy p for opportunity\nuse crm\nrule r when amount > 1 then set stage to amount";
+    let codes: Vec<_> = compile_source("t.roe", text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["E2001"]);
+}
+
+#[test]
+fn time_and_duration_arithmetic() {
+    clean("rule r when now - created_at > 2d and created_at + 1w > now then tag \"x\"");
+    assert_eq!(
+        codes("rule r when now - created_at > 5 then tag \"x\""),
+        ["E2002"]
+    );
+}
+
+#[test]
+fn weights_must_add_up_to_one_hundred() {
+    clean("team w assign weighted \"a@x\" 60%, \"b@x\" 40%\nrule r when true then hand off to w");
+    assert_eq!(
+        codes(
+            "team w assign weighted \"a@x\" 60%, \"b@x\" 30%\nrule r when true then hand off to w"
+        ),
+        ["E2013"]
+    );
+}
+
+#[test]
+fn constants_cannot_read_the_record() {
+    assert_eq!(
+        codes("const c = score + 1\nrule r when true then tag \"x\""),
+        ["E2015"]
+    );
+    clean(
+        "const c = [\"DE\", \"FR\"]\nconst d = 2 * 3\nrule r when country in c and score > d then tag \"x\"",
+    );
+}
+
+#[test]
+fn within_belongs_to_a_hand_off_or_assignment() {
+    clean("rule r when true then hand off to sales within 4h tag \"x\"");
+    assert_eq!(
+        codes("rule r when true then tag \"x\" within 4h"),
+        ["E2014"]
+    );
+    assert_eq!(
+        codes("rule r when true then hand off to sales within 4h within 2h"),
+        ["E2014"]
+    );
+}
+
+#[test]
+fn independent_errors_are_all_reported() {
+    let found = codes(
+        "rule a when scroe > 1 then tag \"x\"\nrule b when segment = strategc then hand off to slaes",
+    );
+    assert_eq!(found, ["E1003", "E1004", "E1005"]);
+}
