@@ -6,20 +6,23 @@
 //! [`diagnostics::Diagnostic`] data; nothing here prints.
 //!
 //! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let compilation = roe::compile_source(
 //!     "inbound.roe",
 //!     "policy inbound for lead\nuse crm\nrule hot when score > 50 then tag \"hot\"",
 //! );
-//! let program = compilation.program.expect("the policy compiles");
-//! let now = "2026-11-30T10:00:00Z".parse().expect("a valid instant");
+//! let program = compilation.program.ok_or("the policy has errors")?;
+//! let now = "2026-11-30T10:00:00Z".parse()?;
 //! let mut vm = roe::vm::Vm::new(&program, now);
 //! let record = serde_json::json!({
 //!     "id": "L-1", "email": "a@b.example", "country": "DE", "segment": "smb",
 //!     "source": "web", "status": "raw", "score": 80,
 //!     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
 //! });
-//! let decision = vm.decide(&record).expect("a valid record");
+//! let decision = vm.decide(&record).map_err(|e| e.message)?;
 //! assert_eq!(decision.actions[0].tag.as_deref(), Some("hot"));
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod bytecode;

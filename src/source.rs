@@ -1,8 +1,6 @@
 //! Source files, file ids and byte spans: every stage points back into the text
 //! through a [`Span`], and the [`SourceMap`] turns spans into lines and columns.
 
-use std::fmt;
-
 /// Identifies one file of a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -138,11 +136,5 @@ impl SourceMap {
         self.get(span.file)
             .and_then(|f| f.text.get(span.range()))
             .unwrap_or("")
-    }
-}
-
-impl fmt::Display for FileId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "file#{}", self.0)
     }
 }

@@ -62,3 +62,31 @@ fn roec_round_trip_decides_the_same() {
         );
     });
 }
+
+/// Spans everywhere: every instruction of a compiled policy maps back to the
+/// source text it came from, through the run-length span table.
+#[test]
+fn every_instruction_maps_back_to_its_source() {
+    let (compilation, _) = common::compile(std::path::Path::new("tests/run/expressions.roe"));
+    let program = compilation.program.expect("compiles");
+    let parts = program.parts();
+    assert!(!parts.code.is_empty());
+    for pc in 0..parts.code.len() {
+        let span = parts
+            .debug
+            .span_at(u32::try_from(pc).expect("small"))
+            .expect("every instruction has a span");
+        let text = compilation.sources.snippet(span);
+        assert!(
+            !text.trim().is_empty(),
+            "instruction {pc} ({:?}) points at no text",
+            parts.code[pc]
+        );
+    }
+    let first = parts.debug.span_at(0).expect("a span");
+    assert_eq!(
+        compilation.sources.snippet(first),
+        "employees",
+        "the first let, `headcount`, reads `employees` first"
+    );
+}

@@ -126,3 +126,37 @@ fn no_stale_snapshots() {
         );
     }
 }
+
+/// The README's tour: its policy reports exactly the two mistakes it shows,
+/// and the fixes it describes make the policy clean.
+#[test]
+fn readme_tour_policy_behaves_as_described() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let policy = readme
+        .split("```roe\n")
+        .nth(2)
+        .and_then(|b| b.split("```").next())
+        .expect("the tour's policy is the README's second roe block");
+    let compilation = roe::compile_source("inbound.roe", policy);
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["E1003", "E2010"]);
+    let rendered =
+        roe::diagnostics::render::human(&compilation.sources, &compilation.diagnostics, false);
+    for line in rendered
+        .lines()
+        .filter(|l| l.contains("Error") || l.contains("Help"))
+    {
+        assert!(
+            readme.contains(line.trim_end()),
+            "the README no longer shows `{line}`"
+        );
+    }
+    let fixed = policy
+        .replace("scroe", "score")
+        .replace("employees >= 200", "employees is set and employees >= 200");
+    assert!(
+        roe::compile_source("inbound.roe", &fixed)
+            .diagnostics
+            .is_empty()
+    );
+}

@@ -494,8 +494,19 @@ impl Checker<'_> {
             .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
             .unwrap_or_default();
         let bindings: Vec<&str> = self.values.keys().map(String::as_str).collect();
-        let field_guess = did_you_mean(name, fields.iter().map(String::as_str));
-        let binding_guess = did_you_mean(name, bindings.iter().copied());
+        // One guess over fields and bindings together, so the closest wins.
+        let guess = did_you_mean(
+            name,
+            fields
+                .iter()
+                .map(String::as_str)
+                .chain(bindings.iter().copied()),
+        );
+        let (field_guess, binding_guess) = match guess {
+            Some(g) if bindings.contains(&g) => (None, Some(g)),
+            Some(g) => (Some(g), None),
+            None => (None, None),
+        };
         let variant_of = self
             .schema
             .enums

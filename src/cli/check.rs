@@ -33,10 +33,18 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         output::json_line(&roe::diagnostics::render::json_many(&groups));
     } else {
         let mut every = Vec::new();
-        for c in &compilations {
+        for (file, c) in args.files.iter().zip(&compilations) {
             output::diagnostics(args.format, &c.sources, &c.diagnostics);
             failed |= has_errors(&c.diagnostics);
             every.extend(c.diagnostics.iter().cloned());
+            if c.diagnostics.is_empty() {
+                let kind = if c.program.is_some() {
+                    "policy"
+                } else {
+                    "library"
+                };
+                output::error_line(&format!("{}: ok ({kind})", file.display()));
+            }
         }
         output::summary(args.format, &every);
     }

@@ -17,7 +17,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// how fast someone must respond, and who is escalated to. roe checks it
 /// against the CRM schema, compiles it, and decides records with it.
 #[derive(Parser, Debug)]
-#[command(name = "roe", version, propagate_version = true)]
+#[command(
+    name = "roe",
+    version,
+    propagate_version = true,
+    after_help = "Exit statuses: 0 success (warnings allowed), 1 the policy has errors, \
+                  2 usage or I/O errors, 3 some records could not be decided (all still printed).\n\
+                  Language reference: docs/language.md; error codes: docs/errors.md."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
