@@ -3,6 +3,7 @@
 
 #![allow(
     clippy::panic,
+    clippy::expect_used,
     reason = "a benchmark whose inputs are missing cannot measure anything"
 )]
 
@@ -50,21 +51,39 @@ fn examples(c: &mut Criterion) {
             "examples/hygiene_leads.json",
         ),
     ];
-    let mut group = c.benchmark_group("decide");
     for (name, policy, data) in cases {
         let program = program(policy);
         let records = records(data, &program);
+        let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(records.len() as u64));
-        group.bench_function(name, |b| {
-            let mut vm = roe::vm::Vm::new(&program, now());
+        let mut vm = roe::vm::Vm::new(&program, now());
+        let bound: Vec<_> = records
+            .iter()
+            .map(|r| vm.bind(r).expect("example records are valid"))
+            .collect();
+        group.bench_function("decide_bound", |b| {
+            b.iter(|| {
+                for r in &bound {
+                    black_box(vm.decide_bound(black_box(r)).is_ok());
+                }
+            });
+        });
+        group.bench_function("bind", |b| {
+            b.iter(|| {
+                for r in &records {
+                    black_box(vm.bind(black_box(r)).is_ok());
+                }
+            });
+        });
+        group.bench_function("bind_and_decide", |b| {
             b.iter(|| {
                 for r in &records {
                     black_box(vm.decide(black_box(r)).is_ok());
                 }
             });
         });
+        group.finish();
     }
-    group.finish();
 }
 
 /// 100,000 leads as JSON Lines, varied deterministically.

@@ -302,3 +302,6 @@ impl Emitter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

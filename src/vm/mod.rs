@@ -16,6 +16,12 @@ pub use bind::describe;
 pub use decision::{ActionOut, Decided, Decision, RecordError};
 use eval::{EvalError, Machine};
 
+/// A record validated against the subject type, its fields in the program's slots.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    slots: Vec<Value>,
+}
+
 /// Decides records with one program at one `now`. Reuse it across records.
 #[derive(Debug)]
 pub struct Vm<'p> {
@@ -38,68 +44,89 @@ impl<'p> Vm<'p> {
         }
     }
 
-    /// Decides one record.
+    /// Decides one record: validates and binds it, then runs the rules.
     pub fn decide(&mut self, record: &serde_json::Value) -> Result<Decision, RecordError> {
-        let program = self.program;
-        let parts = program.parts();
-        self.slots.iter_mut().for_each(|s| *s = Value::Missing);
-        bind::bind(
-            &parts.schema,
-            parts.subject,
-            &self.tree,
-            record,
-            &mut self.slots,
-        )?;
+        let mut slots = std::mem::take(&mut self.slots);
+        let decision = self
+            .bind_into(record, &mut slots)
+            .and_then(|()| self.decide_slots(&slots));
+        self.slots = slots;
+        decision
+    }
+
+    /// Validates a record against the subject type and binds the fields the program reads.
+    pub fn bind(&self, record: &serde_json::Value) -> Result<Bound, RecordError> {
+        let mut slots = vec![Value::Missing; self.program.parts().slots.len()];
+        self.bind_into(record, &mut slots)?;
+        Ok(Bound { slots })
+    }
+
+    /// Decides a record bound earlier with [`Vm::bind`].
+    pub fn decide_bound(&mut self, bound: &Bound) -> Result<Decision, RecordError> {
+        self.decide_slots(&bound.slots)
+    }
+
+    fn bind_into(
+        &self,
+        record: &serde_json::Value,
+        slots: &mut [Value],
+    ) -> Result<(), RecordError> {
+        let parts = self.program.parts();
+        slots.iter_mut().for_each(|s| *s = Value::Missing);
+        bind::bind(&parts.schema, parts.subject, &self.tree, record, slots)
+    }
+
+    fn decide_slots(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
         self.machine.reset();
-        match parts.hit_policy {
-            HitPolicy::First => self.first_match(),
-            HitPolicy::All => self.all_match(),
-            HitPolicy::Unique => self.unique_match(),
+        match self.program.parts().hit_policy {
+            HitPolicy::First => self.first_match(slots),
+            HitPolicy::All => self.all_match(slots),
+            HitPolicy::Unique => self.unique_match(slots),
         }
     }
 
-    fn holds(&mut self, rule: usize) -> Result<bool, RecordError> {
+    fn holds(&mut self, slots: &[Value], rule: usize) -> Result<bool, RecordError> {
         let program = self.program;
         let parts = program.parts();
         let Some(r) = parts.rules.get(rule) else {
             return Ok(false);
         };
-        match self.eval(r.condition, &r.name)? {
+        match self.eval(slots, r.condition, &r.name)? {
             Value::Bool(b) => Ok(b),
             _ => Err(damaged(&r.name)),
         }
     }
 
-    fn eval(&mut self, block: Block, rule: &str) -> Result<Value, RecordError> {
+    fn eval(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<Value, RecordError> {
         self.machine
-            .run(self.program, block, &self.slots, self.now)
+            .run(self.program, block, slots, self.now)
             .map_err(|e| eval_error(&e, rule))
     }
 
-    fn held(&mut self) -> Result<Vec<usize>, RecordError> {
+    fn held(&mut self, slots: &[Value]) -> Result<Vec<usize>, RecordError> {
         let mut held = Vec::new();
         for i in 0..self.program.parts().rules.len() {
-            if self.holds(i)? {
+            if self.holds(slots, i)? {
                 held.push(i);
             }
         }
         Ok(held)
     }
 
-    fn first_match(&mut self) -> Result<Decision, RecordError> {
+    fn first_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
         for i in 0..self.program.parts().rules.len() {
-            if self.holds(i)? {
-                return self.decision_of(&[i], false);
+            if self.holds(slots, i)? {
+                return self.decision_of(slots, &[i], false);
             }
         }
-        self.fallback(false)
+        self.fallback(slots, false)
     }
 
-    fn unique_match(&mut self) -> Result<Decision, RecordError> {
-        let held = self.held()?;
+    fn unique_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
+        let held = self.held(slots)?;
         match held.as_slice() {
-            [] => self.fallback(false),
-            [one] => self.decision_of(&[*one], false),
+            [] => self.fallback(slots, false),
+            [one] => self.decision_of(slots, &[*one], false),
             many => {
                 let names = self.names(many);
                 Err(RecordError::new(
@@ -113,12 +140,12 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn all_match(&mut self) -> Result<Decision, RecordError> {
-        let held = self.held()?;
+    fn all_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
+        let held = self.held(slots)?;
         if held.is_empty() {
-            return self.fallback(true);
+            return self.fallback(slots, true);
         }
-        let decision = self.decision_of(&held, true)?;
+        let decision = self.decision_of(slots, &held, true)?;
         let owners: Vec<(String, &ActionOut)> = decision
             .actions
             .iter()
@@ -149,13 +176,13 @@ impl<'p> Vm<'p> {
             .collect()
     }
 
-    fn fallback(&mut self, all: bool) -> Result<Decision, RecordError> {
+    fn fallback(&mut self, slots: &[Value], all: bool) -> Result<Decision, RecordError> {
         let program = self.program;
         let parts = program.parts();
         let (name, actions) = match &parts.otherwise {
             Some(actions) => (
                 Some("otherwise".to_owned()),
-                self.actions(actions, "otherwise")?,
+                self.actions(slots, actions, "otherwise")?,
             ),
             None => (None, Vec::new()),
         };
@@ -167,7 +194,12 @@ impl<'p> Vm<'p> {
         Ok(Decision { decided, actions })
     }
 
-    fn decision_of(&mut self, rules: &[usize], all: bool) -> Result<Decision, RecordError> {
+    fn decision_of(
+        &mut self,
+        slots: &[Value],
+        rules: &[usize],
+        all: bool,
+    ) -> Result<Decision, RecordError> {
         let program = self.program;
         let parts = program.parts();
         let mut actions = Vec::new();
@@ -176,7 +208,7 @@ impl<'p> Vm<'p> {
             let Some(rule) = parts.rules.get(i) else {
                 continue;
             };
-            actions.extend(self.actions(&rule.actions, &rule.name)?);
+            actions.extend(self.actions(slots, &rule.actions, &rule.name)?);
             names.push(rule.name.clone());
         }
         let decided = if all {
@@ -187,8 +219,8 @@ impl<'p> Vm<'p> {
         Ok(Decision { decided, actions })
     }
 
-    fn string(&mut self, block: Block, rule: &str) -> Result<String, RecordError> {
-        match self.eval(block, rule)? {
+    fn string(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<String, RecordError> {
+        match self.eval(slots, block, rule)? {
             Value::Str(s) => Ok(s.to_string()),
             _ => Err(damaged(rule)),
         }
@@ -207,6 +239,7 @@ impl<'p> Vm<'p> {
 
     fn actions(
         &mut self,
+        slots: &[Value],
         templates: &[ActionTemplate],
         rule: &str,
     ) -> Result<Vec<ActionOut>, RecordError> {
@@ -221,12 +254,12 @@ impl<'p> Vm<'p> {
                 }
                 ActionTemplate::Assign { to, within } => {
                     a.action = "assign";
-                    a.to = Some(self.string(*to, rule)?);
+                    a.to = Some(self.string(slots, *to, rule)?);
                     self.slo(&mut a, within.as_ref(), rule)?;
                 }
                 ActionTemplate::Escalate { target, after } => {
                     a.action = "escalate";
-                    self.target(&mut a, target, rule)?;
+                    self.target(slots, &mut a, target, rule)?;
                     a.after = Some(after.text.clone());
                     a.at = Some(self.deadline(after, rule)?);
                 }
@@ -238,21 +271,21 @@ impl<'p> Vm<'p> {
                 }
                 ActionTemplate::Notify { target } => {
                     a.action = "notify";
-                    self.target(&mut a, target, rule)?;
+                    self.target(slots, &mut a, target, rule)?;
                 }
                 ActionTemplate::Tag { tag } => {
                     a.action = "tag";
-                    a.tag = Some(self.string(*tag, rule)?);
+                    a.tag = Some(self.string(slots, *tag, rule)?);
                 }
                 ActionTemplate::Set { field, value, ty } => {
                     a.action = "set";
                     a.field = Some(field.clone());
-                    let v = self.eval(*value, rule)?;
+                    let v = self.eval(slots, *value, rule)?;
                     a.value = Some(self.json(&v, ty));
                 }
                 ActionTemplate::Drop { reason } => {
                     a.action = "drop";
-                    a.reason = Some(self.string(*reason, rule)?);
+                    a.reason = Some(self.string(slots, *reason, rule)?);
                 }
             }
             out.push(a);
@@ -270,13 +303,14 @@ impl<'p> Vm<'p> {
 
     fn target(
         &mut self,
+        slots: &[Value],
         a: &mut ActionOut,
         target: &Target,
         rule: &str,
     ) -> Result<(), RecordError> {
         match target {
             Target::Team(n) => a.team = self.team(*n),
-            Target::Person(block) => a.to = Some(self.string(*block, rule)?),
+            Target::Person(block) => a.to = Some(self.string(slots, *block, rule)?),
         }
         Ok(())
     }

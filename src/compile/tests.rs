@@ -1,0 +1,101 @@
+//! Unit tests of code generation: folding, jumps and the constant pool.
+
+use crate::bytecode::instruction::Instruction as I;
+use crate::bytecode::value::{Op, Value};
+
+fn compile(body: &str) -> crate::bytecode::program::Program {
+    let text = format!("policy p for lead\nuse crm\n{body}\n");
+    let compilation = crate::compile_source("t.roe", &text);
+    assert!(
+        compilation.diagnostics.is_empty(),
+        "{:?}",
+        compilation.diagnostics
+    );
+    compilation.program.expect("compiles")
+}
+
+fn condition(program: &crate::bytecode::program::Program, rule: usize) -> Vec<I> {
+    let parts = program.parts();
+    let block = parts.rules[rule].condition;
+    parts.code[block.start as usize..block.end as usize].to_vec()
+}
+
+#[test]
+fn constant_subexpressions_and_consts_are_folded() {
+    let program = compile("const base = 20\nrule r when score > base * 2 + 10 then tag \"x\"");
+    assert_eq!(
+        condition(&program, 0),
+        [I::Slot(0), I::Const(0), I::Binary(Op::Gt)]
+    );
+    assert_eq!(program.parts().constants[0], Value::Int(50));
+}
+
+#[test]
+fn int_constants_widen_at_compile_time() {
+    let program = compile(
+        "rule r when annual_revenue is set and annual_revenue > 1_000_000 then tag \"big\"",
+    );
+    assert!(
+        program
+            .parts()
+            .constants
+            .contains(&Value::Number(1_000_000.0))
+    );
+    assert!(
+        !condition(&program, 0).contains(&I::ToNumber),
+        "the literal is widened once, not per record"
+    );
+}
+
+#[test]
+fn and_or_and_default_jump_forward_past_their_right_side() {
+    let program = compile(
+        "rule r when score > 1 and (score < 5 or default(employees, 0) > 3) then tag \"x\"",
+    );
+    let code = condition(&program, 0);
+    let start = program.parts().rules[0].condition.start as usize;
+    for (pc, instruction) in code.iter().enumerate() {
+        if let I::JumpIfFalseOrPop(t) | I::JumpIfTrueOrPop(t) | I::JumpIfPresentOrPop(t) =
+            instruction
+        {
+            assert!(*t as usize > start + pc, "jump at {pc} goes forward");
+            assert!(
+                *t as usize <= start + code.len(),
+                "jump at {pc} stays in its block"
+            );
+        }
+    }
+    let jumps = code
+        .iter()
+        .filter(|i| {
+            matches!(
+                i,
+                I::JumpIfFalseOrPop(_) | I::JumpIfTrueOrPop(_) | I::JumpIfPresentOrPop(_)
+            )
+        })
+        .count();
+    assert_eq!(jumps, 3);
+}
+
+#[test]
+fn equal_constants_share_one_pool_entry() {
+    let program =
+        compile("rule a when score > 50 then tag \"hot\"\nrule b when score < 50 then tag \"hot\"");
+    let parts = program.parts();
+    assert_eq!(
+        parts
+            .constants
+            .iter()
+            .filter(|c| **c == Value::Int(50))
+            .count(),
+        1
+    );
+    assert_eq!(
+        parts
+            .constants
+            .iter()
+            .filter(|c| **c == Value::str("hot"))
+            .count(),
+        1
+    );
+}
