@@ -47,6 +47,30 @@ fn widen(e: TExpr) -> TExpr {
     }
 }
 
+/// A typed node for a source operator that compiles to a bytecode operator
+/// (`and` and `or` compile to jumps instead, and give `None`).
+fn binary(op: BinaryOp, a: TExpr, b: TExpr, ty: Type, span: Span) -> Option<TExpr> {
+    let op = match op {
+        BinaryOp::Eq => Op::Eq,
+        BinaryOp::Ne => Op::Ne,
+        BinaryOp::Lt => Op::Lt,
+        BinaryOp::Le => Op::Le,
+        BinaryOp::Gt => Op::Gt,
+        BinaryOp::Ge => Op::Ge,
+        BinaryOp::In => Op::In,
+        BinaryOp::NotIn => Op::NotIn,
+        BinaryOp::Contains => Op::Contains,
+        BinaryOp::StartsWith => Op::StartsWith,
+        BinaryOp::EndsWith => Op::EndsWith,
+        BinaryOp::Add => Op::Add,
+        BinaryOp::Sub => Op::Sub,
+        BinaryOp::Mul => Op::Mul,
+        BinaryOp::Div => Op::Div,
+        BinaryOp::And | BinaryOp::Or => return None,
+    };
+    Some(texpr(TKind::Binary(op, Box::new(a), Box::new(b)), ty, span))
+}
+
 /// Widens ints to numbers so both sides have one type, when they are int and number.
 fn unify_numeric(a: TExpr, b: TExpr) -> (TExpr, TExpr) {
     if a.ty.is_numeric() && b.ty.is_numeric() && a.ty != b.ty {
@@ -963,12 +987,7 @@ impl Checker<'_> {
                     self.mismatch(op, &ta, &tb, span);
                     return None;
                 }
-                let op = if op == BinaryOp::Eq { Op::Eq } else { Op::Ne };
-                Some(texpr(
-                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
-                    Type::Bool,
-                    span,
-                ))
+                binary(op, ta, tb, Type::Bool, span)
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let (ta, tb) = self.check_pair(a, b, span, ctx)?;
@@ -981,17 +1000,7 @@ impl Checker<'_> {
                     self.mismatch(op, &ta, &tb, span);
                     return None;
                 }
-                let op = match op {
-                    BinaryOp::Lt => Op::Lt,
-                    BinaryOp::Le => Op::Le,
-                    BinaryOp::Gt => Op::Gt,
-                    _ => Op::Ge,
-                };
-                Some(texpr(
-                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
-                    Type::Bool,
-                    span,
-                ))
+                binary(op, ta, tb, Type::Bool, span)
             }
             BinaryOp::In | BinaryOp::NotIn => self.check_in(op, a, b, span, ctx),
             BinaryOp::Contains => {
@@ -1006,11 +1015,7 @@ impl Checker<'_> {
                     self.mismatch(op, &ta, &tb, span);
                     return None;
                 }
-                Some(texpr(
-                    TKind::Binary(Op::Contains, Box::new(ta), Box::new(tb)),
-                    Type::Bool,
-                    span,
-                ))
+                binary(op, ta, tb, Type::Bool, span)
             }
             BinaryOp::StartsWith | BinaryOp::EndsWith => {
                 let (ta, tb) = self.check_pair(a, b, span, ctx)?;
@@ -1018,16 +1023,7 @@ impl Checker<'_> {
                     self.mismatch(op, &ta, &tb, span);
                     return None;
                 }
-                let op = if op == BinaryOp::StartsWith {
-                    Op::StartsWith
-                } else {
-                    Op::EndsWith
-                };
-                Some(texpr(
-                    TKind::Binary(op, Box::new(ta), Box::new(tb)),
-                    Type::Bool,
-                    span,
-                ))
+                binary(op, ta, tb, Type::Bool, span)
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                 // Arithmetic is no condition: the help names the guard, not a rewrite.
@@ -1096,16 +1092,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        let op = if op == BinaryOp::In {
-            Op::In
-        } else {
-            Op::NotIn
-        };
-        Some(texpr(
-            TKind::Binary(op, Box::new(ta), Box::new(tb)),
-            Type::Bool,
-            span,
-        ))
+        binary(op, ta, tb, Type::Bool, span)
     }
 
     fn arithmetic(&mut self, op: BinaryOp, ta: TExpr, tb: TExpr, span: Span) -> Option<TExpr> {
@@ -1141,17 +1128,7 @@ impl Checker<'_> {
         } else {
             (ta, tb)
         };
-        let op = match op {
-            BinaryOp::Add => Op::Add,
-            BinaryOp::Sub => Op::Sub,
-            BinaryOp::Mul => Op::Mul,
-            _ => Op::Div,
-        };
-        Some(texpr(
-            TKind::Binary(op, Box::new(ta), Box::new(tb)),
-            result,
-            span,
-        ))
+        binary(op, ta, tb, result, span)
     }
 
     fn mismatch(&mut self, op: BinaryOp, ta: &TExpr, tb: &TExpr, span: Span) {
