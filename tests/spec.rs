@@ -160,3 +160,32 @@ fn readme_tour_policy_behaves_as_described() {
             .is_empty()
     );
 }
+
+/// `stdlib/crm.roe` declares every type and field of LANGUAGE.md §11, with the
+/// same names and types (it may add more, never change these).
+#[test]
+fn shipped_crm_schema_contains_the_contract_schema() {
+    fn declarations(text: &str) -> Vec<(String, String)> {
+        let mut current = String::new();
+        let mut out = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if line.starts_with("enum ") {
+                out.push((line.to_owned(), String::new()));
+            } else if let Some(name) = line.strip_prefix("record ") {
+                current = name.to_owned();
+            } else {
+                let normalised: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push((current.clone(), normalised));
+            }
+        }
+        out
+    }
+    let contract = std::fs::read_to_string("tests/spec/crm_schema.roe").expect("the §11 schema");
+    let shipped = std::fs::read_to_string("stdlib/crm.roe").expect("the shipped schema");
+    let shipped = declarations(&shipped);
+    let wanted = declarations(&contract);
+    assert!(wanted.len() > 50, "the contract lists the whole schema");
+    for declaration in wanted {
+        assert!(shipped.contains(&declaration), "stdlib/crm.roe lacks {declaration:?}");
+    }
+}

@@ -169,10 +169,20 @@ fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
         });
     }
     let compilation = super::compile(&args.policy)?;
-    output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics);
     if compilation.has_errors() {
+        output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics);
         output::summary(args.format, &compilation.diagnostics);
         return Ok(Err(status::POLICY));
+    }
+    // Stdout carries the decisions; warnings go to stderr, as JSON with `--format json`.
+    if !compilation.diagnostics.is_empty() {
+        match args.format {
+            Format::Human => output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics),
+            Format::Json => output::error_line(&roe::diagnostics::render::json(
+                &compilation.sources,
+                &compilation.diagnostics,
+            )),
+        }
     }
     match compilation.program {
         Some(program) => Ok(Ok(program)),
