@@ -325,14 +325,27 @@ fn a_one_megabyte_string_literal_compiles_and_runs() {
 #[test]
 fn run_keeps_stdout_for_decisions() {
     let dir = scratch("run-json");
-    let warn = write(&dir, "warn.roe", "policy p for lead\nuse crm\nrule r when score is set then tag \"x\"\n");
+    let warn = write(
+        &dir,
+        "warn.roe",
+        "policy p for lead\nuse crm\nrule r when score is set then tag \"x\"\n",
+    );
     let out = roe_stdin(&["run", &warn, "--records", "-", "--format", "json"], LEAD);
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).starts_with("{\"index\":0"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("\"code\":\"E2011\""), "{}", stderr(&out));
-    let bad = write(&dir, "bad.roe", "policy p for lead\nuse crm\nrule r when scroe > 1 then tag \"x\"\n");
+    assert!(
+        stderr(&out).contains("\"code\":\"E2011\""),
+        "{}",
+        stderr(&out)
+    );
+    let bad = write(
+        &dir,
+        "bad.roe",
+        "policy p for lead\nuse crm\nrule r when scroe > 1 then tag \"x\"\n",
+    );
     let out = roe_stdin(&["run", &bad, "--records", "-", "--format", "json"], LEAD);
     assert_eq!(code(&out), 1);
-    let diagnostics: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON array");
+    let diagnostics: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON array");
     assert_eq!(diagnostics[0]["code"], "E1003");
 }

@@ -177,7 +177,9 @@ fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
     // Stdout carries the decisions; warnings go to stderr, as JSON with `--format json`.
     if !compilation.diagnostics.is_empty() {
         match args.format {
-            Format::Human => output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics),
+            Format::Human => {
+                output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics)
+            }
             Format::Json => output::error_line(&roe::diagnostics::render::json(
                 &compilation.sources,
                 &compilation.diagnostics,
