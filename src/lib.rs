@@ -5,109 +5,24 @@
 //! ([`compile`]) → decisions ([`vm`]). Every stage returns its problems as
 //! [`diagnostics::Diagnostic`] data; nothing here prints.
 //!
-//! ```
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let compilation = roe::compile_source(
-//!     "inbound.roe",
-//!     "policy inbound for lead\nuse crm\nrule hot when score > 50 then tag \"hot\"",
-//! );
-//! let program = compilation.program.ok_or("the policy has errors")?;
-//! let now = "2026-11-30T10:00:00Z".parse()?;
-//! let mut vm = roe::vm::Vm::new(&program, now);
-//! let record = serde_json::json!({
-//!     "id": "L-1", "email": "a@b.example", "country": "DE", "segment": "smb",
-//!     "source": "web", "status": "raw", "score": 80,
-//!     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
-//! });
-//! let decision = vm.decide(&record).map_err(|e| e.message)?;
-//! assert_eq!(decision.actions[0].tag.as_deref(), Some("hot"));
-//! # Ok(())
-//! # }
-//! ```
+//! With the `compiler` feature (the default) [`compile_source`] and
+//! [`compile_file`] run the whole pipeline. Without it the crate is the runtime
+//! alone: [`bytecode::format::decode`] loads a `.roec` and [`vm::Vm`] decides
+//! records with it.
 
 pub mod bytecode;
+#[cfg(feature = "compiler")]
 pub mod check;
+#[cfg(feature = "compiler")]
 pub mod compile;
 pub mod diagnostics;
 pub mod input;
 pub mod source;
+#[cfg(feature = "compiler")]
 pub mod syntax;
 pub mod vm;
 
-use std::path::Path;
-
-use bytecode::program::Program;
-use diagnostics::Diagnostic;
-use source::SourceMap;
-
-/// The outcome of compiling a policy: its sources, every diagnostic, and the
-/// program when there were no errors and the file is a policy (not a library).
-#[derive(Debug)]
-pub struct Compilation {
-    /// Every file read, for rendering diagnostics.
-    pub sources: SourceMap,
-    /// Every problem found, in file order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// The program, when the policy compiled.
-    pub program: Option<Program>,
-}
-
-impl Compilation {
-    /// Whether any diagnostic is an error.
-    pub fn has_errors(&self) -> bool {
-        diagnostics::has_errors(&self.diagnostics)
-    }
-}
-
-/// Compiles policy text; `use "file"` is resolved against the current directory.
-pub fn compile_source(name: &str, text: &str) -> Compilation {
-    compile_text(name, text.to_owned(), None)
-}
-
-/// Reads and compiles a policy file and the files it uses.
-/// Errors reading the file itself are returned as a sentence.
-pub fn compile_file(path: &Path) -> Result<Compilation, String> {
-    let bytes = std::fs::read(path).map_err(|e| syntax::modules::io_problem(&e))?;
-    let name = path.display().to_string();
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(compile_text(&name, text, Some(path))),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let mut sources = SourceMap::new();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let file = sources.add(name, text);
-            Ok(Compilation {
-                diagnostics: vec![syntax::modules::not_utf8(file, valid)],
-                sources,
-                program: None,
-            })
-        }
-    }
-}
-
-fn compile_text(name: &str, text: String, path: Option<&Path>) -> Compilation {
-    let mut sources = SourceMap::new();
-    let (modules, mut diagnostics) = syntax::modules::load(&mut sources, name, text, path);
-    let (checked, check_diagnostics) = check::check(&sources, &modules);
-    diagnostics.extend(check_diagnostics);
-    let mut program = None;
-    if let Some(checked) = checked
-        && !diagnostics::has_errors(&diagnostics)
-    {
-        match compile::compile(&checked, &sources) {
-            Ok(p) => program = Some(p),
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
-    sort(&mut diagnostics);
-    Compilation {
-        sources,
-        diagnostics,
-        program,
-    }
-}
-
-/// Orders diagnostics by file and position, so output follows the source.
-fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
-}
+#[cfg(feature = "compiler")]
+mod pipeline;
+#[cfg(feature = "compiler")]
+pub use pipeline::{Compilation, compile_file, compile_source};

@@ -1,6 +1,7 @@
 //! The `roe` command as a user runs it: exit statuses, stdin, usage errors,
 //! the JSON shapes of the contract, and hostile input that must never panic.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

@@ -3,6 +3,7 @@
 //! wrong policy reports that code with the quoted first line, the right one
 //! checks clean, and record examples print the quoted output line.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

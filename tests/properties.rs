@@ -1,6 +1,7 @@
 //! Properties over arbitrary input: the lexer, parser and checker never panic
 //! on any text, and the VM never panics on any record.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

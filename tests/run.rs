@@ -2,6 +2,7 @@
 //! it (`NAME.jsonl`, `NAME.json` or `NAME.csv`) at 2026-11-30T10:00:00Z; the
 //! snapshot shows the policy, the records and one output line per record.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

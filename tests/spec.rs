@@ -1,6 +1,7 @@
 //! The contract's own policies and every shipped example check clean, and the
 //! examples still produce the decisions committed beside them.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

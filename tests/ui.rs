@@ -1,6 +1,7 @@
 //! Authoring mistakes: each `tests/ui/*.roe` file with the diagnostics roe
 //! draws for it, uncoloured, in `tests/snapshots/ui__diagnostics@*.snap`.
 
+#![cfg(feature = "compiler")]
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,

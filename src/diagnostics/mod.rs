@@ -4,7 +4,9 @@
 //! them. [`render`] draws them for people (ariadne) and as JSON.
 
 pub mod codes;
+#[cfg(feature = "compiler")]
 pub mod render;
+#[cfg(feature = "compiler")]
 pub mod suggest;
 
 use crate::source::Span;
