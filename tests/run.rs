@@ -71,10 +71,13 @@ fn every_instruction_maps_back_to_its_source() {
     let (compilation, _) = common::compile(std::path::Path::new("tests/run/expressions.roe"));
     let program = compilation.program.expect("compiles");
     let parts = program.parts();
+    let debug = parts
+        .debug
+        .as_ref()
+        .expect("a compiled program keeps its debug info");
     assert!(!parts.code.is_empty());
     for pc in 0..parts.code.len() {
-        let span = parts
-            .debug
+        let span = debug
             .span_at(u32::try_from(pc).expect("small"))
             .expect("every instruction has a span");
         let text = compilation.sources.snippet(span);
@@ -84,7 +87,7 @@ fn every_instruction_maps_back_to_its_source() {
             parts.code[pc]
         );
     }
-    let first = parts.debug.span_at(0).expect("a span");
+    let first = debug.span_at(0).expect("a span");
     assert_eq!(
         compilation.sources.snippet(first),
         "employees",

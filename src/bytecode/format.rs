@@ -1,17 +1,22 @@
 //! The `.roec` binary format: a Program written out so another service can
-//! load and run it without the compiler.
+//! load and run it without the compiler. docs/roec-format.md describes it.
 //!
-//! Layout: the magic `ROEC`, a little-endian `u16` format version, the
-//! compiler version, the sections of [`ProgramParts`] in declaration order,
-//! and an FNV-1a 64 checksum of everything before it. Every count is checked
-//! against the bytes that remain before anything is allocated, and the result
-//! goes through [`Program::new`] like a freshly compiled program.
+//! Layout: the magic `ROEC`, the format version, flags, the compiler's version,
+//! the schema fingerprint, then tagged sections in a fixed order, each with its
+//! length, then an FNV-1a 64 checksum of everything before it. Encoding is
+//! deterministic. Decoding checks the version first (so a newer file is named
+//! as such), then the checksum, then reads each section within its length,
+//! checking every count against the bytes that remain before allocating; the
+//! result goes through [`Program::new`] and its verifier like a freshly
+//! compiled program, and its recomputed fingerprint must match the stored one.
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 
+use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugInfo, HitPolicy, Program, ProgramParts, Rule, Sla, Target,
+    ActionTemplate, Block, DebugFile, DebugInfo, HitPolicy, Program, ProgramParts, Rule, Sla,
+    Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
 use crate::bytecode::value::{Builtin, Op, Value};
@@ -21,18 +26,92 @@ use crate::source::{FileId, Span};
 pub const MAGIC: &[u8; 4] = b"ROEC";
 /// The version of the layout this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
+/// Flag: the file carries debug info (sources and spans).
+const FLAG_DEBUG: u16 = 1;
 /// Deepest nesting of types and list constants the decoder accepts.
 const MAX_NESTING: u32 = 64;
 
+/// The sections of a `.roec` file, in the order they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    Policy = 1,
+    Schema = 2,
+    Slots = 3,
+    Constants = 4,
+    Patterns = 5,
+    Code = 6,
+    Lets = 7,
+    Rules = 8,
+    Otherwise = 9,
+    Teams = 10,
+    Calendars = 11,
+    Debug = 12,
+}
+
+/// What the fixed header of a `.roec` file says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The layout version.
+    pub format_version: u16,
+    /// The roe version that wrote the file.
+    pub compiler: String,
+    /// The schema fingerprint (see [`Program::schema_fingerprint`]).
+    pub schema_fingerprint: u64,
+    /// Whether the file keeps sources and spans.
+    pub has_debug_info: bool,
+}
+
 /// Why bytes are not a loadable program.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecodeError(pub String);
+pub enum DecodeError {
+    /// The bytes do not start with `ROEC`.
+    NotRoec,
+    /// A newer (or unknown) format version.
+    Version {
+        /// The version in the file.
+        found: u16,
+        /// The version this build reads.
+        supported: u16,
+    },
+    /// The checksum does not match: the file is damaged.
+    Checksum,
+    /// The file is cut short or its contents are malformed.
+    Malformed(String),
+    /// The program fails verification.
+    Invalid(String),
+    /// The program was compiled against another record schema than expected.
+    Fingerprint {
+        /// The fingerprint in the file.
+        found: u64,
+        /// The fingerprint the caller expects.
+        expected: u64,
+    },
+}
 
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            DecodeError::NotRoec => {
+                f.write_str("not a compiled roe policy (the file does not start with `ROEC`)")
+            }
+            DecodeError::Version { found, supported } => write!(
+                f,
+                "the file has format version {found}, but this roe reads version {supported}; recompile the policy with this roe, or upgrade roe"
+            ),
+            DecodeError::Checksum => {
+                f.write_str("the checksum does not match: the file is damaged")
+            }
+            DecodeError::Malformed(what) => write!(f, "the file is malformed: {what}"),
+            DecodeError::Invalid(what) => write!(f, "the program is invalid: {what}"),
+            DecodeError::Fingerprint { found, expected } => write!(
+                f,
+                "the policy was compiled against record schema {found:016x}, but {expected:016x} is expected; recompile it against the current schema"
+            ),
+        }
     }
 }
+
+impl std::error::Error for DecodeError {}
 
 /// Encodes a program; the same program always gives the same bytes.
 pub fn encode(program: &Program) -> Vec<u8> {
@@ -40,100 +119,164 @@ pub fn encode(program: &Program) -> Vec<u8> {
     let mut w = Writer::default();
     w.bytes.extend_from_slice(MAGIC);
     w.u16(FORMAT_VERSION);
-    w.str(env!("CARGO_PKG_VERSION"));
-    w.str(&p.name);
-    w.u8(match p.hit_policy {
-        HitPolicy::First => 0,
-        HitPolicy::All => 1,
-        HitPolicy::Unique => 2,
+    w.u16(if p.debug.is_some() { FLAG_DEBUG } else { 0 });
+    w.str(concat!("roe ", env!("CARGO_PKG_VERSION")));
+    w.u64(program.schema_fingerprint());
+    w.section(Section::Policy, |w| {
+        w.str(&p.name);
+        w.u8(match p.hit_policy {
+            HitPolicy::First => 0,
+            HitPolicy::All => 1,
+            HitPolicy::Unique => 2,
+        });
+        w.u32(p.subject);
     });
-    w.schema(&p.schema);
-    w.u32(p.subject);
-    w.len(p.slots.len());
-    for path in &p.slots {
-        w.len(path.len());
-        path.iter().for_each(|s| w.str(s));
-    }
-    w.len(p.constants.len());
-    p.constants.iter().for_each(|v| w.value(v));
-    w.len(p.patterns.len());
-    p.patterns.iter().for_each(|s| w.str(s));
-    w.len(p.code.len());
-    p.code.iter().for_each(|i| w.instruction(i));
-    w.len(p.lets.len());
-    p.lets.iter().for_each(|b| w.block(b));
-    w.len(p.rules.len());
-    for rule in &p.rules {
-        w.str(&rule.name);
-        w.block(&rule.condition);
-        w.actions(&rule.actions);
-    }
-    match &p.otherwise {
+    w.section(Section::Schema, |w| w.schema(&p.schema));
+    w.section(Section::Slots, |w| {
+        w.len(p.slots.len());
+        for path in &p.slots {
+            w.len(path.len());
+            path.iter().for_each(|s| w.str(s));
+        }
+    });
+    w.section(Section::Constants, |w| {
+        w.len(p.constants.len());
+        p.constants.iter().for_each(|v| w.value(v));
+    });
+    w.section(Section::Patterns, |w| {
+        w.len(p.patterns.len());
+        p.patterns.iter().for_each(|s| w.str(s));
+    });
+    w.section(Section::Code, |w| {
+        w.len(p.code.len());
+        p.code.iter().for_each(|i| w.instruction(i));
+    });
+    w.section(Section::Lets, |w| {
+        w.len(p.lets.len());
+        p.lets.iter().for_each(|b| w.block(b));
+    });
+    w.section(Section::Rules, |w| {
+        w.len(p.rules.len());
+        for rule in &p.rules {
+            w.str(&rule.name);
+            w.block(&rule.condition);
+            w.actions(&rule.actions);
+        }
+    });
+    w.section(Section::Otherwise, |w| match &p.otherwise {
         None => w.u8(0),
         Some(actions) => {
             w.u8(1);
             w.actions(actions);
         }
-    }
-    w.len(p.teams.len());
-    p.teams.iter().for_each(|s| w.str(s));
-    w.len(p.debug.files.len());
-    p.debug.files.iter().for_each(|s| w.str(s));
-    w.len(p.debug.spans.len());
-    for (pc, span) in &p.debug.spans {
-        w.u32(*pc);
-        w.u32(span.file.0);
-        w.u32(span.start);
-        w.u32(span.end);
+    });
+    w.section(Section::Teams, |w| {
+        w.len(p.teams.len());
+        p.teams.iter().for_each(|s| w.str(s));
+    });
+    // Calendars take part in business-time SLOs; none are compiled yet.
+    w.section(Section::Calendars, |w| w.len(0));
+    if let Some(debug) = &p.debug {
+        w.section(Section::Debug, |w| {
+            w.len(debug.files.len());
+            for file in &debug.files {
+                w.str(&file.name);
+                w.str(&file.text);
+            }
+            w.len(debug.spans.len());
+            for (pc, span) in &debug.spans {
+                w.u32(*pc);
+                w.u32(span.file.0);
+                w.u32(span.start);
+                w.u32(span.end);
+            }
+        });
     }
     let checksum = fnv1a(&w.bytes);
     w.u64(checksum);
     w.bytes
 }
 
-/// Decodes and checks a program.
-pub fn decode(bytes: &[u8]) -> Result<Program, DecodeError> {
+/// Reads the fixed header of a `.roec` file without decoding the program.
+pub fn header(bytes: &[u8]) -> Result<Header, DecodeError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(DecodeError(
-            "not a compiled roe policy (the file does not start with `ROEC`)".into(),
-        ));
+        return Err(DecodeError::NotRoec);
     }
-    let Some(body_len) = bytes.len().checked_sub(8) else {
-        return Err(DecodeError("the file is truncated".into()));
+    let mut r = Reader {
+        bytes,
+        pos: MAGIC.len(),
+        end: bytes.len(),
     };
+    let format_version = r.u16()?;
+    if format_version != FORMAT_VERSION {
+        return Err(DecodeError::Version {
+            found: format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let flags = r.u16()?;
+    if flags & !FLAG_DEBUG != 0 {
+        return Err(DecodeError::Malformed(format!(
+            "unknown flags {flags:#06x}"
+        )));
+    }
+    Ok(Header {
+        format_version,
+        compiler: r.str()?,
+        schema_fingerprint: r.u64()?,
+        has_debug_info: flags & FLAG_DEBUG != 0,
+    })
+}
+
+/// Decodes and verifies a program.
+pub fn decode(bytes: &[u8]) -> Result<Program, DecodeError> {
+    let header = header(bytes)?;
+    let Some(body_len) = bytes.len().checked_sub(8) else {
+        return Err(DecodeError::Malformed("the file is truncated".into()));
+    };
+    let mut stored = [0u8; 8];
+    stored.copy_from_slice(&bytes[body_len..]);
+    if fnv1a(&bytes[..body_len]) != u64::from_le_bytes(stored) {
+        return Err(DecodeError::Checksum);
+    }
     let mut r = Reader {
         bytes,
         pos: MAGIC.len(),
         end: body_len,
     };
-    let version = r.u16()?;
-    if version != FORMAT_VERSION {
-        return Err(DecodeError(format!(
-            "the file has format version {version}; this roe reads version {FORMAT_VERSION}"
-        )));
-    }
-    let compiler = r.str()?;
-    let mut expected = [0u8; 8];
-    expected.copy_from_slice(&bytes[body_len..]);
-    if fnv1a(&bytes[..body_len]) != u64::from_le_bytes(expected) {
-        return Err(DecodeError(format!(
-            "the checksum does not match: the file is damaged (written by roe {compiler})"
-        )));
-    }
-    let parts = r.parts()?;
+    // Skip the header already read.
+    r.u16()?;
+    r.u16()?;
+    r.str()?;
+    r.u64()?;
+    let parts = r.parts(header.has_debug_info)?;
     if r.pos != r.end {
-        return Err(DecodeError(format!(
-            "{} unexpected bytes after the program",
+        return Err(DecodeError::Malformed(format!(
+            "{} unexpected bytes after the last section",
             r.end - r.pos
         )));
     }
-    Program::new(parts).map_err(|e| DecodeError(format!("invalid program: {e}")))
+    let program = Program::new(parts).map_err(|e| DecodeError::Invalid(e.0))?;
+    if program.schema_fingerprint() != header.schema_fingerprint {
+        return Err(DecodeError::Malformed(
+            "the schema does not match the fingerprint in the header".into(),
+        ));
+    }
+    Ok(program)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// Decodes a program and refuses it unless it was compiled against the record
+/// schema with `fingerprint` (see [`Program::schema_fingerprint`]).
+pub fn decode_expecting(bytes: &[u8], fingerprint: u64) -> Result<Program, DecodeError> {
+    let program = decode(bytes)?;
+    let found = program.schema_fingerprint();
+    if found != fingerprint {
+        return Err(DecodeError::Fingerprint {
+            found,
+            expected: fingerprint,
+        });
+    }
+    Ok(program)
 }
 
 #[derive(Default)]
@@ -142,6 +285,14 @@ struct Writer {
 }
 
 impl Writer {
+    fn section(&mut self, tag: Section, body: impl FnOnce(&mut Writer)) {
+        let mut inner = Writer::default();
+        body(&mut inner);
+        self.u8(tag as u8);
+        self.len(inner.bytes.len());
+        self.bytes.extend_from_slice(&inner.bytes);
+    }
+
     fn u8(&mut self, v: u8) {
         self.bytes.push(v);
     }
@@ -367,10 +518,10 @@ struct Reader<'a> {
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, DecodeError> {
-    Err(DecodeError(message.into()))
+    Err(DecodeError::Malformed(message.into()))
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.end);
         match end.and_then(|e| self.bytes.get(self.pos..e).map(|s| (e, s))) {
@@ -417,7 +568,7 @@ impl Reader<'_> {
         let at = self.pos;
         let bytes = self.take(n)?;
         String::from_utf8(bytes.to_vec())
-            .map_err(|_| DecodeError(format!("the string at byte {at} is not UTF-8")))
+            .map_err(|_| DecodeError::Malformed(format!("the string at byte {at} is not UTF-8")))
     }
     fn bool(&mut self) -> Result<bool, DecodeError> {
         match self.u8()? {
@@ -434,7 +585,7 @@ impl Reader<'_> {
             .ok()
             .filter(|n| *n < 1_000_000_000)
             .ok_or_else(|| {
-                DecodeError("a duration has more than a second of nanoseconds".into())
+                DecodeError::Malformed("a duration has more than a second of nanoseconds".into())
             })?;
         if negative && secs > 0 {
             return err("a duration has mixed signs");
@@ -444,45 +595,103 @@ impl Reader<'_> {
             if negative { -nanos } else { nanos },
         ))
     }
-    fn parts(&mut self) -> Result<ProgramParts, DecodeError> {
-        let name = self.str()?;
-        let hit_policy = match self.u8()? {
-            0 => HitPolicy::First,
-            1 => HitPolicy::All,
-            2 => HitPolicy::Unique,
-            other => return err(format!("{other} is not a hit policy")),
-        };
-        let schema = self.schema()?;
-        let subject = self.u32()?;
-        let slots = self.list(4, |r| {
-            let n = r.count(4)?;
-            (0..n).map(|_| r.str()).collect()
+    /// The next section, which must be `tag`: a reader over exactly its bytes.
+    fn section(&mut self, tag: Section) -> Result<Reader<'a>, DecodeError> {
+        let at = self.pos;
+        let found = self.u8()?;
+        if found != tag as u8 {
+            return err(format!(
+                "expected section {} at byte {at}, found {found}",
+                tag as u8
+            ));
+        }
+        let len = self.count(1)?;
+        let start = self.pos;
+        self.take(len)?;
+        Ok(Reader {
+            bytes: self.bytes,
+            pos: start,
+            end: start + len,
+        })
+    }
+
+    /// Reads a whole section with `read`, which must consume it exactly.
+    fn read_section<T>(
+        &mut self,
+        tag: Section,
+        read: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
+        let mut inner = self.section(tag)?;
+        let value = read(&mut inner)?;
+        if inner.pos != inner.end {
+            return err(format!(
+                "section {} has {} unread bytes",
+                tag as u8,
+                inner.end - inner.pos
+            ));
+        }
+        Ok(value)
+    }
+
+    fn parts(&mut self, has_debug_info: bool) -> Result<ProgramParts, DecodeError> {
+        let (name, hit_policy, subject) = self.read_section(Section::Policy, |r| {
+            let name = r.str()?;
+            let hit_policy = match r.u8()? {
+                0 => HitPolicy::First,
+                1 => HitPolicy::All,
+                2 => HitPolicy::Unique,
+                other => return err(format!("{other} is not a hit policy")),
+            };
+            Ok((name, hit_policy, r.u32()?))
         })?;
-        let constants = self.list(1, |r| r.value(0))?;
-        let patterns = self.list(4, Reader::str)?;
-        let code = self.list(5, Reader::instruction)?;
-        let lets = self.list(8, Reader::block)?;
-        let rules = self.list(12, |r| {
-            Ok(Rule {
-                name: r.str()?,
-                condition: r.block()?,
-                actions: r.actions()?,
+        let schema = self.read_section(Section::Schema, Reader::schema)?;
+        let slots = self.read_section(Section::Slots, |r| {
+            r.list(4, |r| {
+                let n = r.count(4)?;
+                (0..n).map(|_| r.str()).collect()
             })
         })?;
-        let otherwise = if self.bool()? {
-            Some(self.actions()?)
+        let constants = self.read_section(Section::Constants, |r| r.list(1, |r| r.value(0)))?;
+        let patterns = self.read_section(Section::Patterns, |r| r.list(4, Reader::str))?;
+        let code = self.read_section(Section::Code, |r| r.list(5, Reader::instruction))?;
+        let lets = self.read_section(Section::Lets, |r| r.list(8, Reader::block))?;
+        let rules = self.read_section(Section::Rules, |r| {
+            r.list(12, |r| {
+                Ok(Rule {
+                    name: r.str()?,
+                    condition: r.block()?,
+                    actions: r.actions()?,
+                })
+            })
+        })?;
+        let otherwise = self.read_section(Section::Otherwise, |r| {
+            Ok(if r.bool()? { Some(r.actions()?) } else { None })
+        })?;
+        let teams = self.read_section(Section::Teams, |r| r.list(4, Reader::str))?;
+        self.read_section(Section::Calendars, |r| match r.count(1)? {
+            0 => Ok(()),
+            n => err(format!("{n} calendars, but this roe compiles none")),
+        })?;
+        let debug = if has_debug_info {
+            Some(self.read_section(Section::Debug, |r| {
+                let files = r.list(8, |r| {
+                    Ok(DebugFile {
+                        name: r.str()?,
+                        text: r.str()?,
+                    })
+                })?;
+                let spans = r.list(16, |r| {
+                    let pc = r.u32()?;
+                    let file = FileId(r.u32()?);
+                    let start = r.u32()?;
+                    let end = r.u32()?;
+                    Ok((pc, Span { file, start, end }))
+                })?;
+                Ok(DebugInfo { files, spans })
+            })?)
         } else {
             None
         };
-        let teams = self.list(4, Reader::str)?;
-        let files = self.list(4, Reader::str)?;
-        let spans = self.list(16, |r| {
-            let pc = r.u32()?;
-            let file = FileId(r.u32()?);
-            let start = r.u32()?;
-            let end = r.u32()?;
-            Ok((pc, Span { file, start, end }))
-        })?;
         Ok(ProgramParts {
             name,
             hit_policy,
@@ -496,9 +705,10 @@ impl Reader<'_> {
             rules,
             otherwise,
             teams,
-            debug: DebugInfo { files, spans },
+            debug,
         })
     }
+
     fn list<T>(
         &mut self,
         min_size: usize,
@@ -563,7 +773,7 @@ impl Reader<'_> {
             5 => Value::Str(self.str()?.into()),
             6 => Value::Time(
                 Timestamp::from_duration(self.duration()?)
-                    .map_err(|_| DecodeError("an instant is out of range".into()))?,
+                    .map_err(|_| DecodeError::Malformed("an instant is out of range".into()))?,
             ),
             7 => {
                 let year = self.u16()?.cast_signed();
@@ -571,7 +781,7 @@ impl Reader<'_> {
                 let day = self.u8()?.cast_signed();
                 Value::Date(
                     Date::new(year, month, day)
-                        .map_err(|_| DecodeError("a date does not exist".into()))?,
+                        .map_err(|_| DecodeError::Malformed("a date does not exist".into()))?,
                 )
             }
             8 => Value::Duration(self.duration()?),
@@ -590,13 +800,13 @@ impl Reader<'_> {
             Op::ALL
                 .get(n as usize)
                 .copied()
-                .ok_or_else(|| DecodeError(format!("{n} is not an operator")))
+                .ok_or_else(|| DecodeError::Malformed(format!("{n} is not an operator")))
         };
         let builtin = || {
             Builtin::ALL
                 .get(n as usize)
                 .copied()
-                .ok_or_else(|| DecodeError(format!("{n} is not a built-in function")))
+                .ok_or_else(|| DecodeError::Malformed(format!("{n} is not a built-in function")))
         };
         Ok(match tag {
             0 => Instruction::Const(n),

@@ -116,11 +116,22 @@ pub struct Rule {
     pub actions: Vec<ActionTemplate>,
 }
 
-/// Where instructions came from: a run-length table from code position to span.
+/// A source file kept in the debug info, so listings and explanations can
+/// quote the policy without the original files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DebugFile {
+    /// The name diagnostics gave it.
+    pub name: String,
+    /// Its full text.
+    pub text: String,
+}
+
+/// Where instructions came from: the sources, and a run-length table from code
+/// position to span.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DebugInfo {
-    /// The source files' names, indexed by the spans' file ids.
-    pub files: Vec<String>,
+    /// The source files, indexed by the spans' file ids.
+    pub files: Vec<DebugFile>,
     /// `(first instruction, span)` pairs in code order.
     pub spans: Vec<(u32, Span)>,
 }
@@ -164,8 +175,8 @@ pub struct ProgramParts {
     pub otherwise: Option<Vec<ActionTemplate>>,
     /// Team names.
     pub teams: Vec<String>,
-    /// Spans for the code.
-    pub debug: DebugInfo,
+    /// Sources and spans for the code; `None` in a stripped program.
+    pub debug: Option<DebugInfo>,
 }
 
 /// A program ready to run: its parts, checked, with patterns compiled.
@@ -188,7 +199,7 @@ impl std::fmt::Display for InvalidProgram {
 impl Program {
     /// Checks that every index in `parts` is in bounds and compiles the patterns.
     pub fn new(parts: ProgramParts) -> Result<Program, InvalidProgram> {
-        check_parts(&parts)?;
+        crate::bytecode::verify::verify(&parts)?;
         let regexes = parts
             .patterns
             .iter()
@@ -202,69 +213,31 @@ impl Program {
         &self.parts
     }
 
+    /// The types the program was checked against.
+    pub fn schema(&self) -> &Schema {
+        &self.parts.schema
+    }
+
+    /// The record type the program decides (its records must have this shape).
+    pub fn subject(&self) -> Option<&crate::bytecode::schema::RecordType> {
+        self.parts.schema.record(self.parts.subject)
+    }
+
+    /// A fingerprint of the subject record type and every type it reaches: two
+    /// programs accept the same records exactly when their fingerprints match.
+    pub fn schema_fingerprint(&self) -> u64 {
+        crate::bytecode::fingerprint::schema_fingerprint(&self.parts.schema, self.parts.subject)
+    }
+
+    /// The same program without its debug info (sources and spans).
+    pub fn stripped(&self) -> Program {
+        let mut program = self.clone();
+        program.parts.debug = None;
+        program
+    }
+
     /// The compiled pattern `n`.
     pub fn regex(&self, n: u32) -> Option<&Regex> {
         self.regexes.get(n as usize)
     }
-}
-
-fn check_parts(p: &ProgramParts) -> Result<(), InvalidProgram> {
-    let bad = |what: String| Err(InvalidProgram(what));
-    if p.schema.record(p.subject).is_none() {
-        return bad(format!(
-            "subject record #{} is not in the schema",
-            p.subject
-        ));
-    }
-    let code_len = p.code.len();
-    let block_ok = |b: &Block| b.start <= b.end && (b.end as usize) <= code_len;
-    for (pc, instruction) in p.code.iter().enumerate() {
-        let ok = match *instruction {
-            Instruction::Const(n) => (n as usize) < p.constants.len(),
-            Instruction::Slot(n) => (n as usize) < p.slots.len(),
-            Instruction::Let(n) => (n as usize) < p.lets.len(),
-            Instruction::Matches(n) => (n as usize) < p.patterns.len(),
-            Instruction::JumpIfFalseOrPop(t)
-            | Instruction::JumpIfTrueOrPop(t)
-            | Instruction::JumpIfPresentOrPop(t) => (t as usize) > pc && (t as usize) <= code_len,
-            _ => true,
-        };
-        if !ok {
-            return bad(format!(
-                "instruction {pc} ({instruction:?}) points outside the program"
-            ));
-        }
-    }
-    let team_ok = |t: u32| (t as usize) < p.teams.len();
-    let target_ok = |t: &Target| match t {
-        Target::Team(n) => team_ok(*n),
-        Target::Person(b) => block_ok(b),
-    };
-    let action_ok = |a: &ActionTemplate| match a {
-        ActionTemplate::HandOff { team, .. } | ActionTemplate::Reassign { team, .. } => {
-            team_ok(*team)
-        }
-        ActionTemplate::Assign { to: b, .. }
-        | ActionTemplate::Tag { tag: b }
-        | ActionTemplate::Set { value: b, .. }
-        | ActionTemplate::Drop { reason: b } => block_ok(b),
-        ActionTemplate::Escalate { target, .. } | ActionTemplate::Notify { target } => {
-            target_ok(target)
-        }
-    };
-    let all_blocks = p.lets.iter().chain(p.rules.iter().map(|r| &r.condition));
-    if !all_blocks.into_iter().all(block_ok) {
-        return bad("a block points outside the code".into());
-    }
-    let actions = p
-        .rules
-        .iter()
-        .flat_map(|r| r.actions.iter())
-        .chain(p.otherwise.iter().flatten());
-    for action in actions {
-        if !action_ok(action) {
-            return bad(format!("action {action:?} points outside the program"));
-        }
-    }
-    Ok(())
 }

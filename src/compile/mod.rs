@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugInfo, Program, ProgramParts, Rule, Target,
+    ActionTemplate, Block, DebugFile, DebugInfo, Program, ProgramParts, Rule, Target,
 };
 use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, TAction, TExpr, TKind, TTarget};
@@ -70,10 +70,16 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         rules,
         otherwise,
         teams: checked.teams.clone(),
-        debug: DebugInfo {
-            files: sources.iter().map(|(_, f)| f.name.clone()).collect(),
+        debug: Some(DebugInfo {
+            files: sources
+                .iter()
+                .map(|(_, f)| DebugFile {
+                    name: f.name.clone(),
+                    text: f.text.clone(),
+                })
+                .collect(),
             spans: emitter.spans,
-        },
+        }),
     };
     Program::new(parts).map_err(|e| {
         vec![

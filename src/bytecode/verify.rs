@@ -1,0 +1,293 @@
+//! The verifier: runs on every Program before anything executes, whether it
+//! came from the compiler or from a `.roec` file.
+//!
+//! It checks that every index (constant, slot, let, pattern, team, enum,
+//! record, span file) is in bounds; that each slot path names real fields of
+//! the subject; that lets do not depend on themselves; and, by abstract
+//! interpretation of each block, that every jump goes forward within its block
+//! and that the stack never underflows and holds exactly one value at the end
+//! of every path. Instructions are decoded whole, so every jump target is an
+//! instruction boundary by construction.
+
+use crate::bytecode::instruction::Instruction;
+use crate::bytecode::program::{ActionTemplate, Block, InvalidProgram, ProgramParts, Target};
+use crate::bytecode::schema::{Schema, Type};
+
+/// The deepest stack any block may need.
+pub const MAX_STACK: u32 = 4096;
+
+fn invalid<T>(what: impl Into<String>) -> Result<T, InvalidProgram> {
+    Err(InvalidProgram(what.into()))
+}
+
+/// Checks a program's parts; see the module comment for what is checked.
+pub fn verify(p: &ProgramParts) -> Result<(), InvalidProgram> {
+    schema(&p.schema)?;
+    let Some(subject) = p.schema.record(p.subject) else {
+        return invalid(format!(
+            "the subject record #{} is not in the schema",
+            p.subject
+        ));
+    };
+    for (n, path) in p.slots.iter().enumerate() {
+        slot_path(&p.schema, subject, path)
+            .map_err(|e| InvalidProgram(format!("slot {n}: {e}")))?;
+    }
+    for (pc, instruction) in p.code.iter().enumerate() {
+        operands(p, pc, *instruction)?;
+    }
+    for (n, block) in p.lets.iter().enumerate() {
+        stack(p, *block).map_err(|e| InvalidProgram(format!("let {n}: {e}")))?;
+    }
+    lets_are_acyclic(p)?;
+    for rule in &p.rules {
+        stack(p, rule.condition)
+            .map_err(|e| InvalidProgram(format!("rule `{}`: {e}", rule.name)))?;
+        for action in &rule.actions {
+            action_ok(p, action)
+                .map_err(|e| InvalidProgram(format!("rule `{}`: {e}", rule.name)))?;
+        }
+    }
+    for action in p.otherwise.iter().flatten() {
+        action_ok(p, action).map_err(|e| InvalidProgram(format!("otherwise: {e}")))?;
+    }
+    if let Some(debug) = &p.debug {
+        let files = debug.files.len();
+        for (pc, span) in &debug.spans {
+            let file = debug.files.get(span.file.0 as usize);
+            let in_text =
+                file.is_some_and(|f| span.start <= span.end && (span.end as usize) <= f.text.len());
+            if (*pc as usize) > p.code.len() || !in_text {
+                return invalid(format!(
+                    "a span of instruction {pc} points outside its {files} source files"
+                ));
+            }
+        }
+        if !debug.spans.windows(2).all(|w| w[0].0 < w[1].0) {
+            return invalid("the span table is not in code order");
+        }
+    }
+    Ok(())
+}
+
+fn schema(s: &Schema) -> Result<(), InvalidProgram> {
+    for record in &s.records {
+        for field in &record.fields {
+            type_ok(s, &field.ty).map_err(|e| {
+                InvalidProgram(format!("field `{}.{}`: {e}", record.name, field.name))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn type_ok(s: &Schema, t: &Type) -> Result<(), String> {
+    match t {
+        Type::Enum(n) if s.enum_type(*n).is_none() => Err(format!("enum #{n} does not exist")),
+        Type::Record(n) if s.record(*n).is_none() => Err(format!("record #{n} does not exist")),
+        Type::List(inner) | Type::Optional(inner) => type_ok(s, inner),
+        _ => Ok(()),
+    }
+}
+
+fn slot_path(
+    s: &Schema,
+    subject: &crate::bytecode::schema::RecordType,
+    path: &[String],
+) -> Result<(), String> {
+    let mut record = subject;
+    for (i, name) in path.iter().enumerate() {
+        let Some((_, field)) = record.field(name) else {
+            return Err(format!("`{}` has no field `{name}`", record.name));
+        };
+        if i + 1 < path.len() {
+            match field.ty.required() {
+                Type::Record(r) => record = s.record(*r).ok_or("a record type does not exist")?,
+                _ => return Err(format!("`{name}` is not a record")),
+            }
+        }
+    }
+    if path.is_empty() {
+        return Err("an empty field path".into());
+    }
+    Ok(())
+}
+
+fn operands(p: &ProgramParts, pc: usize, instruction: Instruction) -> Result<(), InvalidProgram> {
+    let ok = match instruction {
+        Instruction::Const(n) => (n as usize) < p.constants.len(),
+        Instruction::Slot(n) => (n as usize) < p.slots.len(),
+        Instruction::Let(n) => (n as usize) < p.lets.len(),
+        Instruction::Matches(n) => (n as usize) < p.patterns.len(),
+        Instruction::MakeList(n) => n <= MAX_STACK,
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        invalid(format!(
+            "instruction {pc} ({instruction:?}) points outside the program"
+        ))
+    }
+}
+
+/// Abstract interpretation of one block: the stack depth before each instruction.
+fn stack(p: &ProgramParts, block: Block) -> Result<(), String> {
+    let (start, end) = (block.start as usize, block.end as usize);
+    if start > end || end > p.code.len() {
+        return Err(format!(
+            "block {start}..{end} lies outside the code ({} instructions)",
+            p.code.len()
+        ));
+    }
+    if start == end {
+        return Err("an empty block leaves no value".into());
+    }
+    let mut depth: Vec<Option<u32>> = vec![None; end - start + 1];
+    depth[0] = Some(0);
+    let merge = |depth: &mut Vec<Option<u32>>, at: usize, d: u32| -> Result<(), String> {
+        match depth[at - start] {
+            None => {
+                depth[at - start] = Some(d);
+                Ok(())
+            }
+            Some(existing) if existing == d => Ok(()),
+            Some(existing) => Err(format!(
+                "paths reach instruction {at} with {existing} and {d} values on the stack"
+            )),
+        }
+    };
+    for pc in start..end {
+        let Some(d) = depth[pc - start] else {
+            return Err(format!("instruction {pc} cannot be reached"));
+        };
+        let need = |n: u32| {
+            if d < n {
+                Err(format!(
+                    "instruction {pc} needs {n} values but the stack holds {d}"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let instruction = p.code[pc];
+        let after = match instruction {
+            Instruction::Const(_)
+            | Instruction::Slot(_)
+            | Instruction::Let(_)
+            | Instruction::Now => d + 1,
+            Instruction::Not
+            | Instruction::Neg
+            | Instruction::ToNumber
+            | Instruction::Matches(_)
+            | Instruction::IsSet
+            | Instruction::Call(_) => {
+                need(1)?;
+                d
+            }
+            Instruction::Binary(_) => {
+                need(2)?;
+                d - 1
+            }
+            Instruction::MakeList(n) => {
+                need(n)?;
+                d - n + 1
+            }
+            Instruction::JumpIfFalseOrPop(t)
+            | Instruction::JumpIfTrueOrPop(t)
+            | Instruction::JumpIfPresentOrPop(t) => {
+                need(1)?;
+                let t = t as usize;
+                if t <= pc || t > end {
+                    return Err(format!(
+                        "the jump at {pc} to {t} leaves its block {start}..{end} or goes backwards"
+                    ));
+                }
+                merge(&mut depth, t, d)?;
+                d - 1
+            }
+        };
+        if after > MAX_STACK {
+            return Err(format!("the stack grows beyond {MAX_STACK} values"));
+        }
+        merge(&mut depth, pc + 1, after)?;
+    }
+    match depth[end - start] {
+        Some(1) => Ok(()),
+        Some(d) => Err(format!(
+            "the block ends with {d} values on the stack instead of 1"
+        )),
+        None => Err("the end of the block cannot be reached".into()),
+    }
+}
+
+/// A let that reaches itself through `Let` instructions would never finish.
+fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
+    let uses = |n: usize| -> Vec<usize> {
+        p.lets.get(n).map_or_else(Vec::new, |b| {
+            p.code[b.start as usize..b.end as usize]
+                .iter()
+                .filter_map(|i| match i {
+                    Instruction::Let(m) => Some(*m as usize),
+                    _ => None,
+                })
+                .collect()
+        })
+    };
+    // 0 unvisited, 1 on the path, 2 done.
+    let mut state = vec![0u8; p.lets.len()];
+    for root in 0..p.lets.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut path = vec![(root, uses(root))];
+        state[root] = 1;
+        while let Some((node, pending)) = path.last_mut() {
+            let node = *node;
+            match pending.pop() {
+                None => {
+                    state[node] = 2;
+                    path.pop();
+                }
+                Some(next) => match state.get(next) {
+                    Some(0) => {
+                        state[next] = 1;
+                        path.push((next, uses(next)));
+                    }
+                    Some(1) => return invalid(format!("let {next} depends on itself")),
+                    _ => {}
+                },
+            }
+        }
+    }
+    Ok(())
+}
+
+fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
+    let team = |t: u32| {
+        if (t as usize) < p.teams.len() {
+            Ok(())
+        } else {
+            Err(format!("team #{t} does not exist"))
+        }
+    };
+    let target = |t: &Target| match t {
+        Target::Team(n) => team(*n),
+        Target::Person(b) => stack(p, *b),
+    };
+    match action {
+        ActionTemplate::HandOff { team: t, .. } | ActionTemplate::Reassign { team: t, .. } => {
+            team(*t)
+        }
+        ActionTemplate::Assign { to: b, .. }
+        | ActionTemplate::Tag { tag: b }
+        | ActionTemplate::Drop { reason: b } => stack(p, *b),
+        ActionTemplate::Set { value, ty, .. } => {
+            type_ok(&p.schema, ty)?;
+            stack(p, *value)
+        }
+        ActionTemplate::Escalate { target: t, .. } | ActionTemplate::Notify { target: t } => {
+            target(t)
+        }
+    }
+}
