@@ -89,10 +89,7 @@ fn json_array(text: &str) -> Vec<InputRecord> {
     if text.trim_start().starts_with('{') {
         // A single object is one record.
         return vec![serde_json::from_str(text).map_err(|e| {
-            RecordError::new(
-                codes::RECORD_MALFORMED,
-                format!("not valid JSON: {}", plain_json_error(&e)),
-            )
+            RecordError::new(codes::RECORD_MALFORMED, format!("not valid JSON: {e}"))
         })];
     }
     let mut records = Vec::new();

@@ -55,6 +55,13 @@ pub fn compile_source(name: &str, text: &str) -> Compilation {
 /// Errors reading the file itself are returned as a sentence.
 pub fn compile_file(path: &Path) -> Result<Compilation, String> {
     let bytes = std::fs::read(path).map_err(|e| syntax::modules::io_problem(&e))?;
+    if bytes.len() > syntax::modules::MAX_SOURCE_BYTES {
+        return Err(format!(
+            "the file is {} bytes; roe reads sources up to {} bytes",
+            bytes.len(),
+            syntax::modules::MAX_SOURCE_BYTES
+        ));
+    }
     let name = path.display().to_string();
     match String::from_utf8(bytes) {
         Ok(text) => Ok(compile_text(&name, text, Some(path))),

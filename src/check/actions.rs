@@ -9,12 +9,9 @@ use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::Span;
 use crate::syntax::ast::{
-    self, ActionKind, CalendarClause, DurationSpec, DurationSpecKind, Expect, ExprKind, Given,
-    Item, TeamClause,
+    self, ActionKind, DurationSpec, DurationSpecKind, Expect, ExprKind, Given, Item, TeamClause,
 };
-use crate::syntax::modules::{Module, Modules};
-
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+use crate::syntax::modules::Module;
 
 impl Checker<'_> {
     /// Team clauses: weights that add up, queues without members.
@@ -23,7 +20,19 @@ impl Checker<'_> {
         for team in &teams {
             let mut queue: Option<Span> = None;
             let mut members: Option<Span> = None;
+            let mut strategy: Option<Span> = None;
+            let mut hours: Option<Span> = None;
             for clause in &team.clauses {
+                let owner = format!("team `{}`", team.name.node);
+                match &clause.node {
+                    TeamClause::RoundRobin | TeamClause::Weighted(_) => {
+                        self.once("an `assign` strategy", &owner, &mut strategy, clause.span);
+                    }
+                    TeamClause::WorkingHours(_) => {
+                        self.once("`working hours`", &owner, &mut hours, clause.span)
+                    }
+                    _ => {}
+                }
                 match &clause.node {
                     TeamClause::Queue => queue = Some(clause.span),
                     TeamClause::Members(_) => members = Some(clause.span),
@@ -53,6 +62,22 @@ impl Checker<'_> {
             }
         }
         teams.iter().map(|t| t.name.node.clone()).collect()
+    }
+
+    /// Reports a clause that may appear once when it appears again.
+    pub(super) fn once(&mut self, what: &str, owner: &str, first: &mut Option<Span>, span: Span) {
+        match first {
+            None => *first = Some(span),
+            Some(earlier) => {
+                let earlier = *earlier;
+                self.report(
+                    Diagnostic::error(codes::BAD_CLAUSE, format!("{owner} has {what} twice"), span)
+                        .label(span, "given again here")
+                        .label(earlier, "first given here")
+                        .help("keep one of them"),
+                );
+            }
+        }
     }
 
     fn check_weights(
@@ -143,98 +168,6 @@ impl Checker<'_> {
         );
     }
 
-    /// Calendar clauses: day names, windows in order, a time zone.
-    pub(super) fn check_calendars(&mut self, modules: &Modules) {
-        for module in &modules.modules {
-            for item in &module.items {
-                let Item::Calendar(calendar) = item else {
-                    continue;
-                };
-                let opens = calendar
-                    .clauses
-                    .iter()
-                    .any(|c| matches!(c.node, CalendarClause::Open { .. }));
-                if !opens {
-                    self.report(
-                        Diagnostic::error(codes::BAD_CLAUSE, format!("calendar `{}` is never open", calendar.name.node), calendar.name.span)
-                            .label(calendar.name.span, "this calendar has no `open` line")
-                            .help("add its opening hours, such as `open mon-fri 09:00-17:30`; an SLO on a calendar that never opens is never due"),
-                    );
-                }
-                for clause in &calendar.clauses {
-                    if let CalendarClause::Timezone(zone) = &clause.node {
-                        self.check_time_zone(zone);
-                    }
-                    if let CalendarClause::Closed(spans) = &clause.node {
-                        for (from, to) in spans {
-                            if let Some(to) = to.as_ref().filter(|to| to.node < from.node) {
-                                let span = from.span.to(to.span);
-                                self.report(
-                                    Diagnostic::error(codes::BAD_CLAUSE, "a closed range must end on or after its start", span)
-                                        .label(span, "this range runs backwards")
-                                        .help("write the earlier date first: `closed 2026-12-24 to 2026-12-31`"),
-                                );
-                            }
-                        }
-                    }
-                    let CalendarClause::Open { days, windows } = &clause.node else {
-                        continue;
-                    };
-                    for (from, to) in days {
-                        for day in std::iter::once(from).chain(to.iter()) {
-                            if !DAYS.contains(&day.node.as_str()) {
-                                let help =
-                                    help_did_you_mean(&day.node, DAYS).unwrap_or_else(|| {
-                                        "days are mon, tue, wed, thu, fri, sat and sun".into()
-                                    });
-                                self.report(
-                                    Diagnostic::error(
-                                        codes::BAD_CLAUSE,
-                                        format!("`{}` is not a day", day.node),
-                                        day.span,
-                                    )
-                                    .label(day.span, "not a day of the week")
-                                    .help(help),
-                                );
-                            }
-                        }
-                    }
-                    for (start, end) in windows {
-                        if start.node >= end.node {
-                            let span = start.span.to(end.span);
-                            self.report(
-                                Diagnostic::error(codes::BAD_CLAUSE, "an opening window must end after it starts", span)
-                                    .label(span, "this window is empty or inverted")
-                                    .help("write the earlier time first, such as `09:00-17:30`; `24:00` ends a day"),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// A time zone must be in the IANA database roe carries (never the host's).
-    fn check_time_zone(&mut self, zone: &crate::source::Spanned<String>) {
-        if jiff::tz::TimeZone::get(&zone.node).is_ok() {
-            return;
-        }
-        let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-        let help =
-            help_did_you_mean(&zone.node, names.iter().map(String::as_str)).unwrap_or_else(|| {
-                "time zones are IANA names such as \"Europe/Berlin\" or \"America/New_York\"".into()
-            });
-        self.report(
-            Diagnostic::error(
-                codes::BAD_CLAUSE,
-                format!("unknown time zone \"{}\"", zone.node),
-                zone.span,
-            )
-            .label(zone.span, "not in the IANA time zone database")
-            .help(help),
-        );
-    }
-
     /// Every rule and the `otherwise` of the root file.
     pub(super) fn check_rules(&mut self, root: &Module) -> (Vec<TRule>, Option<Vec<TAction>>) {
         let mut rules = Vec::new();
@@ -243,6 +176,17 @@ impl Checker<'_> {
         for item in &root.items {
             match item {
                 Item::Rule(rule) => {
+                    if rule.name.node == "otherwise" {
+                        self.report(
+                            Diagnostic::error(
+                                codes::DUPLICATE_NAME,
+                                "a rule cannot be named `otherwise`",
+                                rule.name.span,
+                            )
+                            .label(rule.name.span, "decisions name the fallback `otherwise`")
+                            .help("choose another name, such as `fallback_rule`"),
+                        );
+                    }
                     if let Some(first) = names.get(&rule.name.node) {
                         let first = *first;
                         self.duplicate_rule(&rule.name, first);
@@ -250,9 +194,11 @@ impl Checker<'_> {
                         names.insert(rule.name.node.clone(), rule.name.span);
                     }
                     let ctx = Ctx::default();
+                    self.condition = Some(rule.condition.span);
                     let condition = self.check_bool(&rule.condition, &ctx);
                     let narrowed = ctx.with(self.facts_when(&rule.condition, true));
                     let actions = self.check_actions(&rule.actions, &narrowed);
+                    self.condition = None;
                     if let (Some(condition), Some(actions)) = (condition, actions) {
                         rules.push(TRule {
                             name: rule.name.node.clone(),
@@ -518,6 +464,29 @@ impl Checker<'_> {
             };
             let field_ty = field.ty.required().clone();
             if i + 1 < names.len() {
+                // Setting a field of a nested record that may be missing has nothing to set.
+                let prefix: Vec<String> = names[..=i].iter().map(|n| n.node.clone()).collect();
+                if field.ty.is_optional() && !ctx.facts.proves(&prefix) {
+                    let shown = prefix.join(".");
+                    self.report(
+                        Diagnostic::error(
+                            codes::MAYBE_MISSING,
+                            format!("`{shown}` may be missing here"),
+                            name.span,
+                        )
+                        .label(
+                            name.span,
+                            format!(
+                                "a {} may have no `{shown}` to set a field of",
+                                self.subject_name
+                            ),
+                        )
+                        .help(format!(
+                            "guard it first: `{shown} is set and ...` in the condition"
+                        )),
+                    );
+                    return None;
+                }
                 let Type::Record(next) = field_ty else {
                     self.report(
                         Diagnostic::error(

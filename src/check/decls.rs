@@ -243,6 +243,9 @@ impl<'a> Checker<'a> {
                         Type::Record(index)
                     });
                 }
+                if self.may_declare(&name.node) {
+                    return None;
+                }
                 let candidates: Vec<&str> = BUILTIN_TYPES
                     .iter()
                     .copied()
@@ -379,6 +382,23 @@ impl<'a> Checker<'a> {
                 .enums
                 .iter()
                 .find(|e| e.variants.contains(&name.node));
+            if let Some(team) = self.team_names.get(&name.node) {
+                let team = team.span;
+                self.report(
+                    Diagnostic::error(
+                        codes::SHADOWING_NAME,
+                        format!("{kind} `{}` has the name of a team", name.node),
+                        name.span,
+                    )
+                    .label(name.span, "this name")
+                    .label(team, "is already the name of this team")
+                    .help(format!(
+                        "rename the {kind}, for example `{}_value`",
+                        name.node
+                    )),
+                );
+                continue;
+            }
             if let Some(owner) = owner {
                 let owner = owner.name.clone();
                 self.report(

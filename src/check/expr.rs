@@ -5,7 +5,7 @@
 //! a help that shows the guard. Every failure is reported once and yields
 //! `None`; enclosing nodes then stay quiet.
 
-use super::narrow::{Facts, Path};
+use super::narrow::{Facts, Path, let_fact};
 use super::tir::{TExpr, TKind};
 use super::{BindingType, Checker, ValueName};
 use crate::bytecode::schema::Type;
@@ -128,8 +128,16 @@ impl Checker<'_> {
         .label(e.span, format!("this is `{found}`"));
         if *want == Type::Bool && e.ty.is_numeric() {
             d = d.help("compare it with something, for example `score > 50`");
+        } else if let (Type::Bool, Type::Enum(id), TKind::Literal(_)) = (want, &e.ty, &e.kind) {
+            let field = self
+                .field_of_type(*id)
+                .unwrap_or_else(|| "FIELD".to_owned());
+            d = d.help(format!(
+                "compare a field with the variant: `{field} = {}`",
+                self.snippet(e.span)
+            ));
         } else if *want == Type::String && matches!(e.ty, Type::Enum(_)) {
-            d = d.help("enum values are not strings; compare the field with a variant instead");
+            d = d.help("an enum value is not text; write the text you mean in quotes, such as `\"strategic\"`");
         } else if let (Type::Enum(id), TKind::Literal(Value::Str(s))) = (want, &e.kind)
             && self
                 .schema
@@ -212,16 +220,35 @@ impl Checker<'_> {
         None
     }
 
+    /// A field of the subject whose type is the enum `id`, for examples in help.
+    fn field_of_type(&self, id: u32) -> Option<String> {
+        let record = self.schema.record(self.subject?)?;
+        record
+            .fields
+            .iter()
+            .find(|f| *f.ty.required() == Type::Enum(id))
+            .map(|f| f.name.clone())
+    }
+
     /// A note when some `let` tests the missing field: narrowing does not look inside lets.
     fn let_that_guards(&self, e: &TExpr) -> Option<String> {
         let TKind::Slot(slot) = &e.kind else {
             return None;
         };
         let path = self.slots.get(*slot as usize)?;
+        // Only a let the rule's condition mentions can be the guard the author meant.
+        let condition = self.snippet(self.condition?);
+        let mentioned = |name: &str| {
+            condition
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| word == name)
+        };
         let decl = self.lets.iter().find(|l| {
-            self.facts_when(&l.value, true)
-                .iter()
-                .any(|p| path.starts_with(p))
+            mentioned(&l.name.node)
+                && self
+                    .facts_when(&l.value, true)
+                    .iter()
+                    .any(|p| path.starts_with(p))
         })?;
         Some(format!(
             "`{}` tests this, but narrowing looks only at `is set` written in the condition itself, not inside a `let`",
@@ -236,7 +263,13 @@ impl Checker<'_> {
         for (i, name) in path.iter().enumerate() {
             let (_, field) = record.field(name)?;
             if field.ty.is_optional() && !ctx.facts.proves(&path[..=i]) {
-                return Some(path[..=i].join("."));
+                let shown = path[..=i].join(".");
+                // A keyword field only parses after a dot: qualify it with the record.
+                return Some(if crate::syntax::lexer::is_keyword(&path[0]) {
+                    format!("{}.{shown}", self.subject_name)
+                } else {
+                    shown
+                });
             }
             if let Type::Record(r) = field.ty.required() {
                 record = self.schema.record(*r)?;
@@ -454,6 +487,9 @@ impl Checker<'_> {
                         return None;
                     }
                     match self.let_types.get(i) {
+                        Some(BindingType::Typed(ty)) if ctx.facts.proves(&let_fact(name)) => {
+                            Some(texpr(TKind::Let(i), ty.required().clone(), span))
+                        }
                         Some(BindingType::Typed(ty)) => {
                             Some(texpr(TKind::Let(i), ty.clone(), span))
                         }
@@ -480,6 +516,18 @@ impl Checker<'_> {
             .is_some_and(|r| r.field(name).is_some());
         if is_field {
             return self.resolve_path(vec![name.to_owned()], span, ctx);
+        }
+        // A variant of exactly one enum needs no context: `const events = [webinar, event]`.
+        let mut owners = self
+            .schema
+            .enums
+            .iter()
+            .enumerate()
+            .filter_map(|(e, t)| t.variants.iter().position(|v| v == name).map(|i| (e, i)));
+        let wants_enum = matches!(expected.map(Type::required), Some(Type::Enum(_)));
+        if let (false, Some((e, i)), None) = (wants_enum, owners.next(), owners.next()) {
+            let (e, i) = (u32::try_from(e).ok()?, u32::try_from(i).ok()?);
+            return Some(texpr(TKind::Literal(Value::Enum(i)), Type::Enum(e), span));
         }
         self.unknown_name(name, span, expected);
         None
@@ -557,6 +605,10 @@ impl Checker<'_> {
         if self.subject_unknown && binding_guess.is_none() {
             return;
         }
+        let owner_field = variant_of.as_ref().and_then(|owner| {
+            let id = self.schema.enums.iter().position(|e| e.name == *owner)?;
+            self.field_of_type(u32::try_from(id).ok()?)
+        });
         let d = if let (Some(guess), None) = (binding_guess, field_guess) {
             Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
                 .label(span, "no const, let or field has this name")
@@ -571,18 +623,10 @@ impl Checker<'_> {
                 span,
                 format!("a variant needs a value of type `{owner}` to compare with"),
             )
-            .help({
-                let field = self
-                    .subject
-                    .and_then(|s| self.schema.record(s))
-                    .and_then(|r| {
-                        r.fields.iter().find(|f| {
-                            matches!(f.ty.required(), Type::Enum(e) if self.schema.enum_type(*e).is_some_and(|t| t.name == owner))
-                        })
-                    })
-                    .map_or_else(|| "FIELD".to_owned(), |f| f.name.clone());
-                format!("compare a field of type `{owner}` with it, for example `{field} = {name}`")
-            })
+            .help(format!(
+                "compare a field of type `{owner}` with it, for example `{} = {name}`",
+                owner_field.unwrap_or_else(|| "FIELD".to_owned())
+            ))
         } else if subject.is_empty() {
             Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`"), span)
                 .label(span, "no const or let has this name")
@@ -987,6 +1031,22 @@ impl Checker<'_> {
                     self.mismatch(op, &ta, &tb, span);
                     return None;
                 }
+                if let Type::Record(_) = ta.ty {
+                    let ty = self.display(&ta.ty);
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_OPERANDS,
+                            format!("`{}` does not compare whole records", op.symbol()),
+                            span,
+                        )
+                        .label(ta.span, format!("this is a whole `{ty}`"))
+                        .help(format!(
+                            "compare a field of it, such as `{}.id`",
+                            self.snippet(ta.span)
+                        )),
+                    );
+                    return None;
+                }
                 binary(op, ta, tb, Type::Bool, span)
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
@@ -1165,7 +1225,12 @@ impl Checker<'_> {
             .or_else(|| quoted_number(ta, tb))
             .or_else(|| {
             let duration_vs_number = matches!((&ta.ty, &tb.ty), (Type::Duration, t) | (t, Type::Duration) if t.is_numeric());
-            duration_vs_number.then(|| "durations are written with a unit: `90s`, `30m`, `4h`, `2d`, `1w`".to_owned())
+            duration_vs_number.then(|| match op {
+                BinaryOp::Mul | BinaryOp::Div => {
+                    "a duration multiplies by a whole number (`4h * 2`); write a shorter duration instead of dividing (`2h`)".to_owned()
+                }
+                _ => "durations are written with a unit: `90s`, `30m`, `4h`, `2d`, `1w`".to_owned(),
+            })
         });
         if let Some(help) = help {
             d = d.help(help);

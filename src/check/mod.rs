@@ -11,6 +11,7 @@
 //! one run reports every independent mistake.
 
 mod actions;
+mod calendars;
 mod decls;
 mod expr;
 mod narrow;
@@ -71,6 +72,8 @@ struct Checker<'a> {
     subject_unknown: bool,
     /// Names possibly declared in text that failed to parse or load.
     modules: Option<&'a Modules>,
+    /// The condition of the rule being checked, for notes that quote it.
+    condition: Option<Span>,
     /// Fields whose declared type did not resolve (already reported), by record.
     poisoned_fields: std::collections::HashSet<(u32, String)>,
     slots: Vec<Vec<String>>,
@@ -103,6 +106,7 @@ impl<'a> Checker<'a> {
             subject_name: String::new(),
             subject_unknown: false,
             modules: None,
+            condition: None,
             poisoned_fields: std::collections::HashSet::new(),
             slots: Vec::new(),
         }

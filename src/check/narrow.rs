@@ -6,11 +6,17 @@
 //! and a rule's actions with its condition's true-facts. A proven path also
 //! proves its prefixes: `account.owner` set means `account` is present.
 
-use super::Checker;
+use super::{Checker, ValueName};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 
 /// A field path from the subject record, such as `["account", "type"]`.
 pub(super) type Path = Vec<String>;
+
+/// The fact that the optional `let` called `name` is present. Its first segment
+/// can never be a field name, so it never collides with a field path.
+pub(super) fn let_fact(name: &str) -> Path {
+    vec!["#let".to_owned(), name.to_owned()]
+}
 
 /// The paths known to be present at some point of a condition.
 #[derive(Clone, Debug, Default)]
@@ -56,11 +62,19 @@ impl Checker<'_> {
     /// The paths `expr` proves present when it evaluates to `truth`.
     pub(super) fn facts_when(&self, expr: &Expr, truth: bool) -> Vec<Path> {
         match &expr.kind {
-            ExprKind::IsSet { operand, negated } if truth != *negated => self
-                .syntactic_path(operand)
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect(),
+            ExprKind::IsSet { operand, negated } if truth != *negated => match &operand.kind {
+                // An optional `let` is narrowed by its name: `csm_email is set and ...`.
+                ExprKind::Name(name)
+                    if matches!(self.values.get(name), Some(ValueName::Let(_))) =>
+                {
+                    vec![let_fact(name)]
+                }
+                _ => self
+                    .syntactic_path(operand)
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            },
             ExprKind::Unary(UnaryOp::Not, inner) => self.facts_when(inner, !truth),
             ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
                 let both = (*op == BinaryOp::And) == truth;

@@ -186,3 +186,81 @@ fn independent_errors_are_all_reported() {
     );
     assert_eq!(found, ["E1003", "E1004", "E1005"]);
 }
+
+#[test]
+fn an_optional_let_is_narrowed_by_name() {
+    clean(
+        "let csm_email = account.csm\nrule r when csm_email is set and csm_email ends with \"@acme.example\" then assign to csm_email",
+    );
+    assert_eq!(
+        codes("let csm_email = account.csm\nrule r when true then assign to csm_email"),
+        ["E2010"]
+    );
+}
+
+#[test]
+fn a_variant_of_one_enum_needs_no_context() {
+    clean("const events = [webinar, event]\nrule r when source in events then tag \"e\"");
+    clean("rule r when [web, paid] contains source then tag \"w\"");
+    // `partner` is a variant of two enums: without context it is ambiguous.
+    assert_eq!(
+        codes("const p = [partner]\nrule r when true then tag \"x\""),
+        ["E1001"]
+    );
+    // With context, the context decides, and a wrong variant is named as such.
+    assert_eq!(
+        codes("rule r when status = customer then tag \"x\""),
+        ["E1004"]
+    );
+}
+
+#[test]
+fn whole_records_do_not_compare() {
+    assert_eq!(
+        codes("rule r when account is set and account = account then tag \"x\""),
+        ["E2002"]
+    );
+}
+
+#[test]
+fn setting_a_nested_field_needs_its_record() {
+    assert_eq!(
+        codes("rule r when true then set account.owner to \"o@acme.example\""),
+        ["E2010"]
+    );
+    clean("rule r when account is set then set account.owner to \"o@acme.example\"");
+}
+
+#[test]
+fn names_that_belong_to_something_else_are_refused() {
+    assert_eq!(
+        codes("const sales = \"x\"\nrule r when true then notify sales"),
+        ["E1009"]
+    );
+    assert_eq!(codes("rule otherwise when true then tag \"x\""), ["E1007"]);
+}
+
+#[test]
+fn calendars_are_checked_clause_by_clause() {
+    clean(
+        "calendar c timezone \"Europe/Berlin\" open mon-fri 09:00-12:00, 13:00-17:30 closed 2026-12-24 to 2026-12-26\nrule r when true then tag \"x\"",
+    );
+    assert_eq!(
+        codes(
+            "calendar c timezone \"Europe/Berln\" open mon-fri 09:00-17:30\nrule r when true then tag \"x\""
+        ),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes("calendar c open mon-fri 09:00-12:00, 11:00-17:30\nrule r when true then tag \"x\""),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes("calendar c open fri-mon 09:00-17:30\nrule r when true then tag \"x\""),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes("calendar c timezone \"UTC\"\nrule r when true then tag \"x\""),
+        ["E2019"]
+    );
+}

@@ -440,7 +440,8 @@ fn describe_expected(expected: &[String]) -> String {
             continue;
         }
         let shown = match *name {
-            "integer" | "decimal" | "percentage" | "duration" | "date" | "date-time" | "string" => {
+            "integer" => "an integer".to_owned(),
+            "decimal" | "percentage" | "duration" | "date" | "date-time" | "string" => {
                 format!("a {name}")
             }
             "time of day" => "a time of day".into(),

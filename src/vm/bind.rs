@@ -175,7 +175,15 @@ fn convert(
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 if item.is_null() {
-                    return Err(wrong(&format!("list of {}", schema.display(element))));
+                    let at = format!("{path}[{i}]");
+                    return Err(RecordError::at(
+                        codes::RECORD_WRONG_TYPE,
+                        format!(
+                            "field `{at}`: expected {}, found null",
+                            schema.display(element)
+                        ),
+                        at,
+                    ));
                 }
                 out.push(convert(
                     schema,

@@ -371,7 +371,10 @@ fn damaged(rule: &str) -> RecordError {
 
 fn eval_error(e: &EvalError, rule: &str) -> RecordError {
     let (code, what) = match e {
-        EvalError::Op(OpError::Overflow) => (codes::RUNTIME_OVERFLOW, "integer overflow"),
+        EvalError::Op(OpError::Overflow) => (
+            codes::RUNTIME_OVERFLOW,
+            "arithmetic overflow (beyond 64-bit integers, or an infinite number)",
+        ),
         EvalError::Op(OpError::DivisionByZero) => {
             (codes::RUNTIME_DIVISION_BY_ZERO, "division by zero")
         }
