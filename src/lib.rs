@@ -26,3 +26,51 @@ pub mod vm;
 mod pipeline;
 #[cfg(feature = "compiler")]
 pub use pipeline::{Compilation, compile_file, compile_source};
+
+use bytecode::format::DecodeError;
+use bytecode::program::Program;
+use vm::{Decision, RecordError};
+
+/// Loads a compiled policy (the bytes of a `.roec` file) and verifies it.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let program = roe::load(include_bytes!("../tests/roec/inbound_routing.roec"))?;
+/// assert_eq!(program.subject().map(|r| r.name.as_str()), Some("lead"));
+/// let record = serde_json::json!({
+///     "id": "L-1", "email": "ana@bigco.example", "country": "DE", "segment": "strategic",
+///     "source": "web", "status": "mql", "score": 80, "employees": 9000,
+///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
+/// });
+/// let decision = roe::decide(&program, &record, "2026-11-30T10:00:00Z".parse()?)
+///     .map_err(|e| e.message)?;
+/// assert_eq!(decision.actions[0].team.as_deref(), Some("enterprise_emea"));
+/// assert_eq!(decision.actions[0].due.as_deref(), Some("2026-11-30T14:00:00Z"));
+/// # Ok(())
+/// # }
+/// ```
+pub fn load(bytes: &[u8]) -> Result<Program, DecodeError> {
+    bytecode::format::decode(bytes)
+}
+
+/// Decides one record (a JSON object) at the instant `now`.
+///
+/// For many records, [`decide_batch`] or a reused [`vm::Vm`] avoids setting up
+/// the machine again for each one.
+pub fn decide(
+    program: &Program,
+    record: &serde_json::Value,
+    now: jiff::Timestamp,
+) -> Result<Decision, RecordError> {
+    vm::Vm::new(program, now).decide(record)
+}
+
+/// Decides records in order at one `now`: one result per record, nothing dropped.
+pub fn decide_batch(
+    program: &Program,
+    records: &[serde_json::Value],
+    now: jiff::Timestamp,
+) -> Vec<Result<Decision, RecordError>> {
+    let mut vm = vm::Vm::new(program, now);
+    records.iter().map(|r| vm.decide(r)).collect()
+}

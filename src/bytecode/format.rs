@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp, civil::Date};
 use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugFile, DebugInfo, HitPolicy, Program, ProgramParts, Rule, Sla,
+    ActionTemplate, Block, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts, Rule, Sla,
     Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
@@ -153,7 +153,10 @@ pub fn encode(program: &Program) -> Vec<u8> {
     });
     w.section(Section::Lets, |w| {
         w.len(p.lets.len());
-        p.lets.iter().for_each(|b| w.block(b));
+        for l in &p.lets {
+            w.str(&l.name);
+            w.block(&l.block);
+        }
     });
     w.section(Section::Rules, |w| {
         w.len(p.rules.len());
@@ -654,7 +657,14 @@ impl<'a> Reader<'a> {
         let constants = self.read_section(Section::Constants, |r| r.list(1, |r| r.value(0)))?;
         let patterns = self.read_section(Section::Patterns, |r| r.list(4, Reader::str))?;
         let code = self.read_section(Section::Code, |r| r.list(5, Reader::instruction))?;
-        let lets = self.read_section(Section::Lets, |r| r.list(8, Reader::block))?;
+        let lets = self.read_section(Section::Lets, |r| {
+            r.list(12, |r| {
+                Ok(Let {
+                    name: r.str()?,
+                    block: r.block()?,
+                })
+            })
+        })?;
         let rules = self.read_section(Section::Rules, |r| {
             r.list(12, |r| {
                 Ok(Rule {

@@ -105,6 +105,15 @@ pub enum ActionTemplate {
     },
 }
 
+/// A `let`: its name (for listings and explanations) and its block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    /// The let's name.
+    pub name: String,
+    /// Gives its value.
+    pub block: Block,
+}
+
 /// A rule: its condition and its actions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
@@ -168,7 +177,7 @@ pub struct ProgramParts {
     /// All code; blocks are ranges of it.
     pub code: Vec<Instruction>,
     /// Each let's block.
-    pub lets: Vec<Block>,
+    pub lets: Vec<Let>,
     /// The rules in file order.
     pub rules: Vec<Rule>,
     /// The actions of `otherwise`, if there is one.

@@ -36,8 +36,8 @@ pub fn verify(p: &ProgramParts) -> Result<(), InvalidProgram> {
     for (pc, instruction) in p.code.iter().enumerate() {
         operands(p, pc, *instruction)?;
     }
-    for (n, block) in p.lets.iter().enumerate() {
-        stack(p, *block).map_err(|e| InvalidProgram(format!("let {n}: {e}")))?;
+    for l in &p.lets {
+        stack(p, l.block).map_err(|e| InvalidProgram(format!("let `{}`: {e}", l.name)))?;
     }
     lets_are_acyclic(p)?;
     for rule in &p.rules {
@@ -224,7 +224,7 @@ fn stack(p: &ProgramParts, block: Block) -> Result<(), String> {
 /// A let that reaches itself through `Let` instructions would never finish.
 fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
     let uses = |n: usize| -> Vec<usize> {
-        p.lets.get(n).map_or_else(Vec::new, |b| {
+        p.lets.get(n).map(|l| l.block).map_or_else(Vec::new, |b| {
             p.code[b.start as usize..b.end as usize]
                 .iter()
                 .filter_map(|i| match i {
@@ -254,7 +254,10 @@ fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
                         state[next] = 1;
                         path.push((next, uses(next)));
                     }
-                    Some(1) => return invalid(format!("let {next} depends on itself")),
+                    Some(1) => {
+                        let name = p.lets.get(next).map_or("?", |l| l.name.as_str());
+                        return invalid(format!("let `{name}` depends on itself"));
+                    }
                     _ => {}
                 },
             }

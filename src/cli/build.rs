@@ -13,6 +13,10 @@ pub struct Args {
     /// Where to write the compiled policy.
     #[arg(short, long, value_name = "OUT.roec")]
     output: PathBuf,
+    /// Leave out the debug info (the sources and the spans of instructions): a
+    /// smaller file that still decides the same, but lists without source lines.
+    #[arg(long)]
+    strip: bool,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -31,6 +35,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             "`{}` has no `policy` header: it is a library, and there is nothing to compile",
             args.file.display()
         )));
+    };
+    let program = if args.strip {
+        program.stripped()
+    } else {
+        program
     };
     let bytes = roe::bytecode::format::encode(&program);
     std::fs::write(&args.output, bytes).map_err(|e| {

@@ -30,7 +30,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             .map(|c| (&c.sources, c.diagnostics.as_slice()))
             .collect();
         failed = compilations.iter().any(|c| has_errors(&c.diagnostics));
-        output::json_line(&roe::diagnostics::render::json_many(&groups));
+        output::stdout_line(&roe::diagnostics::render::json_many(&groups));
     } else {
         let mut every = Vec::new();
         for (file, c) in args.files.iter().zip(&compilations) {

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod disasm;
 mod output;
 mod run;
 
@@ -38,6 +39,8 @@ enum Command {
     Build(build::Args),
     /// Decide every record with a policy and print one JSON line per record.
     Run(run::Args),
+    /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
+    Disasm(disasm::Args),
 }
 
 /// How diagnostics are printed.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Disasm(args) => disasm::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

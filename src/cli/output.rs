@@ -20,7 +20,7 @@ pub fn diagnostics(format: Format, sources: &SourceMap, diagnostics: &[Diagnosti
             // A closed stderr leaves nowhere to say anything.
             let _ = err.write_all(text.as_bytes());
         }
-        Format::Json => json_line(&render::json(sources, diagnostics)),
+        Format::Json => stdout_line(&render::json(sources, diagnostics)),
     }
 }
 
@@ -30,8 +30,8 @@ pub fn error_line(line: &str) {
     let _ = writeln!(err, "{line}");
 }
 
-/// Writes one line to stdout; a closed stdout (a pipe into `head`) is not an error worth a word.
-pub fn json_line(line: &str) {
+/// Writes text and a newline to stdout; a closed stdout (a pipe into `head`) is not an error worth a word.
+pub fn stdout_line(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
 }

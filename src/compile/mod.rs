@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugFile, DebugInfo, Program, ProgramParts, Rule, Target,
+    ActionTemplate, Block, DebugFile, DebugInfo, Let, Program, ProgramParts, Rule, Target,
 };
 use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, TAction, TExpr, TKind, TTarget};
@@ -39,7 +39,10 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
     let lets = checked
         .lets
         .iter()
-        .map(|l| emitter.block(&l.value))
+        .map(|l| Let {
+            name: l.name.clone(),
+            block: emitter.block(&l.value),
+        })
         .collect();
     let rules = checked
         .rules

@@ -219,11 +219,12 @@ impl Machine {
         if depth >= MAX_LET_DEPTH {
             return Err(EvalError::LetsTooDeep);
         }
-        let block = *program
+        let block = program
             .parts()
             .lets
             .get(n as usize)
-            .ok_or(EvalError::Damaged("let index"))?;
+            .ok_or(EvalError::Damaged("let index"))?
+            .block;
         if let Some(state) = self.lets.get_mut(n as usize) {
             *state = LetState::InProgress;
         }

@@ -1,0 +1,396 @@
+//! A readable listing of a Program: its header, pools and slots, then each
+//! let, rule condition and action operand as instructions. When the program
+//! keeps its debug info, each run of instructions is preceded by the source
+//! line it came from.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::bytecode::format::Header;
+use crate::bytecode::instruction::Instruction;
+use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, Target};
+use crate::bytecode::schema::Type;
+use crate::bytecode::value::Value;
+
+/// The listing of `program`, with the file `header` when it came from a `.roec`.
+pub fn disassemble(program: &Program, header: Option<&Header>) -> String {
+    let mut out = Listing {
+        program,
+        text: String::new(),
+        last_line: None,
+        enums: HashMap::new(),
+    };
+    out.name_enum_constants();
+    out.header(header);
+    out.pools();
+    let parts = program.parts();
+    for l in &parts.lets {
+        out.line(&format!("let {}", l.name));
+        out.block(l.block, "  ");
+    }
+    for rule in &parts.rules {
+        out.line(&format!("rule {}", rule.name));
+        out.line("  when");
+        out.block(rule.condition, "    ");
+        out.line("  then");
+        out.actions(&rule.actions);
+    }
+    if let Some(actions) = &parts.otherwise {
+        out.line("otherwise");
+        out.actions(actions);
+    }
+    out.text
+}
+
+struct Listing<'p> {
+    program: &'p Program,
+    text: String,
+    /// The (file, line) of the source line printed last.
+    last_line: Option<(u32, usize)>,
+    /// The enum type of constants compared with an enum slot, to print variants by name.
+    enums: HashMap<u32, u32>,
+}
+
+impl Listing<'_> {
+    fn line(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// Finds constants compared with a slot of an enum type (`slot; const; binary =`)
+    /// and constants set into an enum field, so the listing can name their variants.
+    fn name_enum_constants(&mut self) {
+        let parts = self.program.parts();
+        for window in parts.code.windows(3) {
+            if let [
+                Instruction::Slot(s),
+                Instruction::Const(c),
+                Instruction::Binary(_),
+            ] = window
+                && let Some(path) = parts.slots.get(*s as usize)
+                && let Some(Type::Enum(e)) = self.slot_type(path).as_ref().map(Type::required)
+            {
+                self.enums.insert(*c, *e);
+            }
+        }
+        let actions = parts
+            .rules
+            .iter()
+            .flat_map(|r| r.actions.iter())
+            .chain(parts.otherwise.iter().flatten());
+        for action in actions {
+            if let ActionTemplate::Set {
+                value,
+                ty: Type::Enum(e),
+                ..
+            } = action
+                && let Some(Instruction::Const(c)) = parts.code.get(value.start as usize)
+            {
+                self.enums.insert(*c, *e);
+            }
+        }
+    }
+
+    /// A constant as the listing shows it, variants by name where known.
+    fn constant(&self, n: u32) -> String {
+        let Some(v) = self.program.parts().constants.get(n as usize) else {
+            return String::new();
+        };
+        let Some(variants) = self
+            .enums
+            .get(&n)
+            .and_then(|e| self.program.schema().enum_type(*e))
+        else {
+            return value(v);
+        };
+        let name = |v: &Value| match v {
+            Value::Enum(i) => variants
+                .variants
+                .get(*i as usize)
+                .cloned()
+                .unwrap_or_else(|| value(v)),
+            other => value(other),
+        };
+        match v {
+            Value::List(items) => format!(
+                "[{}]",
+                items.iter().map(name).collect::<Vec<_>>().join(", ")
+            ),
+            other => name(other),
+        }
+    }
+
+    fn header(&mut self, header: Option<&Header>) {
+        let parts = self.program.parts();
+        let subject = self.program.subject().map_or("?", |r| r.name.as_str());
+        let hit = match parts.hit_policy {
+            HitPolicy::First => "first match",
+            HitPolicy::All => "all match",
+            HitPolicy::Unique => "unique match",
+        };
+        self.line(&format!("policy {} for {subject} ({hit})", parts.name));
+        if let Some(h) = header {
+            self.line(&format!(
+                "format {}, written by {}",
+                h.format_version, h.compiler
+            ));
+        }
+        self.line(&format!(
+            "schema fingerprint {:016x}",
+            self.program.schema_fingerprint()
+        ));
+        self.line(&format!(
+            "debug info: {}",
+            if parts.debug.is_some() {
+                "sources and spans"
+            } else {
+                "stripped"
+            }
+        ));
+        self.line(&format!(
+            "{} instructions, {} constants, {} slots, {} lets, {} rules",
+            parts.code.len(),
+            parts.constants.len(),
+            parts.slots.len(),
+            parts.lets.len(),
+            parts.rules.len()
+        ));
+        self.line("");
+    }
+
+    fn pools(&mut self) {
+        let parts = self.program.parts();
+        if !parts.constants.is_empty() {
+            self.line("constants");
+            for i in 0..parts.constants.len() {
+                let shown = self.constant(u32::try_from(i).unwrap_or(u32::MAX));
+                self.line(&format!("  c{i:<4} {shown}"));
+            }
+        }
+        if !parts.slots.is_empty() {
+            self.line("slots");
+            for (i, path) in parts.slots.iter().enumerate() {
+                let ty = self
+                    .slot_type(path)
+                    .map_or_else(|| "?".to_owned(), |t| parts.schema.display(&t));
+                self.line(&format!("  s{i:<4} {}: {ty}", path.join(".")));
+            }
+        }
+        if !parts.patterns.is_empty() {
+            self.line("patterns");
+            for (i, p) in parts.patterns.iter().enumerate() {
+                self.line(&format!("  p{i:<4} {}", quoted(p)));
+            }
+        }
+        if !parts.teams.is_empty() {
+            self.line("teams");
+            for (i, t) in parts.teams.iter().enumerate() {
+                self.line(&format!("  t{i:<4} {t}"));
+            }
+        }
+        self.line("");
+    }
+
+    /// The declared type of a slot path (optional if any step is).
+    fn slot_type(&self, path: &[String]) -> Option<Type> {
+        let schema = self.program.schema();
+        let mut record = self.program.subject()?;
+        let mut optional = false;
+        let mut ty = None;
+        for name in path {
+            let (_, field) = record.field(name)?;
+            optional |= field.ty.is_optional();
+            if let Type::Record(r) = field.ty.required() {
+                record = schema.record(*r)?;
+            }
+            ty = Some(field.ty.required().clone());
+        }
+        ty.map(|t| if optional { t.optional() } else { t })
+    }
+
+    fn block(&mut self, block: Block, indent: &str) {
+        let parts = self.program.parts();
+        for pc in block.start..block.end {
+            self.source_line(pc, indent);
+            let Some(instruction) = parts.code.get(pc as usize) else {
+                continue;
+            };
+            let listed = self.instruction(*instruction);
+            self.line(&format!("{indent}{pc:04}  {listed}"));
+        }
+    }
+
+    /// Prints the source line of instruction `pc` when it differs from the last one printed.
+    fn source_line(&mut self, pc: u32, indent: &str) {
+        let Some(debug) = &self.program.parts().debug else {
+            return;
+        };
+        let Some(span) = debug.span_at(pc) else {
+            return;
+        };
+        let Some(file) = debug.files.get(span.file.0 as usize) else {
+            return;
+        };
+        let start = (span.start as usize).min(file.text.len());
+        let line = file
+            .text
+            .get(..start)
+            .map_or(0, |before| before.matches('\n').count())
+            + 1;
+        if self.last_line == Some((span.file.0, line)) {
+            return;
+        }
+        self.last_line = Some((span.file.0, line));
+        let text = file.text.lines().nth(line - 1).unwrap_or("").trim();
+        let _ = writeln!(self.text, "{indent}      ; {}:{line}  {text}", file.name);
+    }
+
+    fn instruction(&self, instruction: Instruction) -> String {
+        let parts = self.program.parts();
+        match instruction {
+            Instruction::Const(n) => {
+                format!("const     c{n:<5} ; {}", self.constant(n))
+            }
+            Instruction::Slot(n) => {
+                let shown = parts
+                    .slots
+                    .get(n as usize)
+                    .map(|p| p.join("."))
+                    .unwrap_or_default();
+                format!("slot      s{n:<5} ; {shown}")
+            }
+            Instruction::Let(n) => {
+                let shown = parts
+                    .lets
+                    .get(n as usize)
+                    .map(|l| l.name.as_str())
+                    .unwrap_or_default();
+                format!("let       {n:<6} ; {shown}")
+            }
+            Instruction::Now => "now".into(),
+            Instruction::Not => "not".into(),
+            Instruction::Neg => "neg".into(),
+            Instruction::ToNumber => "to_number".into(),
+            Instruction::Binary(op) => format!("binary    {}", op.symbol()),
+            Instruction::Matches(n) => {
+                let shown = parts
+                    .patterns
+                    .get(n as usize)
+                    .map(|p| quoted(p))
+                    .unwrap_or_default();
+                format!("matches   p{n:<5} ; {shown}")
+            }
+            Instruction::IsSet => "is_set".into(),
+            Instruction::Call(b) => format!("call      {}", b.name()),
+            Instruction::MakeList(n) => format!("list      {n}"),
+            Instruction::JumpIfFalseOrPop(t) => format!("jump_if_false_or_pop {t:04}"),
+            Instruction::JumpIfTrueOrPop(t) => format!("jump_if_true_or_pop  {t:04}"),
+            Instruction::JumpIfPresentOrPop(t) => format!("jump_if_present_or_pop {t:04}"),
+        }
+    }
+
+    fn actions(&mut self, actions: &[ActionTemplate]) {
+        let parts = self.program.parts();
+        let team = |n: u32| {
+            parts
+                .teams
+                .get(n as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("t{n}"))
+        };
+        let sla = |s: &Sla| s.text.clone();
+        for action in actions {
+            match action {
+                ActionTemplate::HandOff { team: t, within } => self.line(&format!(
+                    "    hand off to {}{}",
+                    team(*t),
+                    within
+                        .as_ref()
+                        .map(|s| format!(" within {}", sla(s)))
+                        .unwrap_or_default()
+                )),
+                ActionTemplate::Assign { to, within } => {
+                    let within = within
+                        .as_ref()
+                        .map(|s| format!(" within {}", sla(s)))
+                        .unwrap_or_default();
+                    self.line(&format!("    assign to (block){within}"));
+                    self.block(*to, "      ");
+                }
+                ActionTemplate::Escalate { target, after } => {
+                    self.target("escalate to", target, &format!(" after {}", sla(after)));
+                }
+                ActionTemplate::Reassign { team: t, after } => {
+                    self.line(&format!(
+                        "    reassign to {} after {}",
+                        team(*t),
+                        sla(after)
+                    ));
+                }
+                ActionTemplate::Notify { target } => self.target("notify", target, ""),
+                ActionTemplate::Tag { tag } => {
+                    self.line("    tag (block)");
+                    self.block(*tag, "      ");
+                }
+                ActionTemplate::Set {
+                    field,
+                    value: v,
+                    ty,
+                } => {
+                    self.line(&format!(
+                        "    set {field}: {} to (block)",
+                        parts.schema.display(ty)
+                    ));
+                    self.block(*v, "      ");
+                }
+                ActionTemplate::Drop { reason } => {
+                    self.line("    drop (block)");
+                    self.block(*reason, "      ");
+                }
+            }
+        }
+    }
+
+    fn target(&mut self, verb: &str, target: &Target, suffix: &str) {
+        match target {
+            Target::Team(n) => {
+                let name = self
+                    .program
+                    .parts()
+                    .teams
+                    .get(*n as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                self.line(&format!("    {verb} team {name}{suffix}"));
+            }
+            Target::Person(block) => {
+                self.line(&format!("    {verb} (block){suffix}"));
+                self.block(*block, "      ");
+            }
+        }
+    }
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// A constant as a listing shows it.
+fn value(v: &Value) -> String {
+    match v {
+        Value::Missing => "missing".into(),
+        Value::Present => "present".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Number(x) => format!("{x:?}"),
+        Value::Str(s) => quoted(s),
+        Value::Time(t) => t.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::Duration(d) => format!("{d:#}"),
+        Value::Enum(i) => format!("variant #{i}"),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(value).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}

@@ -1,0 +1,50 @@
+//! `roe disasm FILE`: a readable listing of a compiled policy.
+
+use std::path::PathBuf;
+
+use super::{Format, UsageError, output, status};
+
+/// Arguments of `roe disasm`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A compiled policy (`.roec`), or a `.roe` source to compile and list.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// Prints the listing; exit 1 when the file does not load or compile.
+pub fn run(args: &Args) -> Result<u8, UsageError> {
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        UsageError(format!(
+            "cannot read `{}`: {}",
+            args.file.display(),
+            roe::syntax::modules::io_problem(&e)
+        ))
+    })?;
+    let listing = if bytes.starts_with(roe::bytecode::format::MAGIC) {
+        let loaded = roe::bytecode::format::header(&bytes)
+            .and_then(|header| roe::bytecode::format::decode(&bytes).map(|p| (header, p)));
+        match loaded {
+            Ok((header, program)) => roe::bytecode::disasm::disassemble(&program, Some(&header)),
+            Err(e) => {
+                output::error_line(&format!("roe: cannot load `{}`: {e}", args.file.display()));
+                return Ok(status::POLICY);
+            }
+        }
+    } else {
+        let compilation = super::compile(&args.file)?;
+        output::diagnostics(
+            Format::Human,
+            &compilation.sources,
+            &compilation.diagnostics,
+        );
+        match compilation.program {
+            Some(program) if !compilation.has_errors() => {
+                roe::bytecode::disasm::disassemble(&program, None)
+            }
+            _ => return Ok(status::POLICY),
+        }
+    };
+    output::stdout_line(listing.trim_end());
+    Ok(status::OK)
+}

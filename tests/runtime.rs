@@ -1,0 +1,53 @@
+//! The runtime alone (this test runs with and without the `compiler` feature):
+//! a committed `.roec` loads, and decides the shipped example records exactly
+//! as the committed decisions say.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+const ROEC: &[u8] = include_bytes!("roec/inbound_routing.roec");
+
+#[test]
+fn a_compiled_policy_decides_without_the_compiler() {
+    let program = roe::load(ROEC).expect("the committed .roec loads");
+    let now: jiff::Timestamp = "2026-12-01T09:00:00Z".parse().expect("an instant");
+    let text =
+        std::fs::read_to_string("examples/inbound_leads.jsonl").expect("the example records");
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(roe::input::jsonl_line)
+        .map(|r| r.expect("valid JSON"))
+        .collect();
+    let lines: Vec<String> = roe::decide_batch(&program, &records, now)
+        .iter()
+        .enumerate()
+        .map(|(i, outcome)| roe::vm::decision::line(i, records[i].get("id"), outcome))
+        .collect();
+    let expected = std::fs::read_to_string("examples/inbound_routing.decisions.jsonl")
+        .expect("committed decisions");
+    assert_eq!(lines, expected.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn the_program_describes_the_records_it_expects() {
+    let program = roe::load(ROEC).expect("loads");
+    let subject = program.subject().expect("a subject record");
+    assert_eq!(subject.name, "lead");
+    let score = subject.field("score").expect("lead.score").1;
+    assert_eq!(program.schema().display(&score.ty), "int");
+    let header = roe::bytecode::format::header(ROEC).expect("a header");
+    assert_eq!(header.schema_fingerprint, program.schema_fingerprint());
+    assert!(roe::bytecode::format::decode_expecting(ROEC, program.schema_fingerprint()).is_ok());
+    let refused = roe::bytecode::format::decode_expecting(ROEC, 0x0123_4567_89ab_cdef)
+        .expect_err("another schema");
+    let message = refused.to_string();
+    assert!(
+        message.contains("0123456789abcdef")
+            && message.contains(&format!("{:016x}", program.schema_fingerprint())),
+        "{message}"
+    );
+}
