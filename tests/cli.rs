@@ -350,3 +350,37 @@ fn run_keeps_stdout_for_decisions() {
         serde_json::from_str(stdout(&out).trim()).expect("one JSON array");
     assert_eq!(diagnostics[0]["code"], "E1003");
 }
+
+/// `--records -` answers each line as it arrives: the first decision can be read
+/// while standard input is still open.
+#[test]
+fn run_streams_decisions_from_stdin() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args([
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("roe runs");
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    for index in 0..3 {
+        writeln!(stdin, "{LEAD}").expect("roe reads");
+        stdin.flush().expect("flushes");
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .expect("a decision arrives before stdin closes");
+        assert!(line.starts_with(&format!("{{\"index\":{index},")), "{line}");
+    }
+    drop(stdin);
+    assert_eq!(child.wait().expect("roe exits").code(), Some(0));
+}

@@ -21,16 +21,29 @@ record lead
 ";
 
 /// Countries of the generated leads; the territory policy uses the first ten.
-pub const COUNTRIES: [&str; 12] = ["DE", "FR", "ES", "IT", "NL", "GB", "US", "CA", "JP", "AU", "BR", "IN"];
+pub const COUNTRIES: [&str; 12] = [
+    "DE", "FR", "ES", "IT", "NL", "GB", "US", "CA", "JP", "AU", "BR", "IN",
+];
 /// Industries of the generated leads and of the territory rules.
 pub const INDUSTRIES: [&str; 10] = [
-    "software", "retail", "banking", "insurance", "health", "energy", "media", "logistics", "telecom", "public",
+    "software",
+    "retail",
+    "banking",
+    "insurance",
+    "health",
+    "energy",
+    "media",
+    "logistics",
+    "telecom",
+    "public",
 ];
 
 /// W2: 1,000 territory rules (10 countries × 10 industries × 10 employee bands)
 /// in a shuffled order, plus `otherwise`.
 pub fn territory_policy() -> String {
-    let bands = [0, 10, 50, 100, 250, 500, 1_000, 5_000, 10_000, 50_000, 1_000_000];
+    let bands = [
+        0, 10, 50, 100, 250, 500, 1_000, 5_000, 10_000, 50_000, 1_000_000,
+    ];
     let mut rules = Vec::new();
     for c in &COUNTRIES[..10] {
         for i in INDUSTRIES {
@@ -48,10 +61,17 @@ pub fn territory_policy() -> String {
     // A fixed shuffle (an LCG), so every run measures the same policy.
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     for i in (1..rules.len()).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let j = (state >> 33) as usize % (i + 1);
         rules.swap(i, j);
     }
-    let teams: String = (0..5).map(|t| format!("team territory_{t}\n  members \"rep{t}@acme.example\"\n")).collect();
-    format!("policy territories for lead\n  first match\n{LEAD}{teams}{}\notherwise\n  hand off to territory_0\n", rules.concat())
+    let teams: String = (0..5)
+        .map(|t| format!("team territory_{t}\n  members \"rep{t}@acme.example\"\n"))
+        .collect();
+    format!(
+        "policy territories for lead\n  first match\n{LEAD}{teams}{}\notherwise\n  hand off to territory_0\n",
+        rules.concat()
+    )
 }

@@ -725,7 +725,8 @@ impl<'a> Reader<'a> {
         mut item: impl FnMut(&mut Self) -> Result<T, DecodeError>,
     ) -> Result<Vec<T>, DecodeError> {
         let n = self.count(min_size)?;
-        let mut out = Vec::with_capacity(n);
+        // Grown as items are read, never sized from the declared count alone.
+        let mut out = Vec::new();
         for _ in 0..n {
             out.push(item(self)?);
         }
