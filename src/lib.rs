@@ -20,6 +20,7 @@ pub mod input;
 pub mod source;
 #[cfg(feature = "compiler")]
 pub mod syntax;
+pub mod time;
 pub mod vm;
 
 #[cfg(feature = "compiler")]

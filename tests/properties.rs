@@ -108,6 +108,24 @@ proptest! {
         let _ = roe::vm::decision::line(0, record.get("id"), &outcome);
     }
 
+    /// Random damage to a real compiled policy, with the checksum recomputed so
+    /// it reaches the section reader and the verifier: refused or loaded, never a
+    /// panic, and a program that loads decides without panicking.
+    #[test]
+    fn loading_a_damaged_policy_never_panics(changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let mut bytes = include_bytes!("roec/inbound_routing.roec").to_vec();
+        let body = bytes.len() - 8;
+        for (at, value) in changes {
+            bytes[at.index(body)] = value;
+        }
+        let sum = roe::bytecode::fingerprint::fnv1a(&bytes[..body]);
+        bytes[body..].copy_from_slice(&sum.to_le_bytes());
+        if let Ok(program) = roe::load(&bytes) {
+            let record = serde_json::json!({"id":"L-1","email":"a@b.example","country":"DE","segment":"strategic","source":"web","status":"raw","score":80,"employees":9000,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
+            let _ = roe::decide(&program, &record, "2026-11-30T10:00:00Z".parse().expect("an instant"));
+        }
+    }
+
     #[test]
     fn loading_any_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = roe::bytecode::format::decode(&bytes);

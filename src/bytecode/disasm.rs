@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::bytecode::format::Header;
 use crate::bytecode::instruction::Instruction;
-use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, Target};
+use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::Value;
 
@@ -182,6 +182,31 @@ impl Listing<'_> {
                 self.line(&format!("  p{i:<4} {}", quoted(p)));
             }
         }
+        if !parts.calendars.is_empty() {
+            self.line("calendars");
+            for (i, c) in parts.calendars.iter().enumerate() {
+                let days: Vec<String> = c
+                    .week
+                    .iter()
+                    .zip(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+                    .filter(|(w, _)| !w.is_empty())
+                    .map(|(w, day)| {
+                        let windows: Vec<String> = w
+                            .iter()
+                            .map(|(s, e)| format!("{}-{}", clock(*s), clock(*e)))
+                            .collect();
+                        format!("{day} {}", windows.join(","))
+                    })
+                    .collect();
+                self.line(&format!(
+                    "  k{i:<4} {} ({}): {}; {} closed ranges",
+                    c.name,
+                    c.zone,
+                    days.join("; "),
+                    c.closed.len()
+                ));
+            }
+        }
         if !parts.teams.is_empty() {
             self.line("teams");
             for (i, t) in parts.teams.iter().enumerate() {
@@ -286,11 +311,32 @@ impl Listing<'_> {
             Instruction::JumpIfFalseOrPop(t) => format!("jump_if_false_or_pop {t:04}"),
             Instruction::JumpIfTrueOrPop(t) => format!("jump_if_true_or_pop  {t:04}"),
             Instruction::JumpIfPresentOrPop(t) => format!("jump_if_present_or_pop {t:04}"),
+            Instruction::IsOpen(n) => format!("is_open   {}", self.calendar_name(n)),
+            Instruction::OpenHoursBetween(n) => {
+                format!("open_hours_between {}", self.calendar_name(n))
+            }
+            Instruction::LocalWeekday(n) => format!("local_weekday {}", self.calendar_name(n)),
+            Instruction::LocalHour(n) => format!("local_hour {}", self.calendar_name(n)),
         }
     }
 
+    fn calendar_name(&self, n: u32) -> String {
+        self.program
+            .parts()
+            .calendars
+            .get(n as usize)
+            .map_or_else(|| format!("calendar #{n}"), |c| c.name.clone())
+    }
+
     fn actions(&mut self, actions: &[ActionTemplate]) {
-        let parts = self.program.parts();
+        let program = self.program;
+        let parts = program.parts();
+        let calendar = |n: u32| {
+            parts
+                .calendars
+                .get(n as usize)
+                .map_or_else(|| format!("calendar #{n}"), |c| c.name.clone())
+        };
         let team = |n: u32| {
             parts
                 .teams
@@ -298,7 +344,10 @@ impl Listing<'_> {
                 .cloned()
                 .unwrap_or_else(|| format!("t{n}"))
         };
-        let sla = |s: &Sla| s.text.clone();
+        let sla = |s: &Sla| match &s.length {
+            SlaLength::Wall(_) => s.text.clone(),
+            SlaLength::Business { calendar: n, .. } => format!("{} on {}", s.text, calendar(*n)),
+        };
         for action in actions {
             match action {
                 ActionTemplate::HandOff { team: t, within } => self.line(&format!(
@@ -369,6 +418,11 @@ impl Listing<'_> {
             }
         }
     }
+}
+
+/// Minutes after midnight as `HH:MM`.
+fn clock(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 fn quoted(s: &str) -> String {

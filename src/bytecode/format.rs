@@ -16,11 +16,12 @@ use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
     ActionTemplate, Block, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts, Rule, Sla,
-    Target,
+    SlaLength, Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
 use crate::bytecode::value::{Builtin, Op, Value};
 use crate::source::{FileId, Span};
+use crate::time::CalendarSpec;
 
 /// The first four bytes of every `.roec` file.
 pub const MAGIC: &[u8; 4] = b"ROEC";
@@ -177,8 +178,10 @@ pub fn encode(program: &Program) -> Vec<u8> {
         w.len(p.teams.len());
         p.teams.iter().for_each(|s| w.str(s));
     });
-    // Calendars take part in business-time SLOs; none are compiled yet.
-    w.section(Section::Calendars, |w| w.len(0));
+    w.section(Section::Calendars, |w| {
+        w.len(p.calendars.len());
+        p.calendars.iter().for_each(|c| w.calendar(c));
+    });
     if let Some(debug) = &p.debug {
         w.section(Section::Debug, |w| {
             w.len(debug.files.len());
@@ -393,9 +396,7 @@ impl Writer {
             }
             Value::Date(d) => {
                 self.u8(7);
-                self.u16(d.year().cast_unsigned());
-                self.u8(d.month().cast_unsigned());
-                self.u8(d.day().cast_unsigned());
+                self.date(*d);
             }
             Value::Duration(d) => {
                 self.u8(8);
@@ -434,6 +435,10 @@ impl Writer {
             Instruction::JumpIfFalseOrPop(n) => (12, n),
             Instruction::JumpIfTrueOrPop(n) => (13, n),
             Instruction::JumpIfPresentOrPop(n) => (14, n),
+            Instruction::IsOpen(n) => (15, n),
+            Instruction::OpenHoursBetween(n) => (16, n),
+            Instruction::LocalWeekday(n) => (17, n),
+            Instruction::LocalHour(n) => (18, n),
         };
         self.u8(tag);
         self.u32(operand);
@@ -444,7 +449,43 @@ impl Writer {
     }
     fn sla(&mut self, s: &Sla) {
         self.str(&s.text);
-        self.duration(s.duration);
+        match &s.length {
+            SlaLength::Wall(d) => {
+                self.u8(0);
+                self.duration(*d);
+            }
+            SlaLength::Business {
+                amount,
+                days,
+                calendar,
+            } => {
+                self.u8(1);
+                self.i64(*amount);
+                self.u8(u8::from(*days));
+                self.u32(*calendar);
+            }
+        }
+    }
+    fn date(&mut self, d: Date) {
+        self.u16(d.year().cast_unsigned());
+        self.u8(d.month().cast_unsigned());
+        self.u8(d.day().cast_unsigned());
+    }
+    fn calendar(&mut self, c: &CalendarSpec) {
+        self.str(&c.name);
+        self.str(&c.zone);
+        for windows in &c.week {
+            self.len(windows.len());
+            for (start, end) in windows {
+                self.u16(*start);
+                self.u16(*end);
+            }
+        }
+        self.len(c.closed.len());
+        for (from, to) in &c.closed {
+            self.date(*from);
+            self.date(*to);
+        }
     }
     fn target(&mut self, t: &Target) {
         match t {
@@ -678,10 +719,7 @@ impl<'a> Reader<'a> {
             Ok(if r.bool()? { Some(r.actions()?) } else { None })
         })?;
         let teams = self.read_section(Section::Teams, |r| r.list(4, Reader::str))?;
-        self.read_section(Section::Calendars, |r| match r.count(1)? {
-            0 => Ok(()),
-            n => err(format!("{n} calendars, but this roe compiles none")),
-        })?;
+        let calendars = self.read_section(Section::Calendars, |r| r.list(12, Reader::calendar))?;
         let debug = if has_debug_info {
             Some(self.read_section(Section::Debug, |r| {
                 let files = r.list(8, |r| {
@@ -715,6 +753,7 @@ impl<'a> Reader<'a> {
             rules,
             otherwise,
             teams,
+            calendars,
             debug,
         })
     }
@@ -786,15 +825,7 @@ impl<'a> Reader<'a> {
                 Timestamp::from_duration(self.duration()?)
                     .map_err(|_| DecodeError::Malformed("an instant is out of range".into()))?,
             ),
-            7 => {
-                let year = self.u16()?.cast_signed();
-                let month = self.u8()?.cast_signed();
-                let day = self.u8()?.cast_signed();
-                Value::Date(
-                    Date::new(year, month, day)
-                        .map_err(|_| DecodeError::Malformed("a date does not exist".into()))?,
-                )
-            }
+            7 => Value::Date(self.date()?),
             8 => Value::Duration(self.duration()?),
             9 => Value::Enum(self.u32()?),
             10 => {
@@ -835,6 +866,10 @@ impl<'a> Reader<'a> {
             12 => Instruction::JumpIfFalseOrPop(n),
             13 => Instruction::JumpIfTrueOrPop(n),
             14 => Instruction::JumpIfPresentOrPop(n),
+            15 => Instruction::IsOpen(n),
+            16 => Instruction::OpenHoursBetween(n),
+            17 => Instruction::LocalWeekday(n),
+            18 => Instruction::LocalHour(n),
             other => return err(format!("{other} is not an instruction")),
         })
     }
@@ -845,9 +880,38 @@ impl<'a> Reader<'a> {
         })
     }
     fn sla(&mut self) -> Result<Sla, DecodeError> {
-        Ok(Sla {
-            text: self.str()?,
-            duration: self.duration()?,
+        let text = self.str()?;
+        let length = match self.u8()? {
+            0 => SlaLength::Wall(self.duration()?),
+            1 => SlaLength::Business {
+                amount: self.i64()?,
+                days: self.bool()?,
+                calendar: self.u32()?,
+            },
+            other => return err(format!("{other} is not a kind of duration")),
+        };
+        Ok(Sla { text, length })
+    }
+    fn date(&mut self) -> Result<Date, DecodeError> {
+        let year = self.u16()?.cast_signed();
+        let month = self.u8()?.cast_signed();
+        let day = self.u8()?.cast_signed();
+        Date::new(year, month, day)
+            .map_err(|_| DecodeError::Malformed("a date does not exist".into()))
+    }
+    fn calendar(&mut self) -> Result<CalendarSpec, DecodeError> {
+        let name = self.str()?;
+        let zone = self.str()?;
+        let mut week: [Vec<(u16, u16)>; 7] = Default::default();
+        for windows in &mut week {
+            *windows = self.list(4, |r| Ok((r.u16()?, r.u16()?)))?;
+        }
+        let closed = self.list(8, |r| Ok((r.date()?, r.date()?)))?;
+        Ok(CalendarSpec {
+            name,
+            zone,
+            week,
+            closed,
         })
     }
     fn optional_sla(&mut self) -> Result<Option<Sla>, DecodeError> {

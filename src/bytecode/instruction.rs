@@ -37,4 +37,12 @@ pub enum Instruction {
     JumpIfTrueOrPop(u32),
     /// If the value on top is present jump to the target keeping it, else pop it (`default`).
     JumpIfPresentOrPop(u32),
+    /// Push whether calendar `n` is open at the evaluation instant.
+    IsOpen(u32),
+    /// Pop `b`, pop `a` (times), push the open hours of calendar `n` between them, as a number.
+    OpenHoursBetween(u32),
+    /// Replace the time on top with its weekday (`mon` … `sun`) in calendar `n`'s zone.
+    LocalWeekday(u32),
+    /// Replace the time on top with its hour (0–23) in calendar `n`'s zone.
+    LocalHour(u32),
 }

@@ -9,6 +9,7 @@ use crate::bytecode::instruction::Instruction;
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
 use crate::source::Span;
+use crate::time::{Calendar, CalendarSpec};
 
 /// How rules combine into a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,10 +34,26 @@ pub struct Block {
 /// A duration as the policy wrote it, for SLOs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sla {
-    /// As written in the source (`4h`), printed back in decisions.
+    /// As written in the source (`4h`, `4 business hours`), printed back in decisions.
     pub text: String,
-    /// Its length.
-    pub duration: SignedDuration,
+    /// How long it is.
+    pub length: SlaLength,
+}
+
+/// The length of an SLO: wall-clock time, or open time on a calendar.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SlaLength {
+    /// Wall-clock time: `4h`.
+    Wall(SignedDuration),
+    /// Business time: `4 business hours`, `2 business days`.
+    Business {
+        /// How many hours or days.
+        amount: i64,
+        /// Days rather than hours.
+        days: bool,
+        /// The calendar, by index into [`ProgramParts::calendars`].
+        calendar: u32,
+    },
 }
 
 /// Who an escalation or notification goes to.
@@ -184,6 +201,8 @@ pub struct ProgramParts {
     pub otherwise: Option<Vec<ActionTemplate>>,
     /// Team names.
     pub teams: Vec<String>,
+    /// Business calendars, for business-time SLOs and calendar functions.
+    pub calendars: Vec<CalendarSpec>,
     /// Sources and spans for the code; `None` in a stripped program.
     pub debug: Option<DebugInfo>,
 }
@@ -193,6 +212,7 @@ pub struct ProgramParts {
 pub struct Program {
     parts: ProgramParts,
     regexes: Vec<Regex>,
+    calendars: Vec<Calendar>,
 }
 
 /// Why a set of parts is not a program the VM can run.
@@ -214,7 +234,16 @@ impl Program {
             .iter()
             .map(|p| Regex::new(p).map_err(|e| InvalidProgram(format!("pattern `{p}`: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Program { parts, regexes })
+        let calendars = parts
+            .calendars
+            .iter()
+            .map(|spec| Calendar::new(spec.clone()).map_err(InvalidProgram))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Program {
+            parts,
+            regexes,
+            calendars,
+        })
     }
 
     /// The program's parts.
@@ -243,6 +272,11 @@ impl Program {
         let mut program = self.clone();
         program.parts.debug = None;
         program
+    }
+
+    /// The calendar `n`, ready for business-time arithmetic.
+    pub fn calendar(&self, n: u32) -> Option<&Calendar> {
+        self.calendars.get(n as usize)
     }
 
     /// The compiled pattern `n`.

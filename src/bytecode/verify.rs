@@ -10,7 +10,9 @@
 //! instruction boundary by construction.
 
 use crate::bytecode::instruction::Instruction;
-use crate::bytecode::program::{ActionTemplate, Block, InvalidProgram, ProgramParts, Target};
+use crate::bytecode::program::{
+    ActionTemplate, Block, InvalidProgram, ProgramParts, Sla, SlaLength, Target,
+};
 use crate::bytecode::schema::{Schema, Type};
 
 /// The deepest stack any block may need.
@@ -120,6 +122,10 @@ fn operands(p: &ProgramParts, pc: usize, instruction: Instruction) -> Result<(),
         Instruction::Let(n) => (n as usize) < p.lets.len(),
         Instruction::Matches(n) => (n as usize) < p.patterns.len(),
         Instruction::MakeList(n) => n <= MAX_STACK,
+        Instruction::IsOpen(n)
+        | Instruction::OpenHoursBetween(n)
+        | Instruction::LocalWeekday(n)
+        | Instruction::LocalHour(n) => (n as usize) < p.calendars.len(),
         _ => true,
     };
     if ok {
@@ -175,17 +181,20 @@ fn stack(p: &ProgramParts, block: Block) -> Result<(), String> {
             Instruction::Const(_)
             | Instruction::Slot(_)
             | Instruction::Let(_)
-            | Instruction::Now => d + 1,
+            | Instruction::Now
+            | Instruction::IsOpen(_) => d + 1,
             Instruction::Not
             | Instruction::Neg
             | Instruction::ToNumber
             | Instruction::Matches(_)
             | Instruction::IsSet
-            | Instruction::Call(_) => {
+            | Instruction::Call(_)
+            | Instruction::LocalWeekday(_)
+            | Instruction::LocalHour(_) => {
                 need(1)?;
                 d
             }
-            Instruction::Binary(_) => {
+            Instruction::Binary(_) | Instruction::OpenHoursBetween(_) => {
                 need(2)?;
                 d - 1
             }
@@ -266,6 +275,23 @@ fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
     Ok(())
 }
 
+fn sla_ok(p: &ProgramParts, sla: Option<&Sla>) -> Result<(), String> {
+    match sla.map(|s| &s.length) {
+        Some(SlaLength::Business {
+            calendar, amount, ..
+        }) => {
+            if (*calendar as usize) >= p.calendars.len() {
+                return Err(format!("calendar #{calendar} does not exist"));
+            }
+            if *amount < 0 {
+                return Err("a negative business duration".into());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
     let team = |t: u32| {
         if (t as usize) < p.teams.len() {
@@ -279,18 +305,27 @@ fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
         Target::Person(b) => stack(p, *b),
     };
     match action {
-        ActionTemplate::HandOff { team: t, .. } | ActionTemplate::Reassign { team: t, .. } => {
+        ActionTemplate::HandOff { team: t, within } => {
+            sla_ok(p, within.as_ref())?;
             team(*t)
         }
-        ActionTemplate::Assign { to: b, .. }
-        | ActionTemplate::Tag { tag: b }
-        | ActionTemplate::Drop { reason: b } => stack(p, *b),
+        ActionTemplate::Reassign { team: t, after } => {
+            sla_ok(p, Some(after))?;
+            team(*t)
+        }
+        ActionTemplate::Assign { to: b, within } => {
+            sla_ok(p, within.as_ref())?;
+            stack(p, *b)
+        }
+        ActionTemplate::Tag { tag: b } | ActionTemplate::Drop { reason: b } => stack(p, *b),
         ActionTemplate::Set { value, ty, .. } => {
             type_ok(&p.schema, ty)?;
             stack(p, *value)
         }
-        ActionTemplate::Escalate { target: t, .. } | ActionTemplate::Notify { target: t } => {
+        ActionTemplate::Escalate { target: t, after } => {
+            sla_ok(p, Some(after))?;
             target(t)
         }
+        ActionTemplate::Notify { target: t } => target(t),
     }
 }

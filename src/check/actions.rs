@@ -3,7 +3,7 @@
 use super::Checker;
 use super::expr::Ctx;
 use super::tir::{TAction, TExpr, TRule, TTarget};
-use crate::bytecode::program::Sla;
+use crate::bytecode::program::{Sla, SlaLength};
 use crate::bytecode::schema::Type;
 use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
@@ -12,6 +12,9 @@ use crate::syntax::ast::{
     self, ActionKind, DurationSpec, DurationSpecKind, Expect, ExprKind, Given, Item, TeamClause,
 };
 use crate::syntax::modules::Module;
+
+/// The longest business duration a policy may write (hours or days).
+const MAX_BUSINESS_AMOUNT: i64 = 10_000;
 
 impl Checker<'_> {
     /// Team clauses: weights that add up, queues without members.
@@ -146,7 +149,7 @@ impl Checker<'_> {
         }
     }
 
-    fn unknown_calendar(&mut self, name: &ast::Name) {
+    pub(super) fn unknown_calendar(&mut self, name: &ast::Name) {
         if self.may_declare(&name.node) {
             return;
         }
@@ -270,34 +273,97 @@ impl Checker<'_> {
         None
     }
 
-    fn sla(&mut self, spec: &DurationSpec) -> Option<Sla> {
+    /// The SLO a duration gives. Business time runs on the calendar named with
+    /// `in`, else on the working hours of the team the rule hands off to, else on
+    /// the policy's `working hours`; with none in reach it is an error.
+    fn sla(&mut self, spec: &DurationSpec, owner_team: Option<u32>) -> Option<Sla> {
         match &spec.kind {
             DurationSpecKind::Plain(d) => Some(Sla {
                 text: d.text.clone(),
-                duration: jiff::SignedDuration::from_secs(d.seconds()?),
+                length: SlaLength::Wall(jiff::SignedDuration::from_secs(d.seconds()?)),
             }),
-            DurationSpecKind::Business { calendar, .. } => {
-                if let Some(c) = calendar
-                    && !self.calendars.contains_key(&c.node)
-                {
-                    self.unknown_calendar(c);
+            DurationSpecKind::Business {
+                amount,
+                days,
+                word,
+                calendar,
+            } => {
+                let calendar = match calendar {
+                    Some(name) => self.calendar_index(name)?,
+                    None => match owner_team
+                        .and_then(|t| self.team_calendar(t))
+                        .or(self.default_calendar)
+                    {
+                        Some(calendar) => calendar,
+                        None => {
+                            self.no_calendar(spec.span, owner_team);
+                            return None;
+                        }
+                    },
+                };
+                if *amount > MAX_BUSINESS_AMOUNT {
+                    self.report(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            "a business duration this long is never meant",
+                            spec.span,
+                        )
+                        .label(
+                            spec.span,
+                            format!("more than {MAX_BUSINESS_AMOUNT} business hours or days"),
+                        )
+                        .help("write a plain duration such as `52w` for deadlines years away"),
+                    );
                     return None;
                 }
-                self.report(
-                    Diagnostic::error(
-                        codes::NOT_SUPPORTED,
-                        "business durations are not supported yet",
-                        spec.span,
-                    )
-                    .label(
-                        spec.span,
-                        "business time on calendars is planned for a later version",
-                    )
-                    .help("use a wall-clock duration such as `4h` or `1d` for now"),
-                );
-                None
+                Some(Sla {
+                    text: format!("{amount} business {word}"),
+                    length: SlaLength::Business {
+                        amount: *amount,
+                        days: *days,
+                        calendar,
+                    },
+                })
             }
         }
+    }
+
+    /// The `working hours` calendar of team `team`, if it has one.
+    fn team_calendar(&self, team: u32) -> Option<u32> {
+        let decl = self.teams.get(team as usize)?;
+        decl.clauses.iter().find_map(|c| match &c.node {
+            TeamClause::WorkingHours(name) => self
+                .calendars
+                .get(&name.node)
+                .and_then(|d| u32::try_from(d.index).ok()),
+            _ => None,
+        })
+    }
+
+    fn no_calendar(&mut self, span: Span, owner_team: Option<u32>) {
+        let team = owner_team
+            .and_then(|t| self.teams.get(t as usize))
+            .map(|t| t.name.node.clone());
+        let mut d = Diagnostic::error(codes::NO_CALENDAR, "business time needs a calendar", span)
+            .label(span, "no calendar is in reach of this duration");
+        let calendar = self
+            .calendars
+            .keys()
+            .min()
+            .cloned()
+            .unwrap_or_else(|| "office_hours".to_owned());
+        d = match team {
+            Some(team) => d.help(format!(
+                "name one here (`in {calendar}`), give team `{team}` a `working hours {calendar}` clause, or set one for the policy: `policy NAME for RECORD working hours {calendar}`"
+            )),
+            None => d.help(format!(
+                "name one here (`in {calendar}`), or set one for the policy: `policy NAME for RECORD working hours {calendar}`"
+            )),
+        };
+        if self.calendars.is_empty() {
+            d = d.note("declare a calendar first: `calendar office_hours timezone \"Europe/Berlin\" open mon-fri 09:00-17:30`");
+        }
+        self.report(d);
     }
 
     /// A target that is a team when a bare name names one, else a string.
@@ -340,6 +406,14 @@ impl Checker<'_> {
     }
 
     fn check_actions(&mut self, actions: &[ast::Action], ctx: &Ctx) -> Option<Vec<TAction>> {
+        // Business time without a calendar of its own runs on the hand-off team's.
+        let owner_team = actions.iter().find_map(|a| match &a.kind {
+            ActionKind::HandOff(team) => self
+                .team_names
+                .get(&team.node)
+                .and_then(|d| u32::try_from(d.index).ok()),
+            _ => None,
+        });
         let mut out: Vec<TAction> = Vec::new();
         let mut failed = false;
         let mut owner: Option<Span> = None;
@@ -370,7 +444,7 @@ impl Checker<'_> {
                     .string_operand(to, ctx, "an assignee")
                     .map(|to| TAction::Assign { to, within: None }),
                 ActionKind::Within(spec) => {
-                    let sla = self.sla(spec);
+                    let sla = self.sla(spec, owner_team);
                     if let (false, Some(first)) = (takes_within, last_within) {
                         self.report(
                             Diagnostic::error(codes::MISPLACED_WITHIN, "a second `within` for one hand-off", action.span)
@@ -398,14 +472,14 @@ impl Checker<'_> {
                 }
                 ActionKind::Escalate(target, after) => {
                     let target = self.target(target, ctx);
-                    let after = self.sla(after);
+                    let after = self.sla(after, owner_team);
                     target
                         .zip(after)
                         .map(|(target, after)| TAction::Escalate { target, after })
                 }
                 ActionKind::Reassign(team, after) => {
                     let team = self.team_index(team);
-                    let after = self.sla(after);
+                    let after = self.sla(after, owner_team);
                     team.zip(after)
                         .map(|(team, after)| TAction::Reassign { team, after })
                 }

@@ -7,24 +7,36 @@ use super::Checker;
 use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{Span, Spanned};
-use crate::syntax::ast::{CalendarClause, CalendarDecl, Item, Name};
-use crate::syntax::modules::Modules;
+use crate::syntax::ast::{CalendarClause, CalendarDecl, Name};
+use crate::time::CalendarSpec;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 impl Checker<'_> {
-    /// Checks every calendar of every file.
-    pub(super) fn check_calendars(&mut self, modules: &Modules) {
-        for module in &modules.modules {
-            for item in &module.items {
-                if let Item::Calendar(calendar) = item {
-                    self.check_calendar(calendar);
-                }
+    /// Checks every calendar and returns their specs, by index.
+    pub(super) fn check_calendars(&mut self) -> Vec<CalendarSpec> {
+        let decls = self.calendar_decls.clone();
+        decls.into_iter().map(|c| self.check_calendar(c)).collect()
+    }
+
+    /// The index of the calendar called `name`, reporting an unknown one.
+    pub(super) fn calendar_index(&mut self, name: &Name) -> Option<u32> {
+        match self.calendars.get(&name.node) {
+            Some(d) => u32::try_from(d.index).ok(),
+            None => {
+                self.unknown_calendar(name);
+                None
             }
         }
     }
 
-    fn check_calendar(&mut self, calendar: &CalendarDecl) {
+    fn check_calendar(&mut self, calendar: &CalendarDecl) -> CalendarSpec {
+        let mut spec = CalendarSpec {
+            name: calendar.name.node.clone(),
+            zone: "UTC".to_owned(),
+            week: Default::default(),
+            closed: Vec::new(),
+        };
         let owner = format!("calendar `{}`", calendar.name.node);
         let mut zone: Option<Span> = None;
         // Per day, the windows declared for it, to find overlaps.
@@ -34,15 +46,18 @@ impl Checker<'_> {
                 CalendarClause::Timezone(name) => {
                     self.once("a `timezone`", &owner, &mut zone, clause.span);
                     self.check_time_zone(name);
+                    spec.zone = name.node.clone();
                 }
                 CalendarClause::Closed(ranges) => {
                     for (from, to) in ranges {
-                        if let Some(to) = to.as_ref().filter(|to| to.node < from.node) {
-                            self.backwards(
+                        match to {
+                            Some(to) if to.node < from.node => self.backwards(
                                 from.span.to(to.span),
                                 "a closed range",
                                 "`closed 2026-12-24 to 2026-12-31`",
-                            );
+                            ),
+                            Some(to) => spec.closed.push((from.node, to.node)),
+                            None => spec.closed.push((from.node, from.node)),
                         }
                     }
                 }
@@ -60,6 +75,7 @@ impl Checker<'_> {
                         }
                         for &day in &days {
                             by_day[day].push((start.node, end.node, span));
+                            spec.week[day].push((start.node, end.node));
                         }
                     }
                 }
@@ -98,6 +114,10 @@ impl Checker<'_> {
                     .help("make the windows of a day follow each other, such as `09:00-12:00, 13:00-17:30`"),
             );
         }
+        for windows in &mut spec.week {
+            windows.sort_unstable();
+        }
+        spec
     }
 
     /// The days (0 = Monday) a list of day names and ranges covers.

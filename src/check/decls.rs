@@ -76,6 +76,7 @@ impl<'a> Checker<'a> {
                             self.duplicate("calendar", &c.name, first);
                         } else {
                             let index = self.calendars.len();
+                            self.calendar_decls.push(c);
                             self.calendars.insert(
                                 c.name.node.clone(),
                                 Declared {

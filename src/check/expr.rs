@@ -6,7 +6,7 @@
 //! `None`; enclosing nodes then stay quiet.
 
 use super::narrow::{Facts, Path, let_fact};
-use super::tir::{TExpr, TKind};
+use super::tir::{LocalPart, TExpr, TKind};
 use super::{BindingType, Checker, ValueName};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::{Builtin, Op, Value};
@@ -320,6 +320,9 @@ impl Checker<'_> {
                 Some(texpr(TKind::Now, Type::Time, span))
             }
             ExprKind::Name(name) => self.check_name(name, span, expected, ctx),
+            ExprKind::Field(base, part) if matches!(&base.kind, ExprKind::Call(f, _) if f.node == "local_time") => {
+                self.check_local_time(base, part, ctx)
+            }
             ExprKind::Field(..) => self.check_field(expr, ctx).map(|(e, _)| e),
             ExprKind::Call(f, args) => self.check_call(f, args, span, expected, ctx),
             ExprKind::List(items) => self.check_list(items, span, expected, ctx),
@@ -829,11 +832,47 @@ impl Checker<'_> {
                 span,
             ));
         }
+        match f.node.as_str() {
+            "is_open" => {
+                let [calendar] = args else {
+                    self.bad_arity(f, args.len(), 1, span);
+                    return None;
+                };
+                if ctx.constant {
+                    self.not_constant(span, "it depends on `now`");
+                    return None;
+                }
+                let calendar = self.calendar_arg(calendar)?;
+                return Some(texpr(TKind::IsOpen(calendar), Type::Bool, span));
+            }
+            "business_hours_between" => {
+                let [a, b, calendar] = args else {
+                    self.bad_arity(f, args.len(), 3, span);
+                    return None;
+                };
+                let ta = self.check_present(a, Some(&Type::Time), ctx, a.span);
+                let tb = self.check_present(b, Some(&Type::Time), ctx, b.span);
+                let calendar = self.calendar_arg(calendar);
+                let ta = self.require_type(ta?, &Type::Time, "the start")?;
+                let tb = self.require_type(tb?, &Type::Time, "the end")?;
+                let kind = TKind::OpenHoursBetween(Box::new(ta), Box::new(tb), calendar?);
+                return Some(texpr(kind, Type::Number, span));
+            }
+            "local_time" => {
+                self.report(
+                    Diagnostic::error(codes::BAD_ARGUMENTS, "`local_time` needs a part", span)
+                        .label(span, "a local time is read part by part")
+                        .help("write `local_time(created_at, office_hours).hour` or `.weekday`"),
+                );
+                return None;
+            }
+            _ => {}
+        }
         let Some(builtin) = Builtin::by_name(&f.node) else {
             let names: Vec<&str> = Builtin::ALL
                 .iter()
                 .map(|b| b.name())
-                .chain(["default"])
+                .chain(["default", "is_open", "business_hours_between", "local_time"])
                 .collect();
             let help = help_did_you_mean(&f.node, names.iter().copied())
                 .unwrap_or_else(|| format!("the functions are {}", names.join(", ")));
@@ -891,6 +930,70 @@ impl Checker<'_> {
             return None;
         }
         Some(texpr(TKind::Call(builtin, Box::new(a)), result, span))
+    }
+
+    /// A calendar named as a function argument.
+    fn calendar_arg(&mut self, arg: &Expr) -> Option<u32> {
+        match &arg.kind {
+            ExprKind::Name(name) => {
+                self.calendar_index(&crate::syntax::ast::Name::new(name.clone(), arg.span))
+            }
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_ARGUMENTS,
+                        "expected the name of a calendar",
+                        arg.span,
+                    )
+                    .label(arg.span, "not a calendar name")
+                    .help("name a declared calendar, such as `office_hours`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `local_time(t, CALENDAR).weekday` or `.hour`.
+    fn check_local_time(
+        &mut self,
+        call: &Expr,
+        part: &crate::syntax::ast::Name,
+        ctx: &Ctx,
+    ) -> Option<TExpr> {
+        let ExprKind::Call(f, args) = &call.kind else {
+            return None;
+        };
+        let [t, calendar] = &args[..] else {
+            self.bad_arity(f, args.len(), 2, call.span);
+            return None;
+        };
+        let tt = self.check_present(t, Some(&Type::Time), ctx, t.span);
+        let calendar = self.calendar_arg(calendar);
+        let span = call.span.to(part.span);
+        let (part, ty) = match part.node.as_str() {
+            "weekday" => (LocalPart::Weekday, Type::String),
+            "hour" => (LocalPart::Hour, Type::Int),
+            other => {
+                let help = help_did_you_mean(other, ["weekday", "hour"])
+                    .unwrap_or_else(|| "the parts are `weekday` and `hour`".into());
+                self.report(
+                    Diagnostic::error(
+                        codes::UNKNOWN_FIELD,
+                        format!("a local time has no part `{other}`"),
+                        part.span,
+                    )
+                    .label(part.span, "not a part of a local time")
+                    .help(help),
+                );
+                return None;
+            }
+        };
+        let tt = self.require_type(tt?, &Type::Time, "the time")?;
+        Some(texpr(
+            TKind::LocalPart(Box::new(tt), calendar?, part),
+            ty,
+            span,
+        ))
     }
 
     fn bad_arity(&mut self, f: &crate::syntax::ast::Name, found: usize, wanted: usize, span: Span) {

@@ -65,6 +65,9 @@ struct Checker<'a> {
     teams: Vec<&'a ast::TeamDecl>,
     team_names: HashMap<String, Declared>,
     calendars: HashMap<String, Declared>,
+    calendar_decls: Vec<&'a ast::CalendarDecl>,
+    /// The policy's `working hours` calendar, for business time that names none.
+    default_calendar: Option<u32>,
     fixtures: HashMap<String, &'a ast::ValueDecl>,
     subject: Option<u32>,
     subject_name: String,
@@ -101,6 +104,8 @@ impl<'a> Checker<'a> {
             teams: Vec::new(),
             team_names: HashMap::new(),
             calendars: HashMap::new(),
+            calendar_decls: Vec::new(),
+            default_calendar: None,
             fixtures: HashMap::new(),
             subject: None,
             subject_name: String::new(),
@@ -142,11 +147,14 @@ impl<'a> Checker<'a> {
         self.resolve_records(modules);
         if let Some(header) = header {
             self.resolve_subject(header);
+            if let Some(name) = &header.calendar {
+                self.default_calendar = self.calendar_index(name);
+            }
         }
         self.check_shadowing();
         let bindings = self.check_bindings();
         let teams = self.check_teams();
-        self.check_calendars(modules);
+        let calendars = self.check_calendars();
         let (rules, otherwise) = self.check_rules(root);
         self.check_tests(root);
         let header = header?;
@@ -168,6 +176,7 @@ impl<'a> Checker<'a> {
             const_order: bindings.const_order,
             lets: bindings.lets?,
             teams,
+            calendars,
             rules,
             otherwise,
         })

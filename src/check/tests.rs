@@ -264,3 +264,64 @@ fn calendars_are_checked_clause_by_clause() {
         ["E2019"]
     );
 }
+
+#[test]
+fn business_time_finds_its_calendar() {
+    let calendar = "calendar office timezone \"Europe/Berlin\" open mon-fri 09:00-17:30\n";
+    // Named with `in`.
+    clean(&format!(
+        "{calendar}rule r when true then hand off to sales within 4 business hours in office"
+    ));
+    // The hand-off team's working hours, also for the escalation of that rule.
+    clean(&format!(
+        "{calendar}team desk members \"d@acme.example\" working hours office\nrule r when true then hand off to desk within 1 business day escalate to sales after 2 business days"
+    ));
+    // None in reach.
+    assert_eq!(
+        codes(&format!(
+            "{calendar}rule r when true then hand off to sales within 4 business hours"
+        )),
+        ["E2020"]
+    );
+    assert_eq!(
+        codes("rule r when true then hand off to sales within 4 business hours in nowhere"),
+        ["E1006"]
+    );
+}
+
+#[test]
+fn the_policy_can_set_working_hours_for_all_its_rules() {
+    let text = "policy p for lead\n  first match\n  working hours office\nuse crm\ncalendar office open mon-fri 09:00-17:00\nrule r when true then assign to \"a@acme.example\" within 2 business days";
+    let compilation = compile_source("test.roe", text);
+    assert!(
+        compilation.diagnostics.is_empty(),
+        "{:?}",
+        compilation.diagnostics
+    );
+}
+
+#[test]
+fn calendar_functions_are_typed() {
+    let calendar = "calendar office timezone \"Europe/Berlin\" open mon-fri 09:00-17:30\n";
+    clean(&format!(
+        "{calendar}rule r when not is_open(office) and local_time(created_at, office).hour >= 18 and local_time(now, office).weekday != \"sat\" and business_hours_between(created_at, now, office) > 2.5 then tag \"x\""
+    ));
+    assert_eq!(
+        codes(&format!(
+            "{calendar}rule r when local_time(created_at, office) > 1 then tag \"x\""
+        )),
+        ["E2003"]
+    );
+    assert_eq!(
+        codes(&format!(
+            "{calendar}rule r when business_hours_between(score, now, office) > 1 then tag \"x\""
+        )),
+        ["E2001"]
+    );
+    assert_eq!(
+        codes(&format!(
+            "{calendar}const c = is_open(office)\nrule r when c then tag \"x\""
+        )),
+        ["E2015"]
+    );
+}

@@ -53,6 +53,21 @@ pub enum TKind {
     Call(Builtin, Box<TExpr>),
     /// `default(x, y)`: `x` if present, else `y`.
     Default(Box<TExpr>, Box<TExpr>),
+    /// `is_open(CALENDAR)`: whether the calendar is open at `now`.
+    IsOpen(u32),
+    /// `business_hours_between(a, b, CALENDAR)`: open hours between two times.
+    OpenHoursBetween(Box<TExpr>, Box<TExpr>, u32),
+    /// `local_time(t, CALENDAR).weekday` or `.hour`.
+    LocalPart(Box<TExpr>, u32, LocalPart),
+}
+
+/// A part of a local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalPart {
+    /// `mon` … `sun`.
+    Weekday,
+    /// 0–23.
+    Hour,
 }
 
 /// A `const` or `let` with its checked value.
@@ -153,6 +168,8 @@ pub struct Checked {
     pub lets: Vec<TBinding>,
     /// Team names in declaration order.
     pub teams: Vec<String>,
+    /// Every calendar, in the order of their indices.
+    pub calendars: Vec<crate::time::CalendarSpec>,
     /// Rules in file order.
     pub rules: Vec<TRule>,
     /// The `otherwise` actions.

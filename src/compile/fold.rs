@@ -9,6 +9,8 @@ pub(super) fn is_constant(e: &TExpr) -> bool {
     match &e.kind {
         TKind::Literal(_) | TKind::Const(_) => true,
         TKind::Let(_) | TKind::Slot(_) | TKind::Now => false,
+        // Calendar functions need the calendar at run time (and `is_open`, `now`).
+        TKind::IsOpen(_) | TKind::OpenHoursBetween(..) | TKind::LocalPart(..) => false,
         // Folding these would need `now`; they are cheap at run time anyway.
         TKind::Call(..) => false,
         TKind::List(items) => items.iter().all(is_constant),
@@ -64,6 +66,12 @@ pub(super) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
             Value::Missing => evaluate(b, consts)?,
             v => v,
         },
-        TKind::Let(_) | TKind::Slot(_) | TKind::Now | TKind::Call(..) => return Err(OpError::Type),
+        TKind::Let(_)
+        | TKind::Slot(_)
+        | TKind::Now
+        | TKind::Call(..)
+        | TKind::IsOpen(_)
+        | TKind::OpenHoursBetween(..)
+        | TKind::LocalPart(..) => return Err(OpError::Type),
     })
 }

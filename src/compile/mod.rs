@@ -13,7 +13,7 @@ use crate::bytecode::program::{
     ActionTemplate, Block, DebugFile, DebugInfo, Let, Program, ProgramParts, Rule, Target,
 };
 use crate::bytecode::value::{OpError, Value};
-use crate::check::tir::{Checked, TAction, TExpr, TKind, TTarget};
+use crate::check::tir::{Checked, LocalPart, TAction, TExpr, TKind, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceMap, Span};
 
@@ -73,6 +73,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         rules,
         otherwise,
         teams: checked.teams.clone(),
+        calendars: checked.calendars.clone(),
         debug: Some(DebugInfo {
             files: sources
                 .iter()
@@ -87,7 +88,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
     Program::new(parts).map_err(|e| {
         vec![
             Diagnostic::error(
-                codes::NOT_SUPPORTED,
+                codes::INTERNAL,
                 format!("the compiled program is invalid: {e}"),
                 Span::default(),
             )
@@ -261,6 +262,22 @@ impl Emitter {
             TKind::IsSet(inner) => {
                 self.emit(inner);
                 self.push(Instruction::IsSet, span);
+            }
+            TKind::IsOpen(calendar) => {
+                self.push(Instruction::IsOpen(*calendar), span);
+            }
+            TKind::OpenHoursBetween(a, b, calendar) => {
+                self.emit(a);
+                self.emit(b);
+                self.push(Instruction::OpenHoursBetween(*calendar), span);
+            }
+            TKind::LocalPart(t, calendar, part) => {
+                self.emit(t);
+                let instruction = match part {
+                    LocalPart::Weekday => Instruction::LocalWeekday(*calendar),
+                    LocalPart::Hour => Instruction::LocalHour(*calendar),
+                };
+                self.push(instruction, span);
             }
             TKind::Call(builtin, arg) => {
                 self.emit(arg);

@@ -76,14 +76,16 @@ pub const WEIGHTS: &str = "E2013";
 pub const MISPLACED_WITHIN: &str = "E2014";
 /// A const that reads the record or `now`, or fails to evaluate.
 pub const NOT_CONSTANT: &str = "E2015";
-/// A feature the language defines but this version does not run yet.
-pub const NOT_SUPPORTED: &str = "E2016";
+/// The compiler produced a program its own verifier refuses: a bug in roe.
+pub const INTERNAL: &str = "E2016";
 /// Two ownership actions in one rule.
 pub const CONFLICTING_OWNERSHIP: &str = "E2017";
 /// A record literal with a missing or unknown field.
 pub const BAD_RECORD_LITERAL: &str = "E2018";
 /// An invalid team or calendar clause.
 pub const BAD_CLAUSE: &str = "E2019";
+/// A business duration with no calendar in reach.
+pub const NO_CALENDAR: &str = "E2020";
 
 /// A record that is not valid JSON, or not an object.
 pub const RECORD_MALFORMED: &str = "R0101";

@@ -83,6 +83,8 @@ pub struct PolicyHeader {
     pub subject: Option<Name>,
     /// The hit policy, if written.
     pub hit_policy: Option<Spanned<HitPolicy>>,
+    /// `working hours CALENDAR`: the calendar of business-time SLOs that name none.
+    pub calendar: Option<Name>,
     /// The whole header.
     pub span: Span,
 }
@@ -329,6 +331,8 @@ pub enum DurationSpecKind {
         amount: i64,
         /// `true` for days, `false` for hours.
         days: bool,
+        /// The unit as written (`hour`, `hours`, `day`, `days`), for printing it back.
+        word: String,
         /// The calendar named with `in`, if any.
         calendar: Option<Name>,
     },

@@ -31,12 +31,18 @@ pub struct ActionOut {
     /// When the SLO is due (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// For business time, `due` in the calendar's zone with its offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_local: Option<String>,
     /// The delay of an escalation or reassignment, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// When it happens (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// For business time, `at` in the calendar's zone with its offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_local: Option<String>,
 }
 
 /// The rule or rules that decided.

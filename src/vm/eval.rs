@@ -184,6 +184,40 @@ impl Machine {
                         self.pop()?;
                     }
                 }
+                Instruction::IsOpen(n) => {
+                    let calendar = program
+                        .calendar(n)
+                        .ok_or(EvalError::Damaged("calendar index"))?;
+                    let open = calendar.is_open(now).map_err(|_| OpError::TimeRange)?;
+                    self.stack.push(Value::Bool(open));
+                }
+                Instruction::OpenHoursBetween(n) => {
+                    let calendar = program
+                        .calendar(n)
+                        .ok_or(EvalError::Damaged("calendar index"))?;
+                    let (Value::Time(b), Value::Time(a)) = (self.pop()?, self.pop()?) else {
+                        return Err(OpError::Type.into());
+                    };
+                    let open = calendar
+                        .open_time_between(a, b)
+                        .map_err(|_| OpError::TimeRange)?;
+                    self.stack.push(Value::Number(open.as_secs_f64() / 3_600.0));
+                }
+                Instruction::LocalWeekday(n) | Instruction::LocalHour(n) => {
+                    let calendar = program
+                        .calendar(n)
+                        .ok_or(EvalError::Damaged("calendar index"))?;
+                    let Value::Time(t) = self.pop()? else {
+                        return Err(OpError::Type.into());
+                    };
+                    let local = calendar.local(t);
+                    self.stack
+                        .push(if matches!(instruction, Instruction::LocalHour(_)) {
+                            Value::Int(i64::from(local.hour()))
+                        } else {
+                            Value::str(value::weekday_name(local.weekday()))
+                        });
+                }
                 Instruction::JumpIfPresentOrPop(target) => {
                     if *self.top()? == Value::Missing {
                         self.pop()?;

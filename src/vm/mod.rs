@@ -7,7 +7,7 @@ mod eval;
 
 use jiff::Timestamp;
 
-use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, Target};
+use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::{OpError, Value};
 use crate::diagnostics::codes;
@@ -230,11 +230,33 @@ impl<'p> Vm<'p> {
         self.program.parts().teams.get(n as usize).cloned()
     }
 
-    fn deadline(&self, sla: &Sla, rule: &str) -> Result<String, RecordError> {
-        self.now
-            .checked_add(sla.duration)
-            .map(|t| t.to_string())
-            .map_err(|_| eval_error(&EvalError::Op(OpError::TimeRange), rule))
+    /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
+    fn deadline(&self, sla: &Sla, rule: &str) -> Result<(String, Option<String>), RecordError> {
+        let out_of_range = || eval_error(&EvalError::Op(OpError::TimeRange), rule);
+        match &sla.length {
+            SlaLength::Wall(d) => self
+                .now
+                .checked_add(*d)
+                .map(|t| (t.to_string(), None))
+                .map_err(|_| out_of_range()),
+            SlaLength::Business {
+                amount,
+                days,
+                calendar,
+            } => {
+                let calendar = self
+                    .program
+                    .calendar(*calendar)
+                    .ok_or_else(|| damaged(rule))?;
+                let due = if *days {
+                    calendar.add_days(self.now, *amount)
+                } else {
+                    calendar.add_hours(self.now, *amount)
+                }
+                .map_err(|_| out_of_range())?;
+                Ok((due.to_string(), Some(calendar.local_rfc3339(due))))
+            }
+        }
     }
 
     fn actions(
@@ -261,13 +283,17 @@ impl<'p> Vm<'p> {
                     a.action = "escalate";
                     self.target(slots, &mut a, target, rule)?;
                     a.after = Some(after.text.clone());
-                    a.at = Some(self.deadline(after, rule)?);
+                    (a.at, a.at_local) = self
+                        .deadline(after, rule)
+                        .map(|(utc, local)| (Some(utc), local))?;
                 }
                 ActionTemplate::Reassign { team, after } => {
                     a.action = "reassign";
                     a.team = self.team(*team);
                     a.after = Some(after.text.clone());
-                    a.at = Some(self.deadline(after, rule)?);
+                    (a.at, a.at_local) = self
+                        .deadline(after, rule)
+                        .map(|(utc, local)| (Some(utc), local))?;
                 }
                 ActionTemplate::Notify { target } => {
                     a.action = "notify";
@@ -296,7 +322,9 @@ impl<'p> Vm<'p> {
     fn slo(&self, a: &mut ActionOut, within: Option<&Sla>, rule: &str) -> Result<(), RecordError> {
         if let Some(sla) = within {
             a.within = Some(sla.text.clone());
-            a.due = Some(self.deadline(sla, rule)?);
+            (a.due, a.due_local) = self
+                .deadline(sla, rule)
+                .map(|(utc, local)| (Some(utc), local))?;
         }
         Ok(())
     }
