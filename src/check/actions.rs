@@ -34,14 +34,19 @@ impl Checker<'_> {
                     TeamClause::WorkingHours(_) => {
                         self.once("`working hours`", &owner, &mut hours, clause.span)
                     }
-                    _ => {}
+                    TeamClause::Queue => self.once("`queue`", &owner, &mut queue, clause.span),
+                    TeamClause::Members(_) => {}
                 }
                 match &clause.node {
-                    TeamClause::Queue => queue = Some(clause.span),
-                    TeamClause::Members(_) => members = Some(clause.span),
+                    TeamClause::Queue => {}
+                    TeamClause::Members(list) => {
+                        members = Some(clause.span);
+                        self.no_one_twice(list.iter(), "member");
+                    }
                     TeamClause::Weighted(weights) => {
                         self.check_weights(weights, clause.span);
                         self.check_weighted_members(team, weights);
+                        self.no_one_twice(weights.iter().map(|(who, _)| who), "weight");
                     }
                     TeamClause::WorkingHours(calendar) => {
                         if !self.calendars.contains_key(&calendar.node) {
@@ -50,6 +55,21 @@ impl Checker<'_> {
                     }
                     TeamClause::RoundRobin => {}
                 }
+            }
+            if let (Some(q), Some(s)) = (queue, strategy) {
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        format!(
+                            "team `{}` is a queue with an `assign` strategy",
+                            team.name.node
+                        ),
+                        s,
+                    )
+                    .label(s, "assigns to people")
+                    .label(q, "but a `queue` has none")
+                    .help("remove `queue` and list members, or remove the strategy"),
+                );
             }
             if let (Some(q), Some(m)) = (queue, members) {
                 self.report(
@@ -65,6 +85,32 @@ impl Checker<'_> {
             }
         }
         teams.iter().map(|t| t.name.node.clone()).collect()
+    }
+
+    /// Reports a person listed twice in one clause.
+    fn no_one_twice<'s>(
+        &mut self,
+        people: impl Iterator<Item = &'s crate::source::Spanned<String>>,
+        what: &str,
+    ) {
+        let mut seen: Vec<&crate::source::Spanned<String>> = Vec::new();
+        for person in people {
+            if let Some(first) = seen.iter().find(|p| p.node == person.node) {
+                let first = first.span;
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        format!("`{}` has a second {what}", person.node),
+                        person.span,
+                    )
+                    .label(person.span, "listed again here")
+                    .label(first, "first listed here")
+                    .help("list each person once"),
+                );
+            } else {
+                seen.push(person);
+            }
+        }
     }
 
     /// Reports a clause that may appear once when it appears again.

@@ -138,7 +138,11 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            out.extend(first..=last);
+            out.extend(
+                (first..=last)
+                    .filter(|d| !out.contains(d))
+                    .collect::<Vec<_>>(),
+            );
         }
         out
     }
@@ -164,7 +168,7 @@ impl Checker<'_> {
     fn backwards(&mut self, span: Span, what: &str, example: &str) {
         self.report(
             Diagnostic::error(codes::BAD_CLAUSE, format!("{what} must run forwards"), span)
-                .label(span, "this ends before it starts")
+                .label(span, "this does not end after it starts")
                 .help(format!("write the earlier end first: {example}")),
         );
     }

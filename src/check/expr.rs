@@ -1013,6 +1013,26 @@ impl Checker<'_> {
         );
     }
 
+    /// The enum of a bare name that is no const, let or field and a variant of exactly one enum.
+    fn sole_variant_enum(&self, item: &Expr) -> Option<u32> {
+        let ExprKind::Name(name) = &item.kind else {
+            return None;
+        };
+        if self.resolves_quietly(item) {
+            return None;
+        }
+        let mut owners = self
+            .schema
+            .enums
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.variants.contains(name));
+        match (owners.next(), owners.next()) {
+            (Some((id, _)), None) => u32::try_from(id).ok(),
+            _ => None,
+        }
+    }
+
     fn check_list(
         &mut self,
         items: &[Expr],
@@ -1022,7 +1042,12 @@ impl Checker<'_> {
     ) -> Option<TExpr> {
         let mut element = match expected.map(Type::required) {
             Some(Type::List(t)) => Some(t.required().clone()),
-            _ => None,
+            // A variant of exactly one enum anywhere in the list types all of it,
+            // so `[partner, referral]` reads like `[referral, partner]`.
+            _ => items
+                .iter()
+                .find_map(|item| self.sole_variant_enum(item))
+                .map(Type::Enum),
         };
         let mut checked = Vec::with_capacity(items.len());
         let mut failed = false;

@@ -325,3 +325,31 @@ fn calendar_functions_are_typed() {
         ["E2015"]
     );
 }
+
+#[test]
+fn teams_list_each_person_once_and_queues_assign_nobody() {
+    assert_eq!(
+        codes("team t members \"a@x\", \"a@x\"\nrule r when true then hand off to t"),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes(
+            "team t assign weighted \"a@x\" 50%, \"a@x\" 50%\nrule r when true then hand off to t"
+        ),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes("team t queue queue\nrule r when true then hand off to t"),
+        ["E2019"]
+    );
+    assert_eq!(
+        codes("team t queue assign round robin\nrule r when true then hand off to t"),
+        ["E2019"]
+    );
+}
+
+#[test]
+fn a_shared_variant_takes_the_enum_of_the_rest_of_the_list() {
+    clean("const sources = [partner, referral]\nrule r when source in sources then tag \"x\"");
+    clean("const sources = [referral, partner]\nrule r when source in sources then tag \"x\"");
+}

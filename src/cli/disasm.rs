@@ -38,11 +38,17 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             &compilation.sources,
             &compilation.diagnostics,
         );
+        if compilation.has_errors() {
+            return Ok(status::POLICY);
+        }
         match compilation.program {
-            Some(program) if !compilation.has_errors() => {
-                roe::bytecode::disasm::disassemble(&program, None)
+            Some(program) => roe::bytecode::disasm::disassemble(&program, None),
+            None => {
+                return Err(UsageError(format!(
+                    "`{}` has no `policy` header: it is a library, and there is nothing to list",
+                    args.file.display()
+                )));
             }
-            _ => return Ok(status::POLICY),
         }
     };
     output::stdout_line(listing.trim_end());

@@ -49,7 +49,8 @@ pub enum Format {
     /// Drawn for people on stderr, coloured on a terminal.
     #[default]
     Human,
-    /// One JSON array on stdout.
+    /// One JSON array on stdout (for `run`, on stderr when it holds only warnings,
+    /// so that stdout carries nothing but decisions).
     Json,
 }
 

@@ -274,7 +274,7 @@ impl Calendar {
 }
 
 /// Monday = 0 … Sunday = 6.
-pub fn weekday_index(day: Weekday) -> usize {
+fn weekday_index(day: Weekday) -> usize {
     usize::try_from(day.to_monday_zero_offset()).unwrap_or(0)
 }
 

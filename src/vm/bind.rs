@@ -241,7 +241,7 @@ fn shorten(s: &str) -> String {
 }
 
 /// A JSON value as a record error names it: `string "high"`, `number 3.5`.
-pub fn describe(json: &serde_json::Value) -> String {
+pub(crate) fn describe(json: &serde_json::Value) -> String {
     use serde_json::Value as J;
     match json {
         J::Null => "null".into(),

@@ -12,7 +12,6 @@ use crate::bytecode::schema::Type;
 use crate::bytecode::value::{OpError, Value};
 use crate::diagnostics::codes;
 use bind::SlotTree;
-pub use bind::describe;
 pub use decision::{ActionOut, Decided, Decision, RecordError};
 use eval::{EvalError, Machine};
 
