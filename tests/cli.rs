@@ -28,12 +28,19 @@ fn roe_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the roe binary runs");
-    child
+    // roe may exit before reading (a policy with errors): a closed pipe is fine then.
+    let written = child
         .stdin
         .take()
         .expect("piped")
-        .write_all(input.as_bytes())
-        .expect("stdin accepts the input");
+        .write_all(input.as_bytes());
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "stdin accepts the input"
+        );
+    }
     child.wait_with_output().expect("roe finishes")
 }
 
@@ -383,4 +390,74 @@ fn run_streams_decisions_from_stdin() {
     }
     drop(stdin);
     assert_eq!(child.wait().expect("roe exits").code(), Some(0));
+}
+
+#[test]
+fn explain_says_why_and_exits_by_the_record() {
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--record",
+        LEAD,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("rule excluded: did not hold"), "{text}");
+    assert!(
+        text.contains("  score > hot_score — true (score = 80)"),
+        "{text}"
+    );
+    assert!(text.contains("rule enterprise_hot: held"), "{text}");
+    assert!(
+        text.contains("not evaluated, an earlier rule decided: emea_mid_market"),
+        "{text}"
+    );
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--format",
+        "json",
+        "--record",
+        LEAD,
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(json["decision"]["rule"], "enterprise_hot");
+    assert_eq!(
+        json["explanation"]["rules"][0]["clauses"][0]["clause"],
+        "do_not_route"
+    );
+    let invalid = LEAD.replace("80", "\"high\"");
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--record",
+        &invalid,
+    ]);
+    assert_eq!(code(&out), 3, "an invalid record");
+    assert!(stdout(&out).contains("R0201"));
+}
+
+#[test]
+fn run_explain_adds_why() {
+    let out = roe_stdin(
+        &[
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--explain",
+        ],
+        LEAD,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            r#""why":{"rule":"enterprise_hot","held":["score > hot_score","segment = strategic"]}"#
+        ),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -122,7 +122,7 @@ fn no_stale_snapshots() {
         let input = input.trim_end_matches(".snap");
         let dir = match suite {
             "ui" => "tests/ui",
-            "run" | "disasm" => "tests/run",
+            "run" | "disasm" | "explain" => "tests/run",
             other => panic!("unknown snapshot suite `{other}` in {name}"),
         };
         assert!(

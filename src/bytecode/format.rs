@@ -15,8 +15,8 @@ use jiff::{SignedDuration, Timestamp, civil::Date};
 use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts, Rule, Sla,
-    SlaLength, Target,
+    ActionTemplate, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts,
+    Rule, Sla, SlaLength, Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
 use crate::bytecode::value::{Builtin, Op, Value};
@@ -192,9 +192,14 @@ pub fn encode(program: &Program) -> Vec<u8> {
             w.len(debug.spans.len());
             for (pc, span) in &debug.spans {
                 w.u32(*pc);
-                w.u32(span.file.0);
-                w.u32(span.start);
-                w.u32(span.end);
+                w.span(*span);
+            }
+            w.len(debug.clauses.len());
+            for clause in &debug.clauses {
+                w.u32(clause.rule);
+                w.u32(clause.start);
+                w.u32(clause.end);
+                w.span(clause.span);
             }
         });
     }
@@ -466,6 +471,11 @@ impl Writer {
             }
         }
     }
+    fn span(&mut self, span: Span) {
+        self.u32(span.file.0);
+        self.u32(span.start);
+        self.u32(span.end);
+    }
     fn date(&mut self, d: Date) {
         self.u16(d.year().cast_unsigned());
         self.u8(d.month().cast_unsigned());
@@ -728,14 +738,20 @@ impl<'a> Reader<'a> {
                         text: r.str()?,
                     })
                 })?;
-                let spans = r.list(16, |r| {
-                    let pc = r.u32()?;
-                    let file = FileId(r.u32()?);
-                    let start = r.u32()?;
-                    let end = r.u32()?;
-                    Ok((pc, Span { file, start, end }))
+                let spans = r.list(16, |r| Ok((r.u32()?, r.span()?)))?;
+                let clauses = r.list(24, |r| {
+                    Ok(Clause {
+                        rule: r.u32()?,
+                        start: r.u32()?,
+                        end: r.u32()?,
+                        span: r.span()?,
+                    })
                 })?;
-                Ok(DebugInfo { files, spans })
+                Ok(DebugInfo {
+                    files,
+                    spans,
+                    clauses,
+                })
             })?)
         } else {
             None
@@ -891,6 +907,13 @@ impl<'a> Reader<'a> {
             other => return err(format!("{other} is not a kind of duration")),
         };
         Ok(Sla { text, length })
+    }
+    fn span(&mut self) -> Result<Span, DecodeError> {
+        Ok(Span {
+            file: FileId(self.u32()?),
+            start: self.u32()?,
+            end: self.u32()?,
+        })
     }
     fn date(&mut self) -> Result<Date, DecodeError> {
         let year = self.u16()?.cast_signed();

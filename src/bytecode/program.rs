@@ -160,6 +160,23 @@ pub struct DebugInfo {
     pub files: Vec<DebugFile>,
     /// `(first instruction, span)` pairs in code order.
     pub spans: Vec<(u32, Span)>,
+    /// The clauses of every rule condition, for explanations.
+    pub clauses: Vec<Clause>,
+}
+
+/// A clause of a rule's condition: a part that is not `and`, `or` or `not`,
+/// such as `score > 50`. Its value is on top of the stack after its last
+/// instruction runs; a clause whose instructions never run was not evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clause {
+    /// The rule, by index.
+    pub rule: u32,
+    /// Its first instruction.
+    pub start: u32,
+    /// Its last instruction.
+    pub end: u32,
+    /// Where it is written.
+    pub span: Span,
 }
 
 impl DebugInfo {

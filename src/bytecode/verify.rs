@@ -68,6 +68,26 @@ pub fn verify(p: &ProgramParts) -> Result<(), InvalidProgram> {
         if !debug.spans.windows(2).all(|w| w[0].0 < w[1].0) {
             return invalid("the span table is not in code order");
         }
+        for clause in &debug.clauses {
+            let in_rule = p.rules.get(clause.rule as usize).is_some_and(|r| {
+                r.condition.start <= clause.start
+                    && clause.start <= clause.end
+                    && clause.end < r.condition.end
+            });
+            let in_text = debug
+                .files
+                .get(clause.span.file.0 as usize)
+                .is_some_and(|f| {
+                    clause.span.start <= clause.span.end
+                        && (clause.span.end as usize) <= f.text.len()
+                });
+            if !in_rule || !in_text {
+                return invalid(format!(
+                    "a clause of rule #{} points outside its condition or source",
+                    clause.rule
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod disasm;
+mod explain;
 mod output;
 mod run;
 
@@ -39,6 +40,8 @@ enum Command {
     Build(build::Args),
     /// Decide every record with a policy and print one JSON line per record.
     Run(run::Args),
+    /// Explain, rule by rule and clause by clause, why a record gets its decision.
+    Explain(explain::Args),
     /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
     Disasm(disasm::Args),
 }
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Disasm(args) => disasm::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,11 +1,12 @@
 //! `roe run POLICY --records FILE`: one JSON line per record, in input order.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use roe::bytecode::program::Program;
 use roe::input::{self, InputFormat};
+use roe::vm::explain::ExplainError;
 use roe::vm::{Vm, decision};
 
 use super::{Format, UsageError, output, status};
@@ -25,6 +26,10 @@ pub struct Args {
     /// The format of the records; default: from the file's extension (JSON Lines for stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<FormatArg>,
+    /// Add to each decision a `why`: the rules that decided and the clauses that held
+    /// (needs the debug info: a `.roe`, or a `.roec` built without --strip).
+    #[arg(long)]
+    explain: bool,
     /// How to print diagnostics about the policy.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -52,19 +57,20 @@ impl From<FormatArg> for InputFormat {
 }
 
 /// The start of the run, to the whole second, so decisions print tidy instants.
-fn run_start() -> Timestamp {
+pub fn run_start() -> Timestamp {
     let now = Timestamp::now();
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-fn parse_now(text: &str) -> Result<Timestamp, String> {
+/// Parses `--now`.
+pub fn parse_now(text: &str) -> Result<Timestamp, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"))
 }
 
 /// Loads the policy and decides every record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let program = match load(args)? {
+    let program = match load_policy(&args.policy, args.format)? {
         Ok(program) => program,
         Err(code) => return Ok(code),
     };
@@ -80,18 +86,33 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             ))
         })?,
     };
+    let explain = args.explain;
+    if explain && program.parts().debug.is_none() {
+        return Err(UsageError(format!(
+            "`{}` was built with --strip: --explain needs its debug info",
+            args.policy.display()
+        )));
+    }
     let mut vm = Vm::new(&program, now);
     let mut failed = false;
     let mut index = 0usize;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut emit = |record: input::InputRecord, out: &mut dyn Write| -> std::io::Result<()> {
-        let (id, outcome) = match &record {
-            Ok(json) => (json.get("id"), vm.decide(json)),
-            Err(e) => (None, Err(e.clone())),
+        let (id, outcome, why) = match &record {
+            Ok(json) if explain => match vm.explain(json) {
+                Ok((explanation, outcome)) => {
+                    let why = outcome.as_ref().ok().map(|d| explanation.why(&d.decided));
+                    (json.get("id"), outcome, why)
+                }
+                Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),
+                Err(ExplainError::NoDebugInfo) => (json.get("id"), vm.decide(json), None),
+            },
+            Ok(json) => (json.get("id"), vm.decide(json), None),
+            Err(e) => (None, Err(e.clone()), None),
         };
         failed |= outcome.is_err();
-        let line = decision::line(index, id, &outcome);
+        let line = decision::explained_line(index, id, &outcome, why.as_ref());
         index += 1;
         writeln!(out, "{line}")
     };
@@ -148,11 +169,13 @@ fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
 }
 
 /// The program, or the exit status when the policy has errors.
-fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
-    let bytes = std::fs::read(&args.policy).map_err(|e| {
+/// Loads a `.roec` or compiles a `.roe`: the program, or the exit status when
+/// the policy has errors (already reported).
+pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>, UsageError> {
+    let bytes = std::fs::read(&policy).map_err(|e| {
         UsageError(format!(
             "cannot read `{}`: {}",
-            args.policy.display(),
+            policy.display(),
             roe::syntax::modules::io_problem(&e)
         ))
     })?;
@@ -160,25 +183,22 @@ fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
         return Ok(match roe::bytecode::format::decode(&bytes) {
             Ok(program) => Ok(program),
             Err(e) => {
-                output::error_line(&format!(
-                    "roe: cannot load `{}`: {e}",
-                    args.policy.display()
-                ));
+                output::error_line(&format!("roe: cannot load `{}`: {e}", policy.display()));
                 Err(status::POLICY)
             }
         });
     }
-    let compilation = super::compile(&args.policy)?;
+    let compilation = super::compile(&policy)?;
     if compilation.has_errors() {
-        output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics);
-        output::summary(args.format, &compilation.diagnostics);
+        output::diagnostics(format, &compilation.sources, &compilation.diagnostics);
+        output::summary(format, &compilation.diagnostics);
         return Ok(Err(status::POLICY));
     }
     // Stdout carries the decisions; warnings go to stderr, as JSON with `--format json`.
     if !compilation.diagnostics.is_empty() {
-        match args.format {
+        match format {
             Format::Human => {
-                output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics)
+                output::diagnostics(format, &compilation.sources, &compilation.diagnostics)
             }
             Format::Json => output::error_line(&roe::diagnostics::render::json(
                 &compilation.sources,
@@ -190,7 +210,7 @@ fn load(args: &Args) -> Result<Result<Program, u8>, UsageError> {
         Some(program) => Ok(Ok(program)),
         None => Err(UsageError(format!(
             "`{}` has no `policy` header: it is a library, and there is nothing to run",
-            args.policy.display()
+            policy.display()
         ))),
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, DebugFile, DebugInfo, Let, Program, ProgramParts, Rule, Target,
+    ActionTemplate, Block, Clause, DebugFile, DebugInfo, Let, Program, ProgramParts, Rule, Target,
 };
 use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, LocalPart, TAction, TExpr, TKind, TTarget};
@@ -49,7 +49,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         .iter()
         .map(|r| Rule {
             name: r.name.clone(),
-            condition: emitter.block(&r.condition),
+            condition: emitter.condition(&r.condition),
             actions: r.actions.iter().map(|a| emitter.action(a)).collect(),
         })
         .collect();
@@ -83,6 +83,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
                 })
                 .collect(),
             spans: emitter.spans,
+            clauses: emitter.clauses,
         }),
     };
     Program::new(parts).map_err(|e| {
@@ -106,6 +107,10 @@ struct Emitter {
     spans: Vec<(u32, Span)>,
     const_values: Vec<Value>,
     diagnostics: Vec<Diagnostic>,
+    /// While emitting a rule condition: the rule's index, for clause records.
+    clause_rule: Option<u32>,
+    rule_count: usize,
+    clauses: Vec<Clause>,
 }
 
 fn index(n: usize) -> u32 {
@@ -158,6 +163,15 @@ impl Emitter {
         i
     }
 
+    /// A rule's condition, recording its clauses for explanations.
+    fn condition(&mut self, e: &TExpr) -> Block {
+        self.clause_rule = Some(index(self.rule_count));
+        let block = self.block(e);
+        self.clause_rule = None;
+        self.rule_count += 1;
+        block
+    }
+
     fn block(&mut self, e: &TExpr) -> Block {
         let start = index(self.code.len());
         self.emit(e);
@@ -180,6 +194,32 @@ impl Emitter {
     }
 
     fn emit(&mut self, e: &TExpr) {
+        // `x is not set` is one clause (a `not` with the same span as its operand).
+        let logical = match &e.kind {
+            TKind::And(..) | TKind::Or(..) => true,
+            TKind::Not(inner) => inner.span != e.span,
+            _ => false,
+        };
+        match self.clause_rule {
+            // The first node below the `and`/`or`/`not` skeleton of a condition is a clause.
+            Some(rule) if !logical => {
+                let start = index(self.code.len());
+                self.clause_rule = None;
+                self.emit_node(e);
+                self.clause_rule = Some(rule);
+                let end = index(self.code.len()).saturating_sub(1);
+                self.clauses.push(Clause {
+                    rule,
+                    start,
+                    end,
+                    span: e.span,
+                });
+            }
+            _ => self.emit_node(e),
+        }
+    }
+
+    fn emit_node(&mut self, e: &TExpr) {
         let span = e.span;
         if fold::is_constant(e) && !matches!(e.kind, TKind::Literal(_)) {
             match fold::evaluate(e, &self.const_values) {

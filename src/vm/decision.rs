@@ -108,6 +108,8 @@ struct Line<'a> {
     actions: Option<&'a [ActionOut]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a RecordError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'a crate::vm::explain::WhyOf>,
 }
 
 /// The output line for the record at `index`, without a trailing newline.
@@ -115,6 +117,16 @@ pub fn line(
     index: usize,
     id: Option<&serde_json::Value>,
     outcome: &Result<Decision, RecordError>,
+) -> String {
+    explained_line(index, id, outcome, None)
+}
+
+/// The output line with a `why` (the rules that decided and the clauses that held).
+pub fn explained_line(
+    index: usize,
+    id: Option<&serde_json::Value>,
+    outcome: &Result<Decision, RecordError>,
+    why: Option<&crate::vm::explain::WhyOf>,
 ) -> String {
     let line = match outcome {
         Ok(decision) => Line {
@@ -130,6 +142,7 @@ pub fn line(
             },
             actions: Some(&decision.actions),
             error: None,
+            why,
         },
         Err(error) => Line {
             index,
@@ -138,6 +151,7 @@ pub fn line(
             rules: None,
             actions: None,
             error: Some(error),
+            why: None,
         },
     };
     serde_json::to_string(&line).unwrap_or_else(|_| format!("{{\"index\":{index},\"error\":{{\"code\":\"R0101\",\"message\":\"unprintable decision\"}}}}"))

@@ -74,7 +74,33 @@ impl Machine {
         slots: &[Value],
         now: Timestamp,
     ) -> Result<Value, EvalError> {
-        self.run_at(program, block, slots, now, 0)
+        self.run_at(program, block, slots, now, 0, None)
+    }
+
+    /// Runs `block` and records the value of each clause of `clauses` (instruction
+    /// ranges, sorted and disjoint) that was evaluated, by its index in `clauses`.
+    pub fn run_traced(
+        &mut self,
+        program: &Program,
+        block: Block,
+        slots: &[Value],
+        now: Timestamp,
+        clauses: &[(u32, u32)],
+    ) -> Result<(Value, Vec<(usize, Value)>), EvalError> {
+        let mut trace = Trace {
+            clauses,
+            values: Vec::new(),
+        };
+        let value = self.run_at(program, block, slots, now, 0, Some(&mut trace))?;
+        Ok((value, trace.values))
+    }
+
+    /// The value of let `n` if this record evaluated it.
+    pub fn cached_let(&self, n: u32) -> Option<Value> {
+        match self.lets.get(n as usize) {
+            Some(LetState::Done(v)) => Some(v.clone()),
+            _ => None,
+        }
     }
 
     fn pop(&mut self) -> Result<Value, EvalError> {
@@ -96,6 +122,7 @@ impl Machine {
         slots: &[Value],
         now: Timestamp,
         depth: u32,
+        mut trace: Option<&mut Trace<'_>>,
     ) -> Result<Value, EvalError> {
         let parts = program.parts();
         let base = self.stack.len();
@@ -107,6 +134,7 @@ impl Machine {
                 .code
                 .get(pc)
                 .ok_or(EvalError::Damaged("jump outside the code"))?;
+            let executed = pc;
             pc += 1;
             match instruction {
                 Instruction::Const(n) => {
@@ -226,6 +254,9 @@ impl Machine {
                     }
                 }
             }
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.record(executed, pc, self.stack.last());
+            }
         }
         if self.stack.len() != base + 1 {
             return Err(EvalError::Damaged("a block left the stack unbalanced"));
@@ -262,11 +293,39 @@ impl Machine {
         if let Some(state) = self.lets.get_mut(n as usize) {
             *state = LetState::InProgress;
         }
-        let v = self.run_at(program, block, slots, now, depth + 1)?;
+        let v = self.run_at(program, block, slots, now, depth + 1, None)?;
         if let Some(state) = self.lets.get_mut(n as usize) {
             *state = LetState::Done(v.clone());
         }
         Ok(v)
+    }
+}
+
+/// Clause values seen while a rule condition runs (for explanations).
+struct Trace<'c> {
+    clauses: &'c [(u32, u32)],
+    values: Vec<(usize, Value)>,
+}
+
+impl Trace<'_> {
+    /// After the instruction at `executed` ran and control moved to `next`: when
+    /// control leaves a clause, the value on top is that clause's value.
+    fn record(&mut self, executed: usize, next: usize, top: Option<&Value>) {
+        let at = self
+            .clauses
+            .partition_point(|(start, _)| (*start as usize) <= executed);
+        let Some(index) = at.checked_sub(1) else {
+            return;
+        };
+        let Some(&(_, end)) = self.clauses.get(index) else {
+            return;
+        };
+        if executed <= end as usize
+            && next > end as usize
+            && let Some(value) = top
+        {
+            self.values.push((index, value.clone()));
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod bind;
 pub mod decision;
 mod eval;
+pub mod explain;
 
 use jiff::Timestamp;
 
