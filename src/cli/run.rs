@@ -172,7 +172,7 @@ fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
 /// Loads a `.roec` or compiles a `.roe`: the program, or the exit status when
 /// the policy has errors (already reported).
 pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>, UsageError> {
-    let bytes = std::fs::read(&policy).map_err(|e| {
+    let bytes = std::fs::read(policy).map_err(|e| {
         UsageError(format!(
             "cannot read `{}`: {}",
             policy.display(),
@@ -188,7 +188,7 @@ pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>,
             }
         });
     }
-    let compilation = super::compile(&policy)?;
+    let compilation = super::compile(policy)?;
     if compilation.has_errors() {
         output::diagnostics(format, &compilation.sources, &compilation.diagnostics);
         output::summary(format, &compilation.diagnostics);
