@@ -17,6 +17,8 @@ pub mod check;
 pub mod compile;
 pub mod diagnostics;
 pub mod input;
+#[cfg(feature = "compiler")]
+pub mod policy_tests;
 pub mod source;
 #[cfg(feature = "compiler")]
 pub mod syntax;
@@ -26,7 +28,7 @@ pub mod vm;
 #[cfg(feature = "compiler")]
 mod pipeline;
 #[cfg(feature = "compiler")]
-pub use pipeline::{Compilation, compile_file, compile_source};
+pub use pipeline::{Compilation, compile_file, compile_source, compile_with_tests};
 
 use bytecode::format::DecodeError;
 use bytecode::program::Program;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::bytecode::program::Program;
 use crate::diagnostics::{self, Diagnostic};
+use crate::policy_tests::TestCase;
 use crate::source::SourceMap;
 use crate::{check, compile, syntax};
 
@@ -17,6 +18,8 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The program, when the policy compiled.
     pub program: Option<Program>,
+    /// The policy's `test` blocks, ready to run (with the program).
+    pub tests: Vec<TestCase>,
 }
 
 impl Compilation {
@@ -48,7 +51,48 @@ impl Compilation {
 /// # }
 /// ```
 pub fn compile_source(name: &str, text: &str) -> Compilation {
-    compile_text(name, text.to_owned(), None)
+    compile_text(name, text.to_owned(), None, None)
+}
+
+/// Reads a policy together with its tests: `FILE` may be a policy (its tests
+/// are the ones in it and in `NAME.test.roe` beside it) or a test file that
+/// starts with `tests for "NAME.roe"`.
+pub fn compile_with_tests(path: &Path) -> Result<Compilation, String> {
+    let text = syntax::modules::read_source(path)?;
+    let header = test_file_header(&text);
+    let (policy, tests) = match header {
+        Some(policy) => (
+            path.parent().unwrap_or(Path::new("")).join(policy),
+            Some((path.to_path_buf(), text)),
+        ),
+        None => {
+            let sibling = path.with_extension("test.roe");
+            let tests = sibling
+                .exists()
+                .then(|| syntax::modules::read_source(&sibling).map(|t| (sibling, t)))
+                .transpose()?;
+            (path.to_path_buf(), tests)
+        }
+    };
+    let policy_text = syntax::modules::read_source(&policy)
+        .map_err(|e| format!("`{}`: {e}", policy.display()))?;
+    let tests = tests.map(|(p, t)| (p.display().to_string(), t));
+    Ok(compile_text(
+        &policy.display().to_string(),
+        policy_text,
+        Some(&policy),
+        tests,
+    ))
+}
+
+/// The policy a test file is for, from its `tests for "NAME.roe"` header.
+fn test_file_header(text: &str) -> Option<String> {
+    let probe = SourceMap::new().add("probe", "");
+    let parsed = syntax::parser::parse(probe, text);
+    parsed.items.iter().find_map(|item| match item {
+        syntax::ast::Item::TestsFor(policy) => Some(policy.node.clone()),
+        _ => None,
+    })
 }
 
 /// Reads and compiles a policy file and the files it uses.
@@ -64,7 +108,7 @@ pub fn compile_file(path: &Path) -> Result<Compilation, String> {
     }
     let name = path.display().to_string();
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(compile_text(&name, text, Some(path))),
+        Ok(text) => Ok(compile_text(&name, text, Some(path), None)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let mut sources = SourceMap::new();
@@ -74,22 +118,47 @@ pub fn compile_file(path: &Path) -> Result<Compilation, String> {
                 diagnostics: vec![syntax::modules::not_utf8(file, valid)],
                 sources,
                 program: None,
+                tests: Vec::new(),
             })
         }
     }
 }
 
-fn compile_text(name: &str, text: String, path: Option<&Path>) -> Compilation {
+fn compile_text(
+    name: &str,
+    text: String,
+    path: Option<&Path>,
+    tests: Option<(String, String)>,
+) -> Compilation {
     let mut sources = SourceMap::new();
-    let (modules, mut diagnostics) = syntax::modules::load(&mut sources, name, text, path);
+    let (mut modules, mut diagnostics) = syntax::modules::load(&mut sources, name, text, path);
+    // A test file's fixtures and tests join the policy's own.
+    if let Some((test_name, test_text)) = tests {
+        let file = sources.add(test_name, test_text.clone());
+        let parsed = syntax::parser::parse(file, &test_text);
+        diagnostics.extend(parsed.diagnostics);
+        modules.unparsed_names.extend(parsed.unparsed_names);
+        if let Some(root) = modules.modules.first_mut() {
+            root.items.extend(parsed.items.into_iter().filter(|item| {
+                matches!(
+                    item,
+                    syntax::ast::Item::Fixture(_) | syntax::ast::Item::Test(_)
+                )
+            }));
+        }
+    }
     let (checked, check_diagnostics) = check::check(&sources, &modules);
     diagnostics.extend(check_diagnostics);
     let mut program = None;
+    let mut tests = Vec::new();
     if let Some(checked) = checked
         && !diagnostics::has_errors(&diagnostics)
     {
         match compile::compile(&checked, &sources) {
-            Ok(p) => program = Some(p),
+            Ok(p) => {
+                program = Some(p);
+                tests = compile::test_cases(&checked);
+            }
             Err(errors) => diagnostics.extend(errors),
         }
     }
@@ -98,6 +167,7 @@ fn compile_text(name: &str, text: String, path: Option<&Path>) -> Compilation {
         sources,
         diagnostics,
         program,
+        tests,
     }
 }
 

@@ -461,3 +461,64 @@ fn run_explain_adds_why() {
         stdout(&out)
     );
 }
+
+#[test]
+fn test_runs_the_tests_beside_a_policy_and_reports_failures() {
+    let out = roe(&["test", "tests/spec/inbound_routing_with_tests.roe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = roe(&["test", "tests/policy_tests/routing.roe"]);
+    assert_eq!(code(&out), 1, "one test fails on purpose");
+    let err = stderr(&out);
+    assert!(err.contains("4 passed, 1 failed"), "{err}");
+    assert!(
+        err.contains("expected rule `emea_mid_market`, but rule `enterprise_hot` decided"),
+        "{err}"
+    );
+    assert!(
+        err.contains("routing.test.roe:32:15"),
+        "the failure points at the expect: {err}"
+    );
+    let out = roe(&[
+        "test",
+        "tests/policy_tests/routing.test.roe",
+        "--format",
+        "junit",
+    ]);
+    let xml = stdout(&out);
+    assert!(xml.contains("tests=\"5\" failures=\"1\""), "{xml}");
+    let out = roe(&["test", "tests/policy_tests/routing.roe", "--format", "json"]);
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(4), Some(1))
+    );
+}
+
+#[test]
+fn test_coverage_can_fail_a_run() {
+    let out = roe(&[
+        "test",
+        "tests/spec/inbound_routing_with_tests.roe",
+        "--coverage",
+    ]);
+    assert_eq!(code(&out), 0);
+    assert!(stderr(&out).contains("coverage 25.0%"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rule enterprise_hot: decided"),
+        "{}",
+        stderr(&out)
+    );
+    let out = roe(&[
+        "test",
+        "tests/spec/inbound_routing_with_tests.roe",
+        "--min-coverage",
+        "50",
+    ]);
+    assert_eq!(code(&out), 1, "25% is below 50%");
+}

@@ -199,11 +199,16 @@ impl Listing<'_> {
                     })
                     .collect();
                 self.line(&format!(
-                    "  k{i:<4} {} ({}): {}; {} closed ranges",
+                    "  k{i:<4} {} ({}): {}; {} closed {}",
                     c.name,
                     c.zone,
                     days.join("; "),
-                    c.closed.len()
+                    c.closed.len(),
+                    if c.closed.len() == 1 {
+                        "range"
+                    } else {
+                        "ranges"
+                    }
                 ));
             }
         }

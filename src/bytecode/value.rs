@@ -386,3 +386,47 @@ pub fn to_number(v: &Value) -> Result<Value, OpError> {
         _ => Err(OpError::Type),
     }
 }
+
+/// A value as JSON, as decisions print it and records carry it: enum variants
+/// by name, instants in RFC 3339, dates `YYYY-MM-DD`, durations in seconds (`"90s"`).
+pub fn to_json(
+    v: &Value,
+    ty: &crate::bytecode::schema::Type,
+    schema: &crate::bytecode::schema::Schema,
+) -> serde_json::Value {
+    use crate::bytecode::schema::Type;
+    use serde_json::Value as J;
+    match v {
+        Value::Missing => J::Null,
+        Value::Present => J::Bool(true),
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(n) => J::from(*n),
+        Value::Number(x) => J::from(*x),
+        Value::Str(s) => J::String(s.to_string()),
+        Value::Time(t) => J::String(t.to_string()),
+        Value::Date(d) => J::String(d.to_string()),
+        Value::Duration(d) => J::String(format!("{}s", d.as_secs())),
+        Value::Enum(i) => {
+            let name = match ty.required() {
+                Type::Enum(e) => schema
+                    .enum_type(*e)
+                    .and_then(|t| t.variants.get(*i as usize))
+                    .cloned(),
+                _ => None,
+            };
+            J::String(name.unwrap_or_else(|| i.to_string()))
+        }
+        Value::List(items) => {
+            let element = match ty.required() {
+                Type::List(t) => (**t).clone(),
+                other => other.clone(),
+            };
+            J::Array(
+                items
+                    .iter()
+                    .map(|item| to_json(item, &element, schema))
+                    .collect(),
+            )
+        }
+    }
+}

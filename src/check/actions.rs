@@ -9,7 +9,7 @@ use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::Span;
 use crate::syntax::ast::{
-    self, ActionKind, DurationSpec, DurationSpecKind, Expect, ExprKind, Given, Item, TeamClause,
+    self, ActionKind, DurationSpec, DurationSpecKind, ExprKind, Item, TeamClause,
 };
 use crate::syntax::modules::Module;
 
@@ -41,12 +41,12 @@ impl Checker<'_> {
                     TeamClause::Queue => {}
                     TeamClause::Members(list) => {
                         members = Some(clause.span);
-                        self.no_one_twice(list.iter(), "member");
+                        self.no_one_twice(list.iter(), "`members`");
                     }
                     TeamClause::Weighted(weights) => {
                         self.check_weights(weights, clause.span);
                         self.check_weighted_members(team, weights);
-                        self.no_one_twice(weights.iter().map(|(who, _)| who), "weight");
+                        self.no_one_twice(weights.iter().map(|(who, _)| who), "`assign weighted`");
                     }
                     TeamClause::WorkingHours(calendar) => {
                         if !self.calendars.contains_key(&calendar.node) {
@@ -100,7 +100,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(
                         codes::BAD_CLAUSE,
-                        format!("`{}` has a second {what}", person.node),
+                        format!("`{}` is listed twice in one {what} clause", person.node),
                         person.span,
                     )
                     .label(person.span, "listed again here")
@@ -451,6 +451,18 @@ impl Checker<'_> {
         self.require_type(e, &Type::String, role)
     }
 
+    /// The actions of an `expect` line: like a rule's, with constant operands.
+    pub(super) fn check_expected_actions(
+        &mut self,
+        actions: &[ast::Action],
+    ) -> Option<Vec<TAction>> {
+        let constant = Ctx {
+            constant: true,
+            ..Ctx::default()
+        };
+        self.check_actions(actions, &constant)
+    }
+
     fn check_actions(&mut self, actions: &[ast::Action], ctx: &Ctx) -> Option<Vec<TAction>> {
         // Business time without a calendar of its own runs on the hand-off team's.
         let owner_team = actions.iter().find_map(|a| match &a.kind {
@@ -644,155 +656,6 @@ impl Checker<'_> {
             value: e,
             ty,
         })
-    }
-
-    /// Fixtures and tests: record literals against the subject type, names of rules and teams.
-    pub(super) fn check_tests(&mut self, root: &Module) {
-        let Some(subject) = self.subject else { return };
-        let fixtures: Vec<&ast::ValueDecl> = self.fixtures.values().copied().collect();
-        for fixture in fixtures {
-            self.check_record_literal(&fixture.value, subject, true);
-        }
-        let rule_names: Vec<String> = root
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Rule(r) => Some(r.name.node.clone()),
-                _ => None,
-            })
-            .collect();
-        for item in &root.items {
-            let Item::Test(test) = item else { continue };
-            match &test.given {
-                Given::Record(e) => self.check_record_literal(e, subject, true),
-                Given::Fixture(name, overrides) => {
-                    if !self.fixtures.contains_key(&name.node) && !self.may_declare(&name.node) {
-                        let help =
-                            help_did_you_mean(&name.node, self.fixtures.keys().map(String::as_str));
-                        self.report(
-                            Diagnostic::error(
-                                codes::UNKNOWN_FIXTURE,
-                                format!("unknown fixture `{}`", name.node),
-                                name.span,
-                            )
-                            .label(name.span, "no fixture has this name")
-                            .maybe_help(help),
-                        );
-                    }
-                    if let Some(e) = overrides {
-                        self.check_record_literal(e, subject, false);
-                    }
-                }
-                Given::Json(_) => {}
-            }
-            for expect in &test.expects {
-                match expect {
-                    Expect::Rule(name)
-                        if name.node != "otherwise" && !rule_names.contains(&name.node) =>
-                    {
-                        let help =
-                            help_did_you_mean(&name.node, rule_names.iter().map(String::as_str));
-                        self.report(
-                            Diagnostic::error(
-                                codes::UNKNOWN_RULE,
-                                format!("unknown rule `{}`", name.node),
-                                name.span,
-                            )
-                            .label(name.span, "no rule has this name")
-                            .maybe_help(help),
-                        );
-                    }
-                    Expect::Actions(actions) => {
-                        for action in actions {
-                            if let ActionKind::HandOff(team) | ActionKind::Reassign(team, _) =
-                                &action.kind
-                            {
-                                self.team_index(team);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    /// Checks `{ field: value, ... }` against a record type; `complete` requires every required field.
-    fn check_record_literal(&mut self, expr: &ast::Expr, record: u32, complete: bool) {
-        let ExprKind::Record(fields) = &expr.kind else {
-            let name = self
-                .schema
-                .record(record)
-                .map(|r| r.name.clone())
-                .unwrap_or_default();
-            self.report(
-                Diagnostic::error(
-                    codes::BAD_RECORD_LITERAL,
-                    format!("expected a `{name}` record literal"),
-                    expr.span,
-                )
-                .label(expr.span, "not a record literal")
-                .help("write the record as `{ field: value, ... }`"),
-            );
-            return;
-        };
-        let Some(declared) = self.schema.record(record).cloned() else {
-            return;
-        };
-        let ctx = Ctx::default();
-        for (key, value) in fields {
-            let Some((_, field)) = declared.field(&key.node) else {
-                let help =
-                    help_did_you_mean(&key.node, declared.fields.iter().map(|f| f.name.as_str()));
-                self.report(
-                    Diagnostic::error(
-                        codes::BAD_RECORD_LITERAL,
-                        format!("`{}` has no field `{}`", declared.name, key.node),
-                        key.span,
-                    )
-                    .label(key.span, format!("not a field of `{}`", declared.name))
-                    .maybe_help(help),
-                );
-                continue;
-            };
-            if let Type::Record(inner) = field.ty.required() {
-                self.check_record_literal(value, *inner, complete);
-                continue;
-            }
-            if let Some(e) = self.check_constant_value(value, field.ty.required(), &ctx) {
-                let label = format!("field `{}`", key.node);
-                self.require_type(e, field.ty.required(), &label);
-            }
-        }
-        if complete {
-            let missing: Vec<&str> = declared
-                .fields
-                .iter()
-                .filter(|f| !f.ty.is_optional() && !fields.iter().any(|(k, _)| k.node == f.name))
-                .map(|f| f.name.as_str())
-                .collect();
-            if !missing.is_empty() {
-                let list = missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.report(
-                    Diagnostic::error(codes::BAD_RECORD_LITERAL, format!("this `{}` is missing the required {list}", declared.name), expr.span)
-                        .label(expr.span, format!("required field{} missing", if missing.len() == 1 { "" } else { "s" }))
-                        .help("give every required field a value, or start from a `fixture` with `given NAME with { ... }`"),
-                );
-            }
-        }
-    }
-
-    /// A value inside a record literal: constants only, variants by context.
-    fn check_constant_value(&mut self, value: &ast::Expr, ty: &Type, ctx: &Ctx) -> Option<TExpr> {
-        let constant = Ctx {
-            facts: ctx.facts.clone(),
-            constant: true,
-        };
-        self.check_present(value, Some(ty), &constant, value.span)
     }
 }
 

@@ -850,6 +850,10 @@ impl Checker<'_> {
                     self.bad_arity(f, args.len(), 3, span);
                     return None;
                 };
+                if ctx.constant {
+                    self.not_constant(span, "it needs a calendar at run time");
+                    return None;
+                }
                 let ta = self.check_present(a, Some(&Type::Time), ctx, a.span);
                 let tb = self.check_present(b, Some(&Type::Time), ctx, b.span);
                 let calendar = self.calendar_arg(calendar);
@@ -859,10 +863,11 @@ impl Checker<'_> {
                 return Some(texpr(kind, Type::Number, span));
             }
             "local_time" => {
+                let call = self.snippet(span).to_owned();
                 self.report(
                     Diagnostic::error(codes::BAD_ARGUMENTS, "`local_time` needs a part", span)
                         .label(span, "a local time is read part by part")
-                        .help("write `local_time(created_at, office_hours).hour` or `.weekday`"),
+                        .help(format!("write `{call}.hour` or `{call}.weekday`")),
                 );
                 return None;
             }
@@ -967,6 +972,10 @@ impl Checker<'_> {
             self.bad_arity(f, args.len(), 2, call.span);
             return None;
         };
+        if ctx.constant {
+            self.not_constant(call.span, "it needs a calendar at run time");
+            return None;
+        }
         let tt = self.check_present(t, Some(&Type::Time), ctx, t.span);
         let calendar = self.calendar_arg(calendar);
         let span = call.span.to(part.span);

@@ -16,6 +16,7 @@ mod decls;
 mod expr;
 mod narrow;
 mod order;
+mod policy_tests;
 pub mod tir;
 
 use std::collections::HashMap;
@@ -156,7 +157,7 @@ impl<'a> Checker<'a> {
         let teams = self.check_teams();
         let calendars = self.check_calendars();
         let (rules, otherwise) = self.check_rules(root);
-        self.check_tests(root);
+        let tests = self.check_tests(modules);
         let header = header?;
         let subject = self.subject?;
         if crate::diagnostics::has_errors(&self.diagnostics) {
@@ -179,6 +180,7 @@ impl<'a> Checker<'a> {
             calendars,
             rules,
             otherwise,
+            tests,
         })
     }
 

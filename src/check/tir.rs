@@ -147,6 +147,72 @@ pub struct TRule {
     pub actions: Vec<TAction>,
 }
 
+/// A field value of a test record.
+#[derive(Clone, Debug)]
+pub enum TField {
+    /// A constant value and the field's type.
+    Value(TExpr, Type),
+    /// A nested record.
+    Record(TRecord),
+}
+
+/// A record written in a test or fixture.
+#[derive(Clone, Debug, Default)]
+pub struct TRecord {
+    /// Its fields as written.
+    pub fields: Vec<(String, TField)>,
+}
+
+/// What a test decides.
+#[derive(Clone, Debug)]
+pub enum TGiven {
+    /// A typed record.
+    Record(TRecord),
+    /// Raw JSON, not type-checked.
+    Json(String),
+}
+
+/// One `expect` line.
+#[derive(Clone, Debug)]
+pub enum TExpect {
+    /// `expect rule NAME`
+    Rule {
+        /// The rule.
+        name: String,
+        /// Where the expectation is.
+        span: Span,
+    },
+    /// `expect error CODE`
+    Error {
+        /// The record error code.
+        code: String,
+        /// Where the expectation is.
+        span: Span,
+    },
+    /// `expect ACTION ...`
+    Actions {
+        /// The expected actions.
+        actions: Vec<TAction>,
+        /// Where the expectation is.
+        span: Span,
+    },
+}
+
+/// A checked `test` block.
+#[derive(Clone, Debug)]
+pub struct TTest {
+    /// The test's description.
+    pub name: String,
+    /// The whole block.
+    pub span: Span,
+    /// The record it decides.
+    pub given: TGiven,
+    /// The `now` it runs at.
+    pub at: Option<jiff::Timestamp>,
+    /// What the decision must contain.
+    pub expects: Vec<TExpect>,
+}
+
 /// A policy that checked without errors, ready to compile.
 #[derive(Clone, Debug)]
 pub struct Checked {
@@ -174,4 +240,6 @@ pub struct Checked {
     pub rules: Vec<TRule>,
     /// The `otherwise` actions.
     pub otherwise: Option<Vec<TAction>>,
+    /// The `test` blocks.
+    pub tests: Vec<TTest>,
 }

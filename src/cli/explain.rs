@@ -55,11 +55,16 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                     output::stdout_line(&text);
                 }
                 Format::Json => {
-                    let decision: serde_json::Value =
-                        serde_json::from_str(&line).unwrap_or_default();
-                    let both =
-                        serde_json::json!({ "explanation": explanation, "decision": decision });
-                    output::stdout_line(&both.to_string());
+                    #[derive(serde::Serialize)]
+                    struct Explained<'a> {
+                        explanation: &'a roe::vm::explain::Explanation,
+                        decision: Option<Box<serde_json::value::RawValue>>,
+                    }
+                    let both = Explained {
+                        explanation: &explanation,
+                        decision: serde_json::value::RawValue::from_string(line).ok(),
+                    };
+                    output::stdout_line(&serde_json::to_string(&both).unwrap_or_default());
                 }
             }
             Ok(if decision.is_ok() {

@@ -7,6 +7,7 @@ mod disasm;
 mod explain;
 mod output;
 mod run;
+mod test;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Build(build::Args),
     /// Decide every record with a policy and print one JSON line per record.
     Run(run::Args),
+    /// Run the `test` blocks of policies; exit 0 only when all pass.
+    Test(test::Args),
     /// Explain, rule by rule and clause by clause, why a record gets its decision.
     Explain(explain::Args),
     /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

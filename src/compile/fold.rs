@@ -1,7 +1,7 @@
 //! Constant folding: evaluates expressions that read no field, let or `now`,
 //! with the operator semantics of [`crate::bytecode::value`] that the VM uses.
 
-use crate::bytecode::value::{self, OpError, Value};
+use crate::bytecode::value::{self, Builtin, OpError, Value};
 use crate::check::tir::{TExpr, TKind};
 
 /// Whether `e` reads nothing that changes from record to record.
@@ -11,8 +11,10 @@ pub(super) fn is_constant(e: &TExpr) -> bool {
         TKind::Let(_) | TKind::Slot(_) | TKind::Now => false,
         // Calendar functions need the calendar at run time (and `is_open`, `now`).
         TKind::IsOpen(_) | TKind::OpenHoursBetween(..) | TKind::LocalPart(..) => false,
-        // Folding these would need `now`; they are cheap at run time anyway.
-        TKind::Call(..) => false,
+        // `days_since` and `hours_since` read `now`; the others fold like operators.
+        TKind::Call(b, arg) => {
+            !matches!(b, Builtin::DaysSince | Builtin::HoursSince) && is_constant(arg)
+        }
         TKind::List(items) => items.iter().all(is_constant),
         TKind::Not(x)
         | TKind::Neg(x)
@@ -66,6 +68,10 @@ pub(super) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
             Value::Missing => evaluate(b, consts)?,
             v => v,
         },
+        TKind::Call(b, arg) if !matches!(b, Builtin::DaysSince | Builtin::HoursSince) => {
+            // The instant is never read by the built-ins that reach here.
+            value::call(*b, &[evaluate(arg, consts)?], jiff::Timestamp::UNIX_EPOCH)?
+        }
         TKind::Let(_)
         | TKind::Slot(_)
         | TKind::Now

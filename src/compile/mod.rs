@@ -5,6 +5,9 @@
 //! target is known; every instruction's span goes into a run-length table.
 
 mod fold;
+mod test_cases;
+
+pub use test_cases::test_cases;
 
 use std::collections::HashMap;
 

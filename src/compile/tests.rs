@@ -99,3 +99,20 @@ fn equal_constants_share_one_pool_entry() {
         1
     );
 }
+
+#[test]
+fn consts_may_call_built_ins_that_do_not_read_now() {
+    let program = compile(
+        "const domain_of_acme = domain(\"Sales@ACME.example\")\nconst pair = len([1, 2]) * 2\nrule r when domain(email) = domain_of_acme and score > pair then tag upper(\"x\")",
+    );
+    let constants = &program.parts().constants;
+    assert!(
+        constants.contains(&Value::str("acme.example")),
+        "{constants:?}"
+    );
+    assert!(constants.contains(&Value::Int(4)), "{constants:?}");
+    assert!(
+        constants.contains(&Value::str("X")),
+        "a constant call in an action folds too"
+    );
+}

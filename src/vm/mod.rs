@@ -9,8 +9,7 @@ pub mod explain;
 use jiff::Timestamp;
 
 use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
-use crate::bytecode::schema::Type;
-use crate::bytecode::value::{OpError, Value};
+use crate::bytecode::value::{self, OpError, Value};
 use crate::diagnostics::codes;
 use bind::SlotTree;
 pub use decision::{ActionOut, Decided, Decision, RecordError};
@@ -307,7 +306,7 @@ impl<'p> Vm<'p> {
                     a.action = "set";
                     a.field = Some(field.clone());
                     let v = self.eval(slots, *value, rule)?;
-                    a.value = Some(self.json(&v, ty));
+                    a.value = Some(value::to_json(&v, ty, self.program.schema()));
                 }
                 ActionTemplate::Drop { reason } => {
                     a.action = "drop";
@@ -341,42 +340,6 @@ impl<'p> Vm<'p> {
             Target::Person(block) => a.to = Some(self.string(slots, *block, rule)?),
         }
         Ok(())
-    }
-
-    /// A value as JSON, enum variants by name.
-    fn json(&self, v: &Value, ty: &Type) -> serde_json::Value {
-        use serde_json::Value as J;
-        match v {
-            Value::Missing => J::Null,
-            Value::Present => J::Bool(true),
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(n) => J::from(*n),
-            Value::Number(x) => J::from(*x),
-            Value::Str(s) => J::String(s.to_string()),
-            Value::Time(t) => J::String(t.to_string()),
-            Value::Date(d) => J::String(d.to_string()),
-            Value::Duration(d) => J::String(format!("{}s", d.as_secs())),
-            Value::Enum(i) => {
-                let name = match ty.required() {
-                    Type::Enum(e) => self
-                        .program
-                        .parts()
-                        .schema
-                        .enum_type(*e)
-                        .and_then(|t| t.variants.get(*i as usize))
-                        .cloned(),
-                    _ => None,
-                };
-                J::String(name.unwrap_or_else(|| i.to_string()))
-            }
-            Value::List(items) => {
-                let element = match ty.required() {
-                    Type::List(t) => (**t).clone(),
-                    other => other.clone(),
-                };
-                J::Array(items.iter().map(|item| self.json(item, &element)).collect())
-            }
-        }
     }
 }
 

@@ -1,0 +1,144 @@
+//! The `test` blocks of a checked policy as runnable cases: record literals
+//! folded to JSON records, expected actions folded to the action objects a
+//! decision must contain.
+
+use super::fold;
+use crate::bytecode::value::{self, Value};
+use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
+use crate::policy_tests::{Expectation, Expected, TestCase};
+use crate::vm::ActionOut;
+
+/// Every test of `checked`, ready to run; `None` where a value cannot be folded.
+pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
+    let mut consts = vec![Value::Missing; checked.consts.len()];
+    for &i in &checked.const_order {
+        let Some(binding) = checked.consts.get(i) else {
+            continue;
+        };
+        if let Ok(v) = fold::evaluate(&binding.value, &consts)
+            && let Some(slot) = consts.get_mut(i)
+        {
+            *slot = v;
+        }
+    }
+    let schema = &checked.schema;
+    let record = |r: &TRecord| record_json(r, &consts, schema);
+    checked
+        .tests
+        .iter()
+        .map(|test| TestCase {
+            name: test.name.clone(),
+            span: test.span,
+            record: match &test.given {
+                TGiven::Record(r) => {
+                    record(r).ok_or_else(|| "a value of the record cannot be computed".to_owned())
+                }
+                TGiven::Json(text) => {
+                    serde_json::from_str(text).map_err(|e| format!("the JSON is not valid: {e}"))
+                }
+            },
+            at: test.at,
+            expects: test
+                .expects
+                .iter()
+                .map(|e| match e {
+                    TExpect::Rule { name, span } => Expectation {
+                        span: *span,
+                        expected: Expected::Rule(name.clone()),
+                    },
+                    TExpect::Error { code, span } => Expectation {
+                        span: *span,
+                        expected: Expected::Error(code.clone()),
+                    },
+                    TExpect::Actions { actions, span } => Expectation {
+                        span: *span,
+                        expected: Expected::Actions(
+                            actions
+                                .iter()
+                                .map(|a| expected_action(a, checked, &consts))
+                                .collect(),
+                        ),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn record_json(
+    r: &TRecord,
+    consts: &[Value],
+    schema: &crate::bytecode::schema::Schema,
+) -> Option<serde_json::Value> {
+    let mut object = serde_json::Map::new();
+    for (key, field) in &r.fields {
+        let json = match field {
+            TField::Value(e, ty) => value::to_json(&fold::evaluate(e, consts).ok()?, ty, schema),
+            TField::Record(inner) => record_json(inner, consts, schema)?,
+        };
+        object.insert(key.clone(), json);
+    }
+    Some(serde_json::Value::Object(object))
+}
+
+/// The action object a decision must contain; only the keys an expectation names are set.
+fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOut {
+    let team = |n: u32| checked.teams.get(n as usize).cloned();
+    let text = |e: &crate::check::tir::TExpr| match fold::evaluate(e, consts) {
+        Ok(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    let mut out = ActionOut::default();
+    match a {
+        TAction::HandOff { team: t, within } => {
+            out.action = "hand_off";
+            out.team = team(*t);
+            out.within = within.as_ref().map(|s| s.text.clone());
+        }
+        TAction::Assign { to, within } => {
+            out.action = "assign";
+            out.to = text(to);
+            out.within = within.as_ref().map(|s| s.text.clone());
+        }
+        TAction::Escalate { target, after } => {
+            out.action = "escalate";
+            match target {
+                TTarget::Team(t) => out.team = team(*t),
+                TTarget::Person(e) => out.to = text(e),
+            }
+            out.after = Some(after.text.clone());
+        }
+        TAction::Reassign { team: t, after } => {
+            out.action = "reassign";
+            out.team = team(*t);
+            out.after = Some(after.text.clone());
+        }
+        TAction::Notify(target) => {
+            out.action = "notify";
+            match target {
+                TTarget::Team(t) => out.team = team(*t),
+                TTarget::Person(e) => out.to = text(e),
+            }
+        }
+        TAction::Tag(e) => {
+            out.action = "tag";
+            out.tag = text(e);
+        }
+        TAction::Set {
+            field,
+            value: v,
+            ty,
+        } => {
+            out.action = "set";
+            out.field = Some(field.clone());
+            out.value = fold::evaluate(v, consts)
+                .ok()
+                .map(|v| value::to_json(&v, ty, &checked.schema));
+        }
+        TAction::Drop(e) => {
+            out.action = "drop";
+            out.reason = text(e);
+        }
+    }
+    out
+}
