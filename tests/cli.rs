@@ -522,3 +522,41 @@ fn test_coverage_can_fail_a_run() {
     ]);
     assert_eq!(code(&out), 1, "25% is below 50%");
 }
+
+#[test]
+fn explain_works_on_a_compiled_policy_that_kept_its_debug_info() {
+    let dir = scratch("explain-roec");
+    let full = dir.join("full.roec").display().to_string();
+    let stripped = dir.join("stripped.roec").display().to_string();
+    assert_eq!(
+        code(&roe(&[
+            "build",
+            "tests/spec/inbound_routing.roe",
+            "-o",
+            &full
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&roe(&[
+            "build",
+            "--strip",
+            "tests/spec/inbound_routing.roe",
+            "-o",
+            &stripped
+        ])),
+        0
+    );
+    let out = roe(&["explain", &full, "--record", LEAD]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("segment = strategic — true (segment = strategic)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = roe(&["explain", &stripped, "--record", LEAD]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("--strip"), "{}", stderr(&out));
+    let out = roe_stdin(&["run", &stripped, "--records", "-", "--explain"], LEAD);
+    assert_eq!(code(&out), 2, "--explain needs debug info");
+}

@@ -238,7 +238,7 @@ impl Checker<'_> {
                     }
                     if let Some(first) = names.get(&rule.name.node) {
                         let first = *first;
-                        self.duplicate_rule(&rule.name, first);
+                        self.duplicate("rule", &rule.name, first);
                     } else {
                         names.insert(rule.name.node.clone(), rule.name.span);
                     }
@@ -263,19 +263,6 @@ impl Checker<'_> {
             }
         }
         (rules, otherwise)
-    }
-
-    fn duplicate_rule(&mut self, name: &ast::Name, first: Span) {
-        self.report(
-            Diagnostic::error(
-                codes::DUPLICATE_NAME,
-                format!("rule `{}` is declared twice", name.node),
-                name.span,
-            )
-            .label(name.span, "declared again here")
-            .label(first, "first declared here")
-            .help("rename one of them; decisions name the rule that decided"),
-        );
     }
 
     fn team_index(&mut self, name: &ast::Name) -> Option<u32> {

@@ -16,7 +16,7 @@ const BUILTIN_TYPES: [&str; 7] = [
 ];
 
 impl<'a> Checker<'a> {
-    fn duplicate(&mut self, kind: &str, name: &ast::Name, first: Span) {
+    pub(super) fn duplicate(&mut self, kind: &str, name: &ast::Name, first: Span) {
         self.report(
             Diagnostic::error(
                 codes::DUPLICATE_NAME,
