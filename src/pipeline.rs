@@ -58,7 +58,10 @@ pub fn compile_source(name: &str, text: &str) -> Compilation {
 /// are the ones in it and in `NAME.test.roe` beside it) or a test file that
 /// starts with `tests for "NAME.roe"`.
 pub fn compile_with_tests(path: &Path) -> Result<Compilation, String> {
-    let text = syntax::modules::read_source(path)?;
+    // A file that cannot be read as text is reported by `compile_file` (E0006 for bytes).
+    let Ok(text) = syntax::modules::read_source(path) else {
+        return compile_file(path);
+    };
     let header = test_file_header(&text);
     let (policy, tests) = match header {
         Some(policy) => (
@@ -138,6 +141,26 @@ fn compile_text(
         let parsed = syntax::parser::parse(file, &test_text);
         diagnostics.extend(parsed.diagnostics);
         modules.unparsed_names.extend(parsed.unparsed_names);
+        for item in &parsed.items {
+            let kept = matches!(
+                item,
+                syntax::ast::Item::Fixture(_)
+                    | syntax::ast::Item::Test(_)
+                    | syntax::ast::Item::TestsFor(_)
+                    | syntax::ast::Item::Error(_)
+            );
+            if let (false, Some(span)) = (kept, item.span()) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        diagnostics::codes::RULES_IN_LIBRARY,
+                        "a test file holds only fixtures and tests",
+                        span,
+                    )
+                    .label(span, "declare this in the policy itself")
+                    .help("move it to the policy file the `tests for` line names"),
+                );
+            }
+        }
         if let Some(root) = modules.modules.first_mut() {
             root.items.extend(parsed.items.into_iter().filter(|item| {
                 matches!(

@@ -164,12 +164,12 @@ pub fn run(
                             .map(move |c| (d, c))
                     })
                     .map(|(d, c)| ClauseCoverage {
-                        clause: d
-                            .files
-                            .get(c.span.file.0 as usize)
-                            .and_then(|f| f.text.get(c.span.range()))
-                            .unwrap_or("?")
-                            .to_owned(),
+                        clause: crate::vm::explain::unparenthesized(
+                            d.files
+                                .get(c.span.file.0 as usize)
+                                .and_then(|f| f.text.get(c.span.range()))
+                                .unwrap_or("?"),
+                        ),
                         seen_true: false,
                         seen_false: false,
                     })
@@ -287,7 +287,7 @@ fn check(expected: &Expected, outcome: &Result<Decision, RecordError>) -> Option
             } else {
                 Some(format!(
                     "the decision has no action {}",
-                    missing.join(" or ")
+                    missing.join(", and no action ")
                 ))
             }
         }

@@ -18,9 +18,12 @@ impl Checker<'_> {
         let Some(subject) = self.subject else {
             return Vec::new();
         };
-        let fixtures: Vec<&ast::ValueDecl> = self.fixtures.values().copied().collect();
-        for fixture in &fixtures {
-            self.record_literal(&fixture.value, subject, true);
+        let mut fixtures: Vec<(&ast::ValueDecl, Option<TRecord>)> = Vec::new();
+        let mut decls: Vec<&ast::ValueDecl> = self.fixtures.values().copied().collect();
+        decls.sort_by_key(|d| (d.span.file, d.span.start));
+        for fixture in decls {
+            let record = self.record_literal(&fixture.value, subject, true);
+            fixtures.push((fixture, record));
         }
         let rule_names: Vec<String> = modules
             .modules
@@ -46,7 +49,7 @@ impl Checker<'_> {
             .collect();
         tests
             .into_iter()
-            .filter_map(|t| self.check_test(t, subject, &rule_names))
+            .filter_map(|t| self.check_test(t, subject, &rule_names, &fixtures))
             .collect()
     }
 
@@ -55,13 +58,15 @@ impl Checker<'_> {
         test: &ast::TestDecl,
         subject: u32,
         rules: &[String],
+        fixtures: &[(&ast::ValueDecl, Option<TRecord>)],
     ) -> Option<TTest> {
         let given = match &test.given {
             Given::Record(e) => self.record_literal(e, subject, true).map(TGiven::Record),
             Given::Json(text) => Some(TGiven::Json(text.node.clone())),
             Given::Fixture(name, overrides) => {
-                let base = match self.fixtures.get(&name.node).copied() {
-                    Some(fixture) => self.record_literal(&fixture.value, subject, true),
+                // A fixture is checked once, where it is declared.
+                let base = match fixtures.iter().find(|(f, _)| f.name.node == name.node) {
+                    Some((_, record)) => record.clone(),
                     None => {
                         if !self.may_declare(&name.node) {
                             let help = help_did_you_mean(

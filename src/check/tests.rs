@@ -353,3 +353,11 @@ fn a_shared_variant_takes_the_enum_of_the_rest_of_the_list() {
     clean("const sources = [partner, referral]\nrule r when source in sources then tag \"x\"");
     clean("const sources = [referral, partner]\nrule r when source in sources then tag \"x\"");
 }
+
+#[test]
+fn a_broken_fixture_is_reported_once_however_many_tests_use_it() {
+    let found = codes(
+        "rule r when true then tag \"x\"\nfixture f = { id: \"T\" }\ntest \"a\" given f expect rule r\ntest \"b\" given f with { score: 1 } expect rule r",
+    );
+    assert_eq!(found, ["E2018"]);
+}

@@ -21,7 +21,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<u8, UsageError> {
     let mut compilations = Vec::new();
     for file in &args.files {
-        compilations.push(super::compile(file)?);
+        compilations.push(super::compile_with_tests(file)?);
     }
     let mut failed = false;
     if args.format == Format::Json {

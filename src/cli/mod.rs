@@ -95,6 +95,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Compiles a policy with its tests (a `NAME.test.roe` beside it, or the policy a
+/// test file names), or reports why it cannot be read.
+pub fn compile_with_tests(path: &Path) -> Result<roe::Compilation, UsageError> {
+    roe::compile_with_tests(path)
+        .map_err(|problem| UsageError(format!("cannot read `{}`: {problem}", path.display())))
+}
+
 /// Compiles a policy source file, or reports why it cannot be read.
 pub fn compile(path: &Path) -> Result<roe::Compilation, UsageError> {
     roe::compile_file(path)

@@ -20,6 +20,9 @@ pub struct Args {
     /// tests saw it both true and false.
     #[arg(long)]
     coverage: bool,
+    /// The `now` of tests without `at` (RFC 3339); default: when the run starts.
+    #[arg(long, value_name = "TIME", value_parser = run::parse_now)]
+    now: Option<jiff::Timestamp>,
     /// Fail when coverage is below this percentage (implies --coverage).
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
@@ -73,7 +76,7 @@ struct FileResult {
 
 /// Runs every test; exit 0 only when all pass (and coverage suffices).
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let started = run::run_start();
+    let started = args.now.unwrap_or_else(run::run_start);
     let mut results = Vec::new();
     let mut broken = false;
     let mut rendered_failures = String::new();

@@ -64,6 +64,8 @@ fn bind_record(
             "the program's schema is damaged",
         ));
     };
+    // A wrong value is reported before a missing field: it is the more specific mistake.
+    let mut missing: Option<RecordError> = None;
     for field in &record_type.fields {
         let path = if prefix.is_empty() {
             field.name.clone()
@@ -73,22 +75,22 @@ fn bind_record(
         let node = tree.and_then(|t| t.children.get(&field.name));
         let given = object.get(&field.name);
         let Some(json) = given.filter(|v| !v.is_null()) else {
-            if field.ty.is_optional() {
-                continue;
+            if !field.ty.is_optional() && missing.is_none() {
+                let how = if given.is_some() { "null" } else { "missing" };
+                missing = Some(RecordError::at(
+                    codes::RECORD_MISSING_FIELD,
+                    format!("field `{path}`: required, but {how}"),
+                    path,
+                ));
             }
-            let how = if given.is_some() { "null" } else { "missing" };
-            return Err(RecordError::at(
-                codes::RECORD_MISSING_FIELD,
-                format!("field `{path}`: required, but {how}"),
-                path,
-            ));
+            continue;
         };
         let value = convert(schema, json, field.ty.required(), &path, node, slots)?;
         if let Some(slot) = node.and_then(|n| n.slot).and_then(|s| slots.get_mut(s)) {
             *slot = value;
         }
     }
-    Ok(())
+    missing.map_or(Ok(()), Err)
 }
 
 fn convert(

@@ -29,6 +29,9 @@ pub struct RuleTrace {
     pub rule: String,
     /// Whether its condition held.
     pub held: bool,
+    /// The record error its condition ran into, if any (evaluation stops there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Its clauses in source order.
     pub clauses: Vec<ClauseTrace>,
 }
@@ -115,11 +118,16 @@ impl Vm<'_> {
                     .run_traced(program, rule.condition, &slots, self.now, &ranges);
             let (held, values) = match traced {
                 Ok((Value::Bool(held), values)) => (held, values),
-                // An evaluation error stops here; the decision below reports it.
+                // An evaluation error stops the rules here; the decision reports it too.
                 _ => {
+                    let error = self.decide_bound(&bound).err().map_or_else(
+                        || "the condition gave no answer".to_owned(),
+                        |e| format!("{}: {}", e.code, e.message),
+                    );
                     rules.push(RuleTrace {
                         rule: rule.name.clone(),
                         held: false,
+                        error: Some(error),
                         clauses: Vec::new(),
                     });
                     break;
@@ -128,24 +136,34 @@ impl Vm<'_> {
             let clauses = clauses
                 .iter()
                 .enumerate()
-                .map(|(i, clause)| ClauseTrace {
-                    clause: debug
-                        .files
-                        .get(clause.span.file.0 as usize)
-                        .and_then(|f| f.text.get(clause.span.range()))
-                        .unwrap_or("?")
-                        .to_owned(),
-                    value: values
+                .map(|(i, clause)| {
+                    let value = values
                         .iter()
                         .find(|(at, _)| *at == i)
-                        .map(|(_, v)| self.show(v, None)),
-                    reads: self.reads(clause, &slots),
+                        .map(|(_, v)| self.show(v, None));
+                    ClauseTrace {
+                        clause: unparenthesized(
+                            debug
+                                .files
+                                .get(clause.span.file.0 as usize)
+                                .and_then(|f| f.text.get(clause.span.range()))
+                                .unwrap_or("?"),
+                        ),
+                        // A clause that did not run read nothing.
+                        reads: if value.is_some() {
+                            self.reads(clause, &slots)
+                        } else {
+                            Vec::new()
+                        },
+                        value,
+                    }
                 })
                 .collect();
             decided |= held;
             rules.push(RuleTrace {
                 rule: rule.name.clone(),
                 held,
+                error: None,
                 clauses,
             });
         }
@@ -254,7 +272,11 @@ impl Explanation {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for rule in &self.rules {
-            let verdict = if rule.held { "held" } else { "did not hold" };
+            let verdict = match (&rule.error, rule.held) {
+                (Some(error), _) => format!("stopped by error {error}"),
+                (None, true) => "held".to_owned(),
+                (None, false) => "did not hold".to_owned(),
+            };
             out.push_str(&format!("rule {}: {verdict}\n", rule.rule));
             for clause in &rule.clauses {
                 let value = clause.value.as_deref().unwrap_or("not evaluated");
@@ -307,4 +329,26 @@ impl Explanation {
             },
         }
     }
+}
+
+/// A clause's text without the parentheses around all of it: `((x = 1))` is `x = 1`.
+pub fn unparenthesized(text: &str) -> String {
+    let mut text = text.trim();
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        // Only a pair that encloses everything: `(a) and (b)` keeps its parentheses.
+        let mut depth = 0i32;
+        let encloses = inner.chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth >= 0
+        });
+        if !encloses {
+            break;
+        }
+        text = inner.trim();
+    }
+    text.to_owned()
 }
