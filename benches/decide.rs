@@ -7,6 +7,8 @@
     reason = "a benchmark whose inputs are missing cannot measure anything"
 )]
 
+mod workloads;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -143,5 +145,42 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, examples, end_to_end);
+/// W2: 1,000 territory rules, decided with the rule index and by evaluating
+/// every rule in order.
+fn territories(c: &mut Criterion) {
+    let source = workloads::territory_policy();
+    let program = roe::compile_source("territories.roe", &source)
+        .program
+        .expect("the workload compiles");
+    let records = workloads::leads(1_000);
+    let mut group = c.benchmark_group("w2_territories_1000_rules");
+    group.throughput(Throughput::Elements(records.len() as u64));
+    let now = now();
+    let mut indexed = roe::vm::Vm::new(&program, now);
+    let bound: Vec<_> = records
+        .iter()
+        .map(|r| indexed.bind(r).expect("valid records"))
+        .collect();
+    group.bench_function("indexed", |b| {
+        b.iter(|| {
+            bound
+                .iter()
+                .filter(|r| indexed.decide_bound(black_box(r)).is_ok())
+                .count()
+        });
+    });
+    let mut plain = roe::vm::Vm::without_index(&program, now);
+    group.sample_size(10);
+    group.bench_function("every_rule", |b| {
+        b.iter(|| {
+            bound
+                .iter()
+                .filter(|r| plain.decide_bound(black_box(r)).is_ok())
+                .count()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, examples, end_to_end, territories);
 criterion_main!(benches);

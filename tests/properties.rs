@@ -188,3 +188,53 @@ fn arbitrary_json(depth: u32) -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+/// A policy of guarded and unguarded rules, as (country or countries, threshold) pairs.
+fn guarded_policy() -> impl Strategy<Value = String> {
+    let rule = (
+        prop::sample::select(&["DE", "FR", "US", "JP", "GB"][..]),
+        prop::sample::select(&["=", "in", "unguarded", "or"][..]),
+        0i64..100,
+    );
+    (
+        prop::collection::vec(rule, 4..24),
+        prop::sample::select(&["first", "all", "unique"][..]),
+    )
+        .prop_map(|(rules, hit)| {
+            let mut text = format!("policy p for lead\n  {hit} match\nuse crm\n");
+            for (i, (country, shape, threshold)) in rules.iter().enumerate() {
+                let condition = match *shape {
+                    "=" => format!("country = \"{country}\" and score > {threshold}"),
+                    "in" => format!(
+                        "country in [\"{country}\", \"GB\"] and score > {threshold} and score < {}",
+                        threshold + 30
+                    ),
+                    "or" => format!("country = \"{country}\" or score > {threshold}"),
+                    _ => format!("score > {threshold}"),
+                };
+                text.push_str(&format!("rule r{i} when {condition} then tag \"r{i}\"\n"));
+            }
+            text.push_str("otherwise\n  tag \"none\"\n");
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The rule index changes which rules are evaluated, never a decision.
+    #[test]
+    fn the_rule_index_decides_exactly_like_evaluating_every_rule(
+        policy in guarded_policy(),
+        records in prop::collection::vec((prop::sample::select(&["DE", "FR", "US", "JP", "GB", "IT"][..]), 0i64..100), 1..16),
+    ) {
+        let program = roe::compile_source("p.roe", &policy).program.expect("the generated policy compiles");
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        let mut indexed = roe::vm::Vm::new(&program, now);
+        let mut plain = roe::vm::Vm::without_index(&program, now);
+        for (country, score) in records {
+            let record = serde_json::json!({"id":"L","email":"a@b.example","country":country,"segment":"smb","source":"web","status":"raw","score":score,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
+            prop_assert_eq!(indexed.decide(&record), plain.decide(&record));
+        }
+    }
+}

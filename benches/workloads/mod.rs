@@ -75,3 +75,48 @@ pub fn territory_policy() -> String {
         rules.concat()
     )
 }
+
+/// `n` leads of the workloads' own record type, varied deterministically:
+/// scores 0–100, 5 segments, 12 countries, log-uniform employees 1–200,000,
+/// 6 sources, 10 industries, 8 titles.
+pub fn leads(n: usize) -> Vec<serde_json::Value> {
+    let segments = [
+        "smb",
+        "mid_market",
+        "enterprise",
+        "strategic",
+        "public_sector",
+    ];
+    let sources = ["web", "event", "partner", "outbound", "referral", "paid"];
+    let titles = [
+        "VP Sales",
+        "CTO",
+        "Analyst",
+        "Head of RevOps",
+        "VP Marketing",
+        "Engineer",
+        "CEO",
+        "Intern",
+    ];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let pick = |k: u32, len: usize| (x.rotate_left(k) % len as u64) as usize;
+            let employees = (200_000f64.powf((x % 10_000) as f64 / 10_000.0)).round() as i64;
+            serde_json::json!({
+                "id": format!("L-{i}"),
+                "score": (x % 101) as i64,
+                "segment": segments[pick(5, segments.len())],
+                "country": COUNTRIES[pick(11, COUNTRIES.len())],
+                "employees": employees.max(1),
+                "source": sources[pick(17, sources.len())],
+                "industry": INDUSTRIES[pick(23, INDUSTRIES.len())],
+                "title": titles[pick(29, titles.len())],
+                "is_customer": x.is_multiple_of(7),
+            })
+        })
+        .collect()
+}

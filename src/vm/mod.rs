@@ -5,6 +5,7 @@ mod bind;
 pub mod decision;
 mod eval;
 pub mod explain;
+mod index;
 
 use jiff::Timestamp;
 
@@ -29,6 +30,8 @@ pub struct Vm<'p> {
     machine: Machine,
     slots: Vec<Value>,
     now: Timestamp,
+    /// The rules worth evaluating by the value of one slot, when a table pays.
+    index: Option<index::RuleIndex>,
 }
 
 impl<'p> Vm<'p> {
@@ -40,6 +43,16 @@ impl<'p> Vm<'p> {
             machine: Machine::new(program),
             slots: vec![Value::Missing; program.parts().slots.len()],
             now,
+            index: index::RuleIndex::new(program),
+        }
+    }
+
+    /// A VM that evaluates every rule in order, without the rule index; the two
+    /// decide alike, and tests hold them to it.
+    pub fn without_index(program: &'p Program, now: Timestamp) -> Vm<'p> {
+        Vm {
+            index: None,
+            ..Vm::new(program, now)
         }
     }
 
@@ -102,9 +115,17 @@ impl<'p> Vm<'p> {
             .map_err(|e| eval_error(&e, rule))
     }
 
+    /// The rules that may hold, in file order: all of them, or those the index leaves.
+    fn candidates(&self, slots: &[Value]) -> Vec<usize> {
+        match &self.index {
+            Some(index) => index.candidates(slots).to_vec(),
+            None => (0..self.program.parts().rules.len()).collect(),
+        }
+    }
+
     fn held(&mut self, slots: &[Value]) -> Result<Vec<usize>, RecordError> {
         let mut held = Vec::new();
-        for i in 0..self.program.parts().rules.len() {
+        for i in self.candidates(slots) {
             if self.holds(slots, i)? {
                 held.push(i);
             }
@@ -113,7 +134,7 @@ impl<'p> Vm<'p> {
     }
 
     fn first_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
-        for i in 0..self.program.parts().rules.len() {
+        for i in self.candidates(slots) {
             if self.holds(slots, i)? {
                 return self.decision_of(slots, &[i], false);
             }
