@@ -93,35 +93,20 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             args.policy.display()
         )));
     }
-    let mut vm = Vm::new(&program, now);
     let mut failed = false;
-    let mut index = 0usize;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut emit = |record: input::InputRecord, out: &mut dyn Write| -> std::io::Result<()> {
-        let (id, outcome, why) = match &record {
-            Ok(json) if explain => match vm.explain(json) {
-                Ok((explanation, outcome)) => {
-                    let why = outcome.as_ref().ok().map(|d| explanation.why(&d.decided));
-                    (json.get("id"), outcome, why)
-                }
-                Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),
-                Err(ExplainError::NoDebugInfo) => (json.get("id"), vm.decide(json), None),
-            },
-            Ok(json) => (json.get("id"), vm.decide(json), None),
-            Err(e) => (None, Err(e.clone()), None),
-        };
-        failed |= outcome.is_err();
-        let line = decision::explained_line(index, id, &outcome, why.as_ref());
-        index += 1;
-        writeln!(out, "{line}")
-    };
     let written = if stdin && format == InputFormat::Jsonl {
+        let mut vm = Vm::new(&program, now);
         let mut result = Ok(());
+        let mut index = 0;
         for line in std::io::stdin().lock().lines() {
             let line = line.map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
             if let Some(record) = input::jsonl_line(&line) {
-                result = emit(record, &mut out).and_then(|()| out.flush());
+                let (text, error) = decide_line(&mut vm, index, &record, explain);
+                failed |= error;
+                index += 1;
+                result = writeln!(out, "{text}").and_then(|()| out.flush());
                 if result.is_err() {
                     break;
                 }
@@ -131,9 +116,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     } else {
         let text = read_records(args, stdin)?;
         let parts = program.parts();
-        input::read(format, &text, &parts.schema, parts.subject)
-            .into_iter()
-            .try_for_each(|record| emit(record, &mut out))
+        let records = input::read(format, &text, &parts.schema, parts.subject);
+        let lines = decide_all(&program, now, &records, explain);
+        failed = lines.iter().any(|(_, error)| *error);
+        lines
+            .iter()
+            .try_for_each(|(text, _)| writeln!(out, "{text}"))
     };
     match written.and_then(|()| out.flush()) {
         // The reader went away (`roe run ... | head`): stop quietly.
@@ -142,6 +130,86 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         Ok(()) => {}
     }
     Ok(if failed { status::RECORDS } else { status::OK })
+}
+
+/// The output line for one record, and whether it is an error.
+fn decide_line(
+    vm: &mut Vm<'_>,
+    index: usize,
+    record: &input::InputRecord,
+    explain: bool,
+) -> (String, bool) {
+    let (id, outcome, why) = match record {
+        Ok(json) if explain => match vm.explain(json) {
+            Ok((explanation, outcome)) => {
+                let why = outcome.as_ref().ok().map(|d| explanation.why(&d.decided));
+                (json.get("id"), outcome, why)
+            }
+            Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),
+            Err(ExplainError::NoDebugInfo) => (json.get("id"), vm.decide(json), None),
+        },
+        Ok(json) => (json.get("id"), vm.decide(json), None),
+        Err(e) => (None, Err(e.clone()), None),
+    };
+    (
+        decision::explained_line(index, id, &outcome, why.as_ref()),
+        outcome.is_err(),
+    )
+}
+
+/// Records below this count are decided on one thread.
+const PARALLEL_FROM: usize = 4_096;
+
+/// Every record's line, in input order, decided on every core for large inputs.
+fn decide_all(
+    program: &Program,
+    now: Timestamp,
+    records: &[input::InputRecord],
+    explain: bool,
+) -> Vec<(String, bool)> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if threads < 2 || records.len() < PARALLEL_FROM {
+        let mut vm = Vm::new(program, now);
+        return records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| decide_line(&mut vm, i, r, explain))
+            .collect();
+    }
+    let chunk = records.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                let worker = scope.spawn(move || {
+                    let mut vm = Vm::new(program, now);
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, r)| decide_line(&mut vm, n * chunk + i, r, explain))
+                        .collect::<Vec<_>>()
+                });
+                (n * chunk, part.len(), worker)
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|(first, len, worker)| {
+                // roe does not panic; should a worker fail anyway, each of its records still gets a line.
+                worker.join().unwrap_or_else(|_| {
+                    (first..first + len)
+                        .map(|index| {
+                            let error = roe::vm::RecordError::new(
+                                roe::diagnostics::codes::RECORD_MALFORMED,
+                                "this record could not be decided",
+                            );
+                            (decision::line(index, None, &Err(error)), true)
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {

@@ -81,6 +81,14 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let mut broken = false;
     let mut rendered_failures = String::new();
     for file in &args.files {
+        let is_compiled =
+            std::fs::read(file).is_ok_and(|b| b.starts_with(roe::bytecode::format::MAGIC));
+        if is_compiled {
+            return Err(UsageError(format!(
+                "`{}` is a compiled policy: its tests stay in the source; run `roe test` on the .roe",
+                file.display()
+            )));
+        }
         let compilation = roe::compile_with_tests(file).map_err(|problem| {
             UsageError(format!("cannot read `{}`: {problem}", file.display()))
         })?;
