@@ -205,3 +205,41 @@ fn shipped_crm_schema_contains_the_contract_schema() {
         );
     }
 }
+
+/// The README's test file passes against the tour's fixed policy.
+#[test]
+fn readme_tour_tests_pass() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let block = |n: usize| {
+        readme
+            .split("```roe\n")
+            .nth(n)
+            .and_then(|b| b.split("```").next())
+            .expect("a roe block")
+            .to_owned()
+    };
+    let policy = block(2)
+        .replace("scroe", "score")
+        .replace("employees >= 200", "employees is set and employees >= 200");
+    let tests = block(3);
+    assert!(tests.starts_with("tests for \"inbound.roe\""));
+    let dir = std::env::temp_dir().join(format!("roe-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("inbound.roe"), policy).expect("write");
+    std::fs::write(dir.join("inbound.test.roe"), tests).expect("write");
+    let compilation = roe::compile_with_tests(&dir.join("inbound.roe")).expect("readable");
+    assert!(
+        compilation.diagnostics.is_empty(),
+        "{:?}",
+        compilation.diagnostics
+    );
+    let program = compilation.program.expect("compiles");
+    let (outcomes, coverage) = roe::policy_tests::run(
+        &program,
+        &compilation.tests,
+        "2026-11-30T10:00:00Z".parse().expect("an instant"),
+    );
+    assert_eq!(outcomes.len(), 1);
+    assert!(outcomes[0].passed(), "{:?}", outcomes[0].failures);
+    assert!(readme.contains(&format!("coverage {:.1}%", coverage.percent())));
+}
