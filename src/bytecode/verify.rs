@@ -306,6 +306,12 @@ fn sla_ok(p: &ProgramParts, sla: Option<&Sla>) -> Result<(), String> {
             if *amount < 0 {
                 return Err("a negative business duration".into());
             }
+            if *amount > crate::time::MAX_BUSINESS_AMOUNT {
+                return Err(format!(
+                    "a business duration of {amount}, more than {}",
+                    crate::time::MAX_BUSINESS_AMOUNT
+                ));
+            }
             Ok(())
         }
         _ => Ok(()),

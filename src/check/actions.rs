@@ -12,9 +12,7 @@ use crate::syntax::ast::{
     self, ActionKind, DurationSpec, DurationSpecKind, ExprKind, Item, TeamClause,
 };
 use crate::syntax::modules::Module;
-
-/// The longest business duration a policy may write (hours or days).
-const MAX_BUSINESS_AMOUNT: i64 = 10_000;
+use crate::time::MAX_BUSINESS_AMOUNT;
 
 impl Checker<'_> {
     /// Team clauses: weights that add up, queues without members.

@@ -144,7 +144,8 @@ impl Calendar {
 
     /// `from` plus `hours` of open time.
     pub fn add_hours(&self, from: Timestamp, hours: i64) -> Result<Timestamp, TimeError> {
-        let mut remaining = SignedDuration::from_hours(hours);
+        let seconds = hours.checked_mul(3_600).ok_or(TimeError::OutOfRange)?;
+        let mut remaining = SignedDuration::from_secs(seconds);
         if remaining.is_negative() {
             return Err(TimeError::OutOfRange);
         }

@@ -4,3 +4,7 @@
 pub mod calendar;
 
 pub use calendar::{Calendar, CalendarSpec};
+
+/// The longest business duration a policy may hold, in business hours or days:
+/// the checker rejects longer ones and the verifier refuses them in a `.roec`.
+pub const MAX_BUSINESS_AMOUNT: i64 = 10_000;

@@ -300,6 +300,14 @@ fn a_calendar_whose_open_days_are_all_closed_gives_an_error_not_a_loop() {
     );
 }
 
+#[test]
+fn an_amount_too_large_for_a_duration_is_out_of_range_not_a_panic() {
+    let c = berlin_office();
+    let now = utc("2026-11-30T10:00:00Z");
+    assert_eq!(c.add_hours(now, i64::MAX), Err(TimeError::OutOfRange));
+    assert_eq!(c.add_days(now, i64::MAX), Err(TimeError::OutOfRange));
+}
+
 proptest::proptest! {
     /// A later `now` never gives an earlier due time.
     #[test]
