@@ -563,7 +563,8 @@ fn explain_works_on_a_compiled_policy_that_kept_its_debug_info() {
 }
 
 /// A large file is decided on every core; the lines come out in input order and
-/// exactly as deciding one record after another (stdin) gives them.
+/// exactly as deciding one record after another (stdin) gives them, with no
+/// progress bar when stderr is not a terminal.
 #[test]
 fn parallel_runs_keep_order_and_decisions() {
     let dir = scratch("parallel");
@@ -599,4 +600,6 @@ fn parallel_runs_keep_order_and_decisions() {
             .all(|(i, l)| l.starts_with(&format!("{{\"index\":{i},")))
     );
     assert_eq!(stdout(&from_file), stdout(&from_stdin));
+    // The progress bar is for terminals only: a pipe (CI, a log) gets nothing.
+    assert_eq!(stderr(&from_file), "");
 }

@@ -1,8 +1,10 @@
-//! `roe run POLICY --records FILE`: one JSON line per record, in input order.
+//! `roe run POLICY --records FILE`: one JSON line per record, in input order;
+//! large files are decided on every core, with a progress bar on a terminal.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use roe::bytecode::program::Program;
 use roe::input::{self, InputFormat};
@@ -157,8 +159,11 @@ fn decide_line(
     )
 }
 
-/// Records below this count are decided on one thread.
+/// Records below this count are decided on one thread, without a progress bar.
 const PARALLEL_FROM: usize = 4_096;
+
+/// How many records a worker decides between two advances of the progress bar.
+const PROGRESS_STEP: usize = 1_024;
 
 /// Every record's line, in input order, decided on every core for large inputs.
 fn decide_all(
@@ -167,29 +172,22 @@ fn decide_all(
     records: &[input::InputRecord],
     explain: bool,
 ) -> Vec<(String, bool)> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if threads < 2 || records.len() < PARALLEL_FROM {
-        let mut vm = Vm::new(program, now);
-        return records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| decide_line(&mut vm, i, r, explain))
-            .collect();
+    if records.len() < PARALLEL_FROM {
+        return decide_part(program, now, records, 0, explain, None);
     }
+    let progress = progress_bar(records.len());
+    let progress = progress.as_ref();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let chunk = records.len().div_ceil(threads);
-    std::thread::scope(|scope| {
+    let lines = std::thread::scope(|scope| {
         let workers: Vec<_> = records
             .chunks(chunk)
             .enumerate()
             .map(|(n, part)| {
-                let worker = scope.spawn(move || {
-                    let mut vm = Vm::new(program, now);
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, r)| decide_line(&mut vm, n * chunk + i, r, explain))
-                        .collect::<Vec<_>>()
-                });
-                (n * chunk, part.len(), worker)
+                let first = n * chunk;
+                let worker =
+                    scope.spawn(move || decide_part(program, now, part, first, explain, progress));
+                (first, part.len(), worker)
             })
             .collect();
         workers
@@ -209,7 +207,50 @@ fn decide_all(
                 })
             })
             .collect()
-    })
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    lines
+}
+
+/// The lines of `part`, whose first record has index `first`, on one VM.
+fn decide_part(
+    program: &Program,
+    now: Timestamp,
+    part: &[input::InputRecord],
+    first: usize,
+    explain: bool,
+    progress: Option<&ProgressBar>,
+) -> Vec<(String, bool)> {
+    let mut vm = Vm::new(program, now);
+    let mut lines = Vec::with_capacity(part.len());
+    for (i, record) in part.iter().enumerate() {
+        lines.push(decide_line(&mut vm, first + i, record, explain));
+        if let Some(bar) = progress
+            && (i + 1) % PROGRESS_STEP == 0
+        {
+            bar.inc(PROGRESS_STEP as u64);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.inc((part.len() % PROGRESS_STEP) as u64);
+    }
+    lines
+}
+
+/// A progress bar on stderr for `records` records, when stderr is a terminal.
+fn progress_bar(records: usize) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(records as u64);
+    if let Ok(style) = ProgressStyle::with_template(
+        "deciding {bar:30} {human_pos}/{human_len} records, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
