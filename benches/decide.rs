@@ -1,5 +1,6 @@
 //! Benchmarks of deciding records: bound records through the VM for each
-//! shipped example policy, and a whole run over generated leads.
+//! shipped example policy, a whole run over generated leads, and the W1 and W2
+//! workloads beside hand-written closures that decide the same way.
 
 #![allow(
     clippy::panic,
@@ -145,27 +146,90 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-/// W2: 1,000 territory rules, decided with the rule index and by evaluating
-/// every rule in order.
+/// The name of the rule that decided, as the closures name it (`None` for `otherwise`).
+fn decided_rule(vm: &mut roe::vm::Vm<'_>, record: &roe::vm::Bound) -> Option<String> {
+    match vm.decide_bound(record).map(|d| d.decided) {
+        Ok(roe::vm::Decided::Rule(Some(name))) if name != "otherwise" => Some(name),
+        _ => None,
+    }
+}
+
+/// The workload's policy compiled, its records bound, and the same records as
+/// structs for the closures, which are checked to decide exactly as the VM does.
+fn workload<'p>(
+    program: &'p roe::bytecode::program::Program,
+    closures: &[workloads::Closure],
+) -> (roe::vm::Vm<'p>, Vec<roe::vm::Bound>, Vec<workloads::Lead>) {
+    let records = workloads::leads(1_000);
+    let mut vm = roe::vm::Vm::new(program, now());
+    let bound: Vec<_> = records
+        .iter()
+        .map(|r| vm.bind(r).expect("valid records"))
+        .collect();
+    let structs: Vec<_> = records.iter().map(workloads::Lead::from_json).collect();
+    for (b, l) in bound.iter().zip(&structs) {
+        assert_eq!(
+            decided_rule(&mut vm, b).as_deref(),
+            workloads::first_match(closures, l),
+            "the closures and the VM disagree"
+        );
+    }
+    (vm, bound, structs)
+}
+
+/// W1: six rules, decided by the VM and by hand-written closures over a struct.
+fn inbound(c: &mut Criterion) {
+    let program = roe::compile_source("inbound.roe", &workloads::inbound_policy())
+        .program
+        .expect("the workload compiles");
+    let closures = workloads::w1_closures();
+    let (mut vm, bound, structs) = workload(&program, &closures);
+    let mut group = c.benchmark_group("w1_inbound_6_rules");
+    group.throughput(Throughput::Elements(bound.len() as u64));
+    group.bench_function("decide_bound", |b| {
+        b.iter(|| {
+            bound
+                .iter()
+                .filter(|r| vm.decide_bound(black_box(r)).is_ok())
+                .count()
+        });
+    });
+    group.bench_function("closures", |b| {
+        b.iter(|| {
+            structs
+                .iter()
+                .filter(|l| workloads::first_match(&closures, black_box(l)).is_some())
+                .count()
+        });
+    });
+    group.finish();
+}
+
+/// W2: 1,000 territory rules, decided with the rule index, by evaluating every
+/// rule in order, and by a linear scan of hand-written closures.
 fn territories(c: &mut Criterion) {
     let source = workloads::territory_policy();
     let program = roe::compile_source("territories.roe", &source)
         .program
         .expect("the workload compiles");
-    let records = workloads::leads(1_000);
+    let closures = workloads::w2_closures();
+    let (mut indexed, bound, structs) = workload(&program, &closures);
     let mut group = c.benchmark_group("w2_territories_1000_rules");
-    group.throughput(Throughput::Elements(records.len() as u64));
+    group.throughput(Throughput::Elements(bound.len() as u64));
     let now = now();
-    let mut indexed = roe::vm::Vm::new(&program, now);
-    let bound: Vec<_> = records
-        .iter()
-        .map(|r| indexed.bind(r).expect("valid records"))
-        .collect();
     group.bench_function("indexed", |b| {
         b.iter(|| {
             bound
                 .iter()
                 .filter(|r| indexed.decide_bound(black_box(r)).is_ok())
+                .count()
+        });
+    });
+    group.bench_function("closures", |b| {
+        b.iter(|| {
+            structs
+                .iter()
+                .filter(|l| workloads::first_match(&closures, black_box(l)).is_some())
                 .count()
         });
     });
@@ -182,5 +246,5 @@ fn territories(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, examples, end_to_end, territories);
+criterion_group!(benches, examples, end_to_end, inbound, territories);
 criterion_main!(benches);

@@ -38,23 +38,154 @@ pub const INDUSTRIES: [&str; 10] = [
     "public",
 ];
 
-/// W2: 1,000 territory rules (10 countries × 10 industries × 10 employee bands)
-/// in a shuffled order, plus `otherwise`.
-pub fn territory_policy() -> String {
+/// W1: six rules under `first match`, the shape of a typical inbound policy.
+pub fn inbound_policy() -> String {
+    let teams: String = (0..5)
+        .map(|t| format!("team queue_{t}\n  members \"rep{t}@acme.example\"\n"))
+        .collect();
+    format!("policy inbound for lead\n  first match\n{LEAD}{teams}{W1_RULES}")
+}
+
+/// The rules of W1; [`w1_closures`] is the same policy written by hand.
+const W1_RULES: &str = "\
+rule hot_enterprise
+  when score > 50 and segment = enterprise
+  then hand off to queue_0 within 4h
+rule customer
+  when is_customer
+  then hand off to queue_1 within 1d
+rule emea_large
+  when country in [\"DE\", \"FR\", \"ES\"] and employees >= 200
+  then hand off to queue_2 within 1d
+rule partner
+  when source = partner
+  then hand off to queue_3 within 2d
+rule vp
+  when title contains \"VP\" and score > 30
+  then hand off to queue_4 within 1d
+otherwise
+  hand off to queue_0
+";
+
+/// A lead as hand-written Rust holds it: the baseline the VM is measured against.
+pub struct Lead {
+    /// 0–100.
+    pub score: i64,
+    /// The segment's name.
+    pub segment: String,
+    /// ISO country code.
+    pub country: String,
+    /// Headcount.
+    pub employees: i64,
+    /// The source's name.
+    pub source: String,
+    /// Industry.
+    pub industry: String,
+    /// Job title.
+    pub title: String,
+    /// An existing customer.
+    pub is_customer: bool,
+}
+
+impl Lead {
+    /// The struct of one generated lead.
+    pub fn from_json(v: &serde_json::Value) -> Lead {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        Lead {
+            score: v["score"].as_i64().unwrap_or_default(),
+            segment: text("segment"),
+            country: text("country"),
+            employees: v["employees"].as_i64().unwrap_or_default(),
+            source: text("source"),
+            industry: text("industry"),
+            title: text("title"),
+            is_customer: v["is_customer"].as_bool().unwrap_or_default(),
+        }
+    }
+}
+
+/// A condition written by hand.
+pub type Condition = Box<dyn Fn(&Lead) -> bool>;
+
+/// A rule written by hand: its name and its condition.
+pub type Closure = (String, Condition);
+
+/// W1 as closures, in rule order (`otherwise` is the `None` of the first match).
+pub fn w1_closures() -> Vec<Closure> {
+    let rules: Vec<(&str, Condition)> = vec![
+        (
+            "hot_enterprise",
+            Box::new(|l| l.score > 50 && l.segment == "enterprise"),
+        ),
+        ("customer", Box::new(|l| l.is_customer)),
+        (
+            "emea_large",
+            Box::new(|l| ["DE", "FR", "ES"].contains(&l.country.as_str()) && l.employees >= 200),
+        ),
+        ("partner", Box::new(|l| l.source == "partner")),
+        ("vp", Box::new(|l| l.title.contains("VP") && l.score > 30)),
+    ];
+    rules.into_iter().map(|(n, f)| (n.to_owned(), f)).collect()
+}
+
+/// W2 as closures in the policy's (shuffled) order: the linear scan to beat.
+pub fn w2_closures() -> Vec<Closure> {
+    territory_rules()
+        .into_iter()
+        .map(|t| {
+            let name = t.name();
+            let f: Condition = Box::new(move |l| {
+                l.country == t.country
+                    && l.employees >= t.low
+                    && l.employees < t.high
+                    && l.industry == t.industry
+            });
+            (name, f)
+        })
+        .collect()
+}
+
+/// The first rule whose closure holds.
+pub fn first_match<'a>(rules: &'a [Closure], lead: &Lead) -> Option<&'a str> {
+    rules.iter().find(|(_, f)| f(lead)).map(|(n, _)| n.as_str())
+}
+
+/// One territory rule of W2.
+struct Territory {
+    country: &'static str,
+    industry: &'static str,
+    band: usize,
+    low: i64,
+    high: i64,
+}
+
+impl Territory {
+    fn name(&self) -> String {
+        format!(
+            "t_{}_{}_{}",
+            self.country.to_lowercase(),
+            self.industry,
+            self.band
+        )
+    }
+}
+
+/// W2's rules in the policy's fixed shuffled order.
+fn territory_rules() -> Vec<Territory> {
     let bands = [
         0, 10, 50, 100, 250, 500, 1_000, 5_000, 10_000, 50_000, 1_000_000,
     ];
     let mut rules = Vec::new();
-    for c in &COUNTRIES[..10] {
-        for i in INDUSTRIES {
-            for b in 0..10 {
-                rules.push(format!(
-                    "rule t_{}_{i}_{b}\n  when country = \"{c}\" and employees >= {} and employees < {} and industry = \"{i}\"\n  then hand off to territory_{} within 1d\n",
-                    c.to_lowercase(),
-                    bands[b],
-                    bands[b + 1],
-                    b % 5
-                ));
+    for country in &COUNTRIES[..10] {
+        for industry in INDUSTRIES {
+            for band in 0..10 {
+                rules.push(Territory {
+                    country,
+                    industry,
+                    band,
+                    low: bands[band],
+                    high: bands[band + 1],
+                });
             }
         }
     }
@@ -67,12 +198,31 @@ pub fn territory_policy() -> String {
         let j = (state >> 33) as usize % (i + 1);
         rules.swap(i, j);
     }
+    rules
+}
+
+/// W2: 1,000 territory rules (10 countries × 10 industries × 10 employee bands)
+/// in a shuffled order, plus `otherwise`.
+pub fn territory_policy() -> String {
+    let rules: String = territory_rules()
+        .iter()
+        .map(|t| {
+            format!(
+                "rule {}\n  when country = \"{}\" and employees >= {} and employees < {} and industry = \"{}\"\n  then hand off to territory_{} within 1d\n",
+                t.name(),
+                t.country,
+                t.low,
+                t.high,
+                t.industry,
+                t.band % 5
+            )
+        })
+        .collect();
     let teams: String = (0..5)
         .map(|t| format!("team territory_{t}\n  members \"rep{t}@acme.example\"\n"))
         .collect();
     format!(
-        "policy territories for lead\n  first match\n{LEAD}{teams}{}\notherwise\n  hand off to territory_0\n",
-        rules.concat()
+        "policy territories for lead\n  first match\n{LEAD}{teams}{rules}\notherwise\n  hand off to territory_0\n"
     )
 }
 
