@@ -177,6 +177,39 @@ fn workload<'p>(
     (vm, bound, structs)
 }
 
+/// Deciding every bound record with `vm`.
+fn bench_vm(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    vm: &mut roe::vm::Vm<'_>,
+    bound: &[roe::vm::Bound],
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            bound
+                .iter()
+                .filter(|r| vm.decide_bound(black_box(r)).is_ok())
+                .count()
+        });
+    });
+}
+
+/// Deciding every lead with the hand-written closures.
+fn bench_closures(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    closures: &[workloads::Closure],
+    structs: &[workloads::Lead],
+) {
+    group.bench_function("closures", |b| {
+        b.iter(|| {
+            structs
+                .iter()
+                .filter(|l| workloads::first_match(closures, black_box(l)).is_some())
+                .count()
+        });
+    });
+}
+
 /// W1: six rules, decided by the VM and by hand-written closures over a struct.
 fn inbound(c: &mut Criterion) {
     let program = roe::compile_source("inbound.roe", &workloads::inbound_policy())
@@ -186,22 +219,8 @@ fn inbound(c: &mut Criterion) {
     let (mut vm, bound, structs) = workload(&program, &closures);
     let mut group = c.benchmark_group("w1_inbound_6_rules");
     group.throughput(Throughput::Elements(bound.len() as u64));
-    group.bench_function("decide_bound", |b| {
-        b.iter(|| {
-            bound
-                .iter()
-                .filter(|r| vm.decide_bound(black_box(r)).is_ok())
-                .count()
-        });
-    });
-    group.bench_function("closures", |b| {
-        b.iter(|| {
-            structs
-                .iter()
-                .filter(|l| workloads::first_match(&closures, black_box(l)).is_some())
-                .count()
-        });
-    });
+    bench_vm(&mut group, "decide_bound", &mut vm, &bound);
+    bench_closures(&mut group, &closures, &structs);
     group.finish();
 }
 
@@ -217,32 +236,11 @@ fn territories(c: &mut Criterion) {
     let mut group = c.benchmark_group("w2_territories_1000_rules");
     group.throughput(Throughput::Elements(bound.len() as u64));
     let now = now();
-    group.bench_function("indexed", |b| {
-        b.iter(|| {
-            bound
-                .iter()
-                .filter(|r| indexed.decide_bound(black_box(r)).is_ok())
-                .count()
-        });
-    });
-    group.bench_function("closures", |b| {
-        b.iter(|| {
-            structs
-                .iter()
-                .filter(|l| workloads::first_match(&closures, black_box(l)).is_some())
-                .count()
-        });
-    });
+    bench_vm(&mut group, "indexed", &mut indexed, &bound);
+    bench_closures(&mut group, &closures, &structs);
     let mut plain = roe::vm::Vm::without_index(&program, now);
     group.sample_size(10);
-    group.bench_function("every_rule", |b| {
-        b.iter(|| {
-            bound
-                .iter()
-                .filter(|r| plain.decide_bound(black_box(r)).is_ok())
-                .count()
-        });
-    });
+    bench_vm(&mut group, "every_rule", &mut plain, &bound);
     group.finish();
 }
 
