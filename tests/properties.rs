@@ -10,6 +10,7 @@
 )]
 
 use proptest::prelude::*;
+use roe::vm::Decided;
 
 /// Fragments of real policies, so generated text reaches deep into the grammar.
 const FRAGMENTS: &[&str] = &[
@@ -235,6 +236,64 @@ proptest! {
         for (country, score) in records {
             let record = serde_json::json!({"id":"L","email":"a@b.example","country":country,"segment":"smb","source":"web","status":"raw","score":score,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
             prop_assert_eq!(indexed.decide(&record), plain.decide(&record));
+        }
+    }
+}
+
+/// Valid leads with varied values, extremes included.
+fn valid_lead() -> impl Strategy<Value = serde_json::Value> {
+    (
+        prop_oneof![0i64..120, any::<i64>()],
+        prop::option::of(prop_oneof![0i64..20_000, any::<i64>()]),
+        prop::sample::select(&["smb", "mid_market", "large", "strategic"][..]),
+        prop::sample::select(&["DE", "US", "JP", "FR", "BR"][..]),
+        prop::sample::select(&["web", "partner", "event", "referral"][..]),
+        prop::sample::select(&["a@gmail.com", "b@corp.example", "c@rivalcrm.example"][..]),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(score, employees, segment, country, source, email, do_not_route)| {
+                let mut lead = serde_json::json!({"id":"L","email":email,"country":country,"segment":segment,"source":source,"status":"raw","score":score,"created_at":"2026-11-30T08:00:00Z","do_not_route":do_not_route,"title":"VP Sales"});
+                if let (Some(n), Some(map)) = (employees, lead.as_object_mut()) {
+                    map.insert("employees".into(), n.into());
+                }
+                lead
+            },
+        )
+}
+
+/// The rule a decision names, `otherwise` being none.
+fn rule_of(name: &str) -> Option<&str> {
+    Some(name).filter(|n| *n != "otherwise")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Explaining traces every instruction one by one; deciding takes shortcuts
+    /// (a field compared with a constant in place, the rule index). The rules the
+    /// trace finds held are the rules that decided.
+    #[test]
+    fn deciding_and_explaining_agree(lead in valid_lead()) {
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        for path in ["tests/run/expressions.roe", "examples/inbound_routing.roe", "examples/lead_hygiene.roe"] {
+            let program = roe::compile_file(std::path::Path::new(path)).expect("readable").program.expect("compiles");
+            let mut vm = roe::vm::Vm::new(&program, now);
+            let decided = vm.decide(&lead);
+            let explanation = match vm.explain(&lead) {
+                Ok((explanation, _)) => explanation,
+                Err(e) => return Err(TestCaseError::fail(format!("{path}: not explained: {e:?}"))),
+            };
+            let held: Vec<&str> = explanation.rules.iter().filter(|r| r.held).map(|r| r.rule.as_str()).collect();
+            let errored = explanation.rules.iter().any(|r| r.error.is_some());
+            if errored {
+                prop_assert!(decided.is_err(), "{}: the trace ran into an error, the decision did not", path);
+            }
+            match decided.map(|d| d.decided) {
+                Ok(Decided::Rule(name)) => prop_assert_eq!(held.first().copied(), name.as_deref().and_then(rule_of), "{}", path),
+                Ok(Decided::Rules(names)) => prop_assert_eq!(held, names.iter().map(String::as_str).filter_map(rule_of).collect::<Vec<_>>(), "{}", path),
+                Err(_) => {}
+            }
         }
     }
 }
