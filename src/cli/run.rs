@@ -20,6 +20,7 @@ pub struct Args {
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
     /// The records to decide; `-` reads standard input and answers each line as it arrives.
+    /// A large file is decided on every core, with a progress bar when stderr is a terminal.
     #[arg(long, value_name = "FILE")]
     records: PathBuf,
     /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z); default: when the run starts.
