@@ -143,6 +143,14 @@ fn end_to_end(c: &mut Criterion) {
             black_box(bytes)
         });
     });
+    // The floor the run is measured against: parsing the same lines with serde_json alone.
+    group.bench_function("serde_json_parse_only_100k_jsonl", |b| {
+        b.iter(|| {
+            text.lines()
+                .filter(|line| serde_json::from_str::<serde_json::Value>(line).is_ok())
+                .count()
+        });
+    });
     group.finish();
 }
 
