@@ -23,6 +23,17 @@ fn roe_files(dir: &str) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Compiles `file`, failing with the rendered diagnostics unless there are none.
+fn checks_clean(file: &std::path::Path) -> roe::Compilation {
+    let (compilation, rendered) = common::compile(file);
+    assert!(
+        compilation.diagnostics.is_empty(),
+        "{}:\n{rendered}",
+        file.display()
+    );
+    compilation
+}
+
 #[test]
 fn language_reference_policies_check_clean() {
     let files = roe_files("tests/spec");
@@ -31,12 +42,7 @@ fn language_reference_policies_check_clean() {
         "the three complete policies of LANGUAGE.md"
     );
     for file in files {
-        let (compilation, rendered) = common::compile(&file);
-        assert!(
-            compilation.diagnostics.is_empty(),
-            "{}:\n{rendered}",
-            file.display()
-        );
+        checks_clean(&file);
     }
 }
 
@@ -45,12 +51,7 @@ fn examples_check_clean() {
     let files = roe_files("examples");
     assert!(files.len() >= 3);
     for file in files {
-        let (compilation, rendered) = common::compile(&file);
-        assert!(
-            compilation.diagnostics.is_empty(),
-            "{}:\n{rendered}",
-            file.display()
-        );
+        let compilation = checks_clean(&file);
         assert!(
             compilation.program.is_some(),
             "{} is a policy",
