@@ -20,14 +20,19 @@ fn roe(args: &[&str]) -> Output {
         .expect("the roe binary runs")
 }
 
-fn roe_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
+/// `roe ARGS` running, with all three standard streams piped.
+fn spawn_piped(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_roe"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the roe binary runs");
+        .expect("the roe binary runs")
+}
+
+fn roe_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = spawn_piped(args);
     // Written from another thread: roe answers line by line, so with a large input
     // both pipes fill unless stdout is read while stdin is written.
     let mut stdin = child.stdin.take().expect("piped");
@@ -364,20 +369,14 @@ fn run_keeps_stdout_for_decisions() {
 #[test]
 fn run_streams_decisions_from_stdin() {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
-        .args([
-            "run",
-            "tests/spec/inbound_routing.roe",
-            "--records",
-            "-",
-            "--now",
-            "2026-11-30T10:00:00Z",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("roe runs");
+    let mut child = spawn_piped(&[
+        "run",
+        "tests/spec/inbound_routing.roe",
+        "--records",
+        "-",
+        "--now",
+        "2026-11-30T10:00:00Z",
+    ]);
     let mut stdin = child.stdin.take().expect("piped");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
     for index in 0..3 {
