@@ -101,10 +101,9 @@ proptest! {
 
     #[test]
     fn deciding_any_record_never_panics(record in arbitrary_json(3)) {
-        let policy = std::fs::read_to_string("tests/run/expressions.roe").expect("readable");
-        let program = roe::compile_source("expressions.roe", &policy).program.expect("compiles");
+        let (_, program) = &policies()[0];
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        let mut vm = roe::vm::Vm::new(&program, now);
+        let mut vm = roe::vm::Vm::new(program, now);
         let outcome = vm.decide(&record);
         let _ = roe::vm::decision::line(0, record.get("id"), &outcome);
     }
@@ -134,6 +133,26 @@ proptest! {
         prefixed.extend_from_slice(&bytes);
         let _ = roe::bytecode::format::decode(&prefixed);
     }
+}
+
+/// The lead policies the properties decide with, compiled once for all cases:
+/// the expression suite first, then two shipped examples.
+fn policies() -> &'static [(&'static str, roe::bytecode::program::Program)] {
+    static POLICIES: std::sync::OnceLock<Vec<(&str, roe::bytecode::program::Program)>> =
+        std::sync::OnceLock::new();
+    POLICIES.get_or_init(|| {
+        [
+            "tests/run/expressions.roe",
+            "examples/inbound_routing.roe",
+            "examples/lead_hygiene.roe",
+        ]
+        .into_iter()
+        .map(|path| {
+            let compilation = roe::compile_file(std::path::Path::new(path)).expect("readable");
+            (path, compilation.program.expect("compiles"))
+        })
+        .collect()
+    })
 }
 
 /// JSON values shaped like leads: the real field names with values of any type.
@@ -276,9 +295,8 @@ proptest! {
     #[test]
     fn deciding_and_explaining_agree(lead in valid_lead()) {
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        for path in ["tests/run/expressions.roe", "examples/inbound_routing.roe", "examples/lead_hygiene.roe"] {
-            let program = roe::compile_file(std::path::Path::new(path)).expect("readable").program.expect("compiles");
-            let mut vm = roe::vm::Vm::new(&program, now);
+        for (path, program) in policies() {
+            let mut vm = roe::vm::Vm::new(program, now);
             let decided = vm.decide(&lead);
             let explanation = match vm.explain(&lead) {
                 Ok((explanation, _)) => explanation,
