@@ -10,6 +10,8 @@
 //! alone: [`bytecode::format::decode`] loads a `.roec` and [`vm::Vm`] decides
 //! records with it.
 
+#[cfg(feature = "compiler")]
+pub mod analysis;
 pub mod bytecode;
 #[cfg(feature = "compiler")]
 pub mod check;

@@ -6,7 +6,7 @@ use crate::bytecode::program::Program;
 use crate::diagnostics::{self, Diagnostic};
 use crate::policy_tests::TestCase;
 use crate::source::SourceMap;
-use crate::{check, compile, syntax};
+use crate::{analysis, check, compile, syntax};
 
 /// The outcome of compiling a policy: its sources, every diagnostic, and the
 /// program when there were no errors and the file is a policy (not a library).
@@ -20,6 +20,8 @@ pub struct Compilation {
     pub program: Option<Program>,
     /// The policy's `test` blocks, ready to run (with the program).
     pub tests: Vec<TestCase>,
+    /// The typed policy the program was compiled from, for the analysis.
+    pub checked: Option<check::Checked>,
 }
 
 impl Compilation {
@@ -122,6 +124,7 @@ pub fn compile_file(path: &Path) -> Result<Compilation, String> {
                 sources,
                 program: None,
                 tests: Vec::new(),
+                checked: None,
             })
         }
     }
@@ -174,13 +177,23 @@ fn compile_text(
     diagnostics.extend(check_diagnostics);
     let mut program = None;
     let mut tests = Vec::new();
+    let mut kept = None;
     if let Some(checked) = checked
         && !diagnostics::has_errors(&diagnostics)
     {
         match compile::compile(&checked, &sources) {
             Ok(p) => {
-                program = Some(p);
-                tests = compile::test_cases(&checked);
+                // Two rules that can hold at once break `unique match` for
+                // every such record: an error here, not a surprise at run time.
+                let overlaps =
+                    analysis::unique_overlaps(&checked, &p, &sources, jiff::Timestamp::now());
+                let failed = diagnostics::has_errors(&overlaps);
+                diagnostics.extend(overlaps);
+                if !failed {
+                    program = Some(p);
+                    tests = compile::test_cases(&checked);
+                }
+                kept = Some(checked);
             }
             Err(errors) => diagnostics.extend(errors),
         }
@@ -191,6 +204,7 @@ fn compile_text(
         diagnostics,
         program,
         tests,
+        checked: kept,
     }
 }
 

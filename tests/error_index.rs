@@ -179,3 +179,45 @@ fn record_examples_print_the_quoted_lines() {
     }
     assert!(checked >= 8, "only {checked} record sections were checked");
 }
+
+#[test]
+fn analysis_examples_do_what_the_index_says() {
+    let now: jiff::Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
+    let findings = |policy: &str| {
+        let compilation = roe::compile_source("inbound.roe", policy);
+        let checked = compilation.checked.as_ref().expect("the example checks");
+        // Compiled from the checked policy: `roe check` rejects a proven `unique match` overlap.
+        let program = roe::compile::compile(checked, &compilation.sources).expect("compiles");
+        let found = roe::analysis::analyse(checked, &program, &compilation.sources, now);
+        let rendered = roe::diagnostics::render::human(&compilation.sources, &found, false);
+        (found, rendered)
+    };
+    let mut checked = 0;
+    for (code, body) in sections() {
+        if !code.starts_with('W') || code == "W3009" {
+            continue;
+        }
+        let (wrong, right) = body.split_once("**Right.**").expect("a right example");
+        let (found, rendered) = findings(blocks(wrong, "roe")[0]);
+        assert!(
+            found.iter().any(|d| d.code == code),
+            "{code}: the wrong example reports {:?}",
+            found.iter().map(|d| d.code).collect::<Vec<_>>()
+        );
+        let first = blocks(wrong, "text")[0].lines().next().unwrap_or_default();
+        assert!(
+            rendered.contains(first),
+            "{code}: roe no longer prints `{first}`:\n{rendered}"
+        );
+        let (found, rendered) = findings(blocks(right, "roe")[0]);
+        assert!(
+            found.iter().all(|d| d.code != code),
+            "{code}: the right example still reports it:\n{rendered}"
+        );
+        checked += 1;
+    }
+    assert_eq!(
+        checked, 8,
+        "every analysis code but W3009 has a checked example"
+    );
+}

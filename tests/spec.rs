@@ -124,6 +124,7 @@ fn no_stale_snapshots() {
         let dir = match suite {
             "ui" => "tests/ui",
             "run" | "disasm" | "explain" => "tests/run",
+            "lint" => "tests/lint",
             other => panic!("unknown snapshot suite `{other}` in {name}"),
         };
         assert!(

@@ -2,7 +2,7 @@
 
 use super::Checker;
 use super::expr::Ctx;
-use super::tir::{TAction, TExpr, TRule, TTarget};
+use super::tir::{TAction, TExpr, TRule, TTarget, TTeam};
 use crate::bytecode::program::{Sla, SlaLength};
 use crate::bytecode::schema::Type;
 use crate::diagnostics::suggest::help_did_you_mean;
@@ -16,7 +16,7 @@ use crate::time::MAX_BUSINESS_AMOUNT;
 
 impl Checker<'_> {
     /// Team clauses: weights that add up, queues without members.
-    pub(super) fn check_teams(&mut self) -> Vec<String> {
+    pub(super) fn check_teams(&mut self) -> Vec<TTeam> {
         let teams: Vec<&ast::TeamDecl> = self.teams.clone();
         for team in &teams {
             let mut queue: Option<Span> = None;
@@ -82,7 +82,22 @@ impl Checker<'_> {
                 );
             }
         }
-        teams.iter().map(|t| t.name.node.clone()).collect()
+        teams
+            .iter()
+            .map(|t| TTeam {
+                name: t.name.node.clone(),
+                name_span: t.name.span,
+                staffed: t.clauses.iter().any(|c| match &c.node {
+                    TeamClause::Members(list) => !list.is_empty(),
+                    TeamClause::Weighted(weights) => !weights.is_empty(),
+                    _ => false,
+                }),
+                queue: t
+                    .clauses
+                    .iter()
+                    .any(|c| matches!(c.node, TeamClause::Queue)),
+            })
+            .collect()
     }
 
     /// Reports a person listed twice in one clause.
@@ -249,6 +264,7 @@ impl Checker<'_> {
                     if let (Some(condition), Some(actions)) = (condition, actions) {
                         rules.push(TRule {
                             name: rule.name.node.clone(),
+                            name_span: rule.name.span,
                             condition,
                             actions,
                         });

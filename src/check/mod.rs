@@ -165,6 +165,7 @@ impl<'a> Checker<'a> {
         }
         Some(Checked {
             name: header.name.node.clone(),
+            name_span: header.name.span,
             hit_policy: match header.hit_policy.as_ref().map(|h| h.node) {
                 None | Some(ast::HitPolicy::First) => HitPolicy::First,
                 Some(ast::HitPolicy::All) => HitPolicy::All,
@@ -180,6 +181,14 @@ impl<'a> Checker<'a> {
             calendars,
             rules,
             otherwise,
+            otherwise_span: root.items.iter().find_map(|item| match item {
+                // The keyword alone, for labels.
+                Item::Otherwise(o) => Some(Span {
+                    end: o.span.start.saturating_add(9).min(o.span.end),
+                    ..o.span
+                }),
+                _ => None,
+            }),
             tests,
         })
     }

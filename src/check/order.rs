@@ -172,6 +172,7 @@ impl<'a> Checker<'a> {
             };
             let binding = checked.map(|value| TBinding {
                 name: decl.name.node.clone(),
+                name_span: decl.name.span,
                 value,
             });
             match node {

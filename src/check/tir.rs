@@ -75,6 +75,8 @@ pub enum LocalPart {
 pub struct TBinding {
     /// Its name.
     pub name: String,
+    /// Where it is named.
+    pub name_span: Span,
     /// Its value.
     pub value: TExpr,
 }
@@ -136,11 +138,26 @@ pub enum TAction {
     Drop(TExpr),
 }
 
+/// A declared team, as far as the compiler and the analysis need it.
+#[derive(Clone, Debug)]
+pub struct TTeam {
+    /// Its name.
+    pub name: String,
+    /// Where it is named.
+    pub name_span: Span,
+    /// Whether anyone can be handed a record: it lists members or weights.
+    pub staffed: bool,
+    /// Whether it is a `queue`, unstaffed by design.
+    pub queue: bool,
+}
+
 /// A checked rule.
 #[derive(Clone, Debug)]
 pub struct TRule {
     /// Its name.
     pub name: String,
+    /// Where it is named.
+    pub name_span: Span,
     /// Its condition, a `bool`.
     pub condition: TExpr,
     /// Its actions.
@@ -218,6 +235,8 @@ pub struct TTest {
 pub struct Checked {
     /// The policy's name.
     pub name: String,
+    /// Where the policy is named.
+    pub name_span: Span,
     /// How rules combine.
     pub hit_policy: HitPolicy,
     /// Every enum and record type in scope.
@@ -232,14 +251,16 @@ pub struct Checked {
     pub const_order: Vec<usize>,
     /// Lets in declaration order.
     pub lets: Vec<TBinding>,
-    /// Team names in declaration order.
-    pub teams: Vec<String>,
+    /// Teams in declaration order.
+    pub teams: Vec<TTeam>,
     /// Every calendar, in the order of their indices.
     pub calendars: Vec<crate::time::CalendarSpec>,
     /// Rules in file order.
     pub rules: Vec<TRule>,
     /// The `otherwise` actions.
     pub otherwise: Option<Vec<TAction>>,
+    /// Where `otherwise` is written.
+    pub otherwise_span: Option<Span>,
     /// The `test` blocks.
     pub tests: Vec<TTest>,
 }

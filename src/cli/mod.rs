@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod disasm;
 mod explain;
+mod lint;
 mod output;
 mod run;
 mod test;
@@ -45,6 +46,8 @@ enum Command {
     Test(test::Args),
     /// Explain, rule by rule and clause by clause, why a record gets its decision.
     Explain(explain::Args),
+    /// Find shadowed rules, overlaps, gaps and unused declarations, each with an example record.
+    Lint(lint::Args),
     /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
     Disasm(disasm::Args),
 }
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Disasm(args) => disasm::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Lint(args) => lint::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

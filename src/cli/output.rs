@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use roe::diagnostics::{Diagnostic, render};
+use roe::diagnostics::{Diagnostic, Severity, render};
 use roe::source::SourceMap;
 
 use super::Format;
@@ -41,15 +41,23 @@ pub fn summary(format: Format, diagnostics: &[Diagnostic]) {
     if format != Format::Human {
         return;
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
-    if errors + warnings == 0 {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
+    if errors + warnings + notes == 0 {
         return;
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    error_line(&format!(
+    let mut line = format!(
         "{}, {}",
         plural(errors, "error"),
         plural(warnings, "warning")
-    ));
+    );
+    if notes > 0 {
+        line.push_str(&format!(", {}", plural(notes, "note")));
+    }
+    error_line(&line);
 }

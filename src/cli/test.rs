@@ -209,6 +209,7 @@ fn failure_diagnostic(outcome: &TestOutcome) -> Diagnostic {
         labels: Vec::new(),
         notes: Vec::new(),
         help: None,
+        witness: None,
     };
     for failure in &outcome.failures {
         d = d.label(failure.span, failure.message.clone());

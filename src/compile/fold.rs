@@ -5,7 +5,7 @@ use crate::bytecode::value::{self, Builtin, OpError, Value};
 use crate::check::tir::{TExpr, TKind};
 
 /// Whether `e` reads nothing that changes from record to record.
-pub(super) fn is_constant(e: &TExpr) -> bool {
+pub(crate) fn is_constant(e: &TExpr) -> bool {
     match &e.kind {
         TKind::Literal(_) | TKind::Const(_) => true,
         TKind::Let(_) | TKind::Slot(_) | TKind::Now => false,
@@ -28,7 +28,7 @@ pub(super) fn is_constant(e: &TExpr) -> bool {
 }
 
 /// Evaluates a constant expression; `consts` holds the values of consts folded so far.
-pub(super) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
+pub(crate) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
     let bool_of = |v: Value| match v {
         Value::Bool(b) => Ok(b),
         _ => Err(OpError::Type),

@@ -4,7 +4,7 @@
 //! uses; `and`, `or` and `default` become forward jumps patched once their
 //! target is known; every instruction's span goes into a run-length table.
 
-mod fold;
+pub(crate) mod fold;
 mod test_cases;
 
 pub use test_cases::test_cases;
@@ -75,7 +75,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         lets,
         rules,
         otherwise,
-        teams: checked.teams.clone(),
+        teams: checked.teams.iter().map(|t| t.name.clone()).collect(),
         calendars: checked.calendars.clone(),
         debug: Some(DebugInfo {
             files: sources

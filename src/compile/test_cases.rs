@@ -83,7 +83,7 @@ fn record_json(
 
 /// The action object a decision must contain; only the keys an expectation names are set.
 fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOut {
-    let team = |n: u32| checked.teams.get(n as usize).cloned();
+    let team = |n: u32| checked.teams.get(n as usize).map(|t| t.name.clone());
     let text = |e: &crate::check::tir::TExpr| match fold::evaluate(e, consts) {
         Ok(Value::Str(s)) => Some(s.to_string()),
         _ => None,

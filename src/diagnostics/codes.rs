@@ -87,6 +87,25 @@ pub const BAD_CLAUSE: &str = "E2019";
 /// A business duration with no calendar in reach.
 pub const NO_CALENDAR: &str = "E2020";
 
+/// Under `first match`, a rule the rules above it leave no record to.
+pub const SHADOWED_RULE: &str = "W3001";
+/// Two rules can hold for one record and disagree on who owns it.
+pub const OVERLAP: &str = "W3002";
+/// Some records are decided by no rule and no `otherwise`.
+pub const GAP: &str = "W3003";
+/// A rule's condition holds for no record.
+pub const NEVER_HOLDS: &str = "W3004";
+/// A rule's condition holds for every record.
+pub const ALWAYS_HOLDS: &str = "W3005";
+/// A const, let or team that nothing uses.
+pub const UNUSED: &str = "W3006";
+/// A hand-off to a team with no members.
+pub const NO_MEMBERS: &str = "W3007";
+/// An SLO with no escalation or reassignment behind it.
+pub const SLO_WITHOUT_ESCALATION: &str = "W3008";
+/// The analysis stopped before it could decide a question.
+pub const GAVE_UP: &str = "W3009";
+
 /// A record that is not valid JSON, or not an object.
 pub const RECORD_MALFORMED: &str = "R0101";
 /// A field whose value has the wrong type.

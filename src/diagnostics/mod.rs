@@ -7,6 +7,8 @@ pub mod codes;
 #[cfg(feature = "compiler")]
 pub mod render;
 #[cfg(feature = "compiler")]
+pub mod sarif;
+#[cfg(feature = "compiler")]
 pub mod suggest;
 
 use crate::source::Span;
@@ -49,6 +51,8 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// The fix, when one can be said.
     pub help: Option<String>,
+    /// An example record that shows the finding (analysis findings only).
+    pub witness: Option<serde_json::Value>,
 }
 
 impl Diagnostic {
@@ -62,6 +66,7 @@ impl Diagnostic {
             labels: Vec::new(),
             notes: Vec::new(),
             help: None,
+            witness: None,
         }
     }
 
@@ -71,6 +76,20 @@ impl Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, span)
         }
+    }
+
+    /// A note with `code` and `message` at `span`.
+    pub fn note_at(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(code, message, span)
+        }
+    }
+
+    /// Attaches an example record that shows the finding.
+    pub fn witness(mut self, record: serde_json::Value) -> Diagnostic {
+        self.witness = Some(record);
+        self
     }
 
     /// Adds a label.

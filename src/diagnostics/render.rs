@@ -57,6 +57,9 @@ fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, Ar
     for note in &d.notes {
         report = report.with_note(note);
     }
+    if let Some(witness) = &d.witness {
+        report = report.with_note(format!("for example: {witness}"));
+    }
     if let Some(help) = &d.help {
         report = report.with_help(help);
     }
@@ -65,15 +68,16 @@ fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, Ar
 
 /// A place in a file, 1-based, end exclusive, columns in characters.
 #[derive(Serialize)]
-struct Place {
-    file: String,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+pub(crate) struct Place {
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) end_line: usize,
+    pub(crate) end_column: usize,
 }
 
-fn place(sources: &SourceMap, span: Span) -> Place {
+/// Where a span is, in lines and columns.
+pub(crate) fn place(sources: &SourceMap, span: Span) -> Place {
     let (file, (line, column), (end_line, end_column)) = match sources.get(span.file) {
         Some(f) => (
             f.name.clone(),
@@ -108,6 +112,8 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel>,
     notes: &'a [String],
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness: Option<&'a serde_json::Value>,
 }
 
 /// The diagnostics as one JSON array, in the shape of LANGUAGE.md §12.
@@ -135,6 +141,7 @@ pub fn json_many(groups: &[(&SourceMap, &[Diagnostic])]) -> String {
                 .collect(),
             notes: &d.notes,
             help: d.help.as_deref(),
+            witness: d.witness.as_ref(),
         })
         .collect();
     serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())

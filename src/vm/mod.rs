@@ -78,6 +78,12 @@ impl<'p> Vm<'p> {
         self.decide_slots(&bound.slots)
     }
 
+    /// Whether the rule at `index` holds for a record bound earlier.
+    pub fn rule_holds(&mut self, bound: &Bound, index: usize) -> Result<bool, RecordError> {
+        self.machine.reset();
+        self.holds(&bound.slots, index)
+    }
+
     fn bind_into(
         &self,
         record: &serde_json::Value,

@@ -1,0 +1,422 @@
+//! Conditions as unions of cubes. Inside the exact fragment (fields compared
+//! with constants, enum and bool equality, `in` lists, `is set`, string
+//! equality and `starts with`, `default(field, constant)` compared with a
+//! constant, `and`/`or`/`not`, lets over those) the union is exactly the set
+//! of records the condition holds for. Anything else becomes an atom: a
+//! dimension free to be true or false, so results about it say "may".
+
+use std::collections::HashMap;
+
+use super::domain::{Choices, Domain, Text};
+use super::space::{Cube, PRESENT, Scalar, Space};
+use crate::bytecode::schema::Type;
+use crate::bytecode::value::{self, Op, Value};
+use crate::check::tir::{Checked, TExpr, TKind};
+use crate::compile::fold;
+use crate::source::SourceMap;
+
+/// A union of cubes larger than this is replaced by an atom.
+const MAX_CUBES: usize = 512;
+
+/// Turns the conditions of one policy into cubes of its [`Space`].
+pub struct Translator<'a> {
+    checked: &'a Checked,
+    sources: &'a SourceMap,
+    /// The space, which grows an atom per condition outside the fragment.
+    pub space: Space,
+    consts: Vec<Value>,
+    lets: HashMap<usize, Vec<Cube>>,
+}
+
+/// A field read, possibly widened from int to number.
+struct FieldRead {
+    slot: u32,
+    widened: bool,
+}
+
+impl<'a> Translator<'a> {
+    /// A translator for `checked`, whose spans are in `sources`.
+    pub fn new(checked: &'a Checked, sources: &'a SourceMap) -> Translator<'a> {
+        let mut consts = vec![Value::Missing; checked.consts.len()];
+        for &i in &checked.const_order {
+            if let Some(binding) = checked.consts.get(i)
+                && let Ok(v) = fold::evaluate(&binding.value, &consts)
+                && let Some(slot) = consts.get_mut(i)
+            {
+                *slot = v;
+            }
+        }
+        Translator {
+            checked,
+            sources,
+            space: Space::new(&checked.schema, checked.subject, &checked.slots),
+            consts,
+            lets: HashMap::new(),
+        }
+    }
+
+    /// The records a condition holds for, as cubes.
+    pub fn condition(&mut self, e: &TExpr) -> Vec<Cube> {
+        match &e.kind {
+            TKind::Literal(Value::Bool(b)) => all_or_nothing(*b),
+            TKind::Const(_) => match self.constant(e) {
+                Some(Value::Bool(b)) => all_or_nothing(b),
+                _ => self.atom(e),
+            },
+            TKind::Let(i) => {
+                if let Some(cached) = self.lets.get(i) {
+                    return cached.clone();
+                }
+                let cubes = match self.checked.lets.get(*i) {
+                    Some(binding) => self.condition(&binding.value),
+                    None => self.atom(e),
+                };
+                self.lets.insert(*i, cubes.clone());
+                cubes
+            }
+            TKind::Not(x) => {
+                let inner = self.condition(x);
+                self.negate(&inner).unwrap_or_else(|| self.atom(e))
+            }
+            TKind::And(a, b) => {
+                let (a, b) = (self.condition(a), self.condition(b));
+                self.and(&a, &b).unwrap_or_else(|| self.atom(e))
+            }
+            TKind::Or(a, b) => {
+                let mut cubes = self.condition(a);
+                cubes.extend(self.condition(b));
+                if cubes.len() > MAX_CUBES {
+                    self.atom(e)
+                } else {
+                    self.simplify(cubes)
+                }
+            }
+            TKind::Slot(s) if self.slot_type(*s) == Some(Type::Bool) => {
+                self.field_in(*s, Domain::Choices(Choices::of(2, [1])))
+            }
+            TKind::IsSet(x) => match &x.kind {
+                TKind::Slot(s) => self.present(*s),
+                _ => self.atom(e),
+            },
+            TKind::Binary(op, a, b) => self.comparison(*op, a, b).unwrap_or_else(|| self.atom(e)),
+            _ => self.atom(e),
+        }
+    }
+
+    /// The records of a condition outside the fragment: its atom is true.
+    fn atom(&mut self, e: &TExpr) -> Vec<Cube> {
+        let text = self
+            .sources
+            .snippet(e.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let dim = self.space.atom(text);
+        vec![Cube::with(dim, Domain::Choices(Choices::of(2, [1])))]
+    }
+
+    fn constant(&self, e: &TExpr) -> Option<Value> {
+        fold::is_constant(e)
+            .then(|| fold::evaluate(e, &self.consts).ok())
+            .flatten()
+    }
+
+    fn slot_type(&self, slot: u32) -> Option<Type> {
+        self.space.slots.get(slot as usize).map(|s| s.ty.clone())
+    }
+
+    /// Records where `slot` is present (every optional record around it too).
+    fn present(&self, slot: u32) -> Vec<Cube> {
+        let Some(dims) = self.space.slots.get(slot as usize) else {
+            return Vec::new();
+        };
+        let cube = dims.presence.iter().fold(Cube::everything(), |c, &d| {
+            c.set(d, Domain::Choices(Choices::of(2, [PRESENT])))
+        });
+        vec![cube]
+    }
+
+    /// Records where `slot` is present with a value in `domain`.
+    fn field_in(&self, slot: u32, domain: Domain) -> Vec<Cube> {
+        let Some(dims) = self.space.slots.get(slot as usize) else {
+            return Vec::new();
+        };
+        let value = dims.value;
+        self.present(slot)
+            .into_iter()
+            .map(|c| c.set(value, domain.clone()))
+            .filter(|c| !self.space.is_empty(c))
+            .collect()
+    }
+
+    /// `a OP b` with a field on one side and a constant on the other.
+    fn comparison(&mut self, op: Op, a: &TExpr, b: &TExpr) -> Option<Vec<Cube>> {
+        if let Some(constant) = self.constant(b) {
+            if let Some(field) = field_read(a) {
+                return self.compare(field, op, &constant);
+            }
+            if let TKind::Default(x, fallback) = &a.kind
+                && let Some(field) = field_read(x)
+                && let Some(fallback) = self.constant(fallback)
+            {
+                return self.compare_default(field, op, &constant, &fallback);
+            }
+        }
+        let flipped = match op {
+            Op::Eq | Op::Ne => op,
+            Op::Lt => Op::Gt,
+            Op::Le => Op::Ge,
+            Op::Gt => Op::Lt,
+            Op::Ge => Op::Le,
+            // `LIST contains field` is `field in LIST`.
+            Op::Contains => Op::In,
+            _ => return None,
+        };
+        let constant = self.constant(a)?;
+        if matches!(constant, Value::List(_)) != (flipped == Op::In) {
+            return None;
+        }
+        self.compare(field_read(b)?, flipped, &constant)
+    }
+
+    /// `default(field, fallback) OP constant`: the fallback decides when the field is missing.
+    fn compare_default(
+        &mut self,
+        field: FieldRead,
+        op: Op,
+        constant: &Value,
+        fallback: &Value,
+    ) -> Option<Vec<Cube>> {
+        let slot = field.slot;
+        let mut cubes = self.compare(field, op, constant)?;
+        if let Ok(Value::Bool(true)) = value::binary(op, fallback, constant) {
+            let present = self.present(slot);
+            cubes.extend(self.negate(&present)?);
+        }
+        Some(self.simplify(cubes))
+    }
+
+    /// `field OP constant` as the records it holds for.
+    fn compare(&mut self, field: FieldRead, op: Op, constant: &Value) -> Option<Vec<Cube>> {
+        let ty = self.slot_type(field.slot)?;
+        let domain = match (&ty, op, constant) {
+            (Type::Bool, Op::Eq | Op::Ne, Value::Bool(b)) => {
+                Domain::Choices(Choices::of(2, [u32::from(*b == (op == Op::Eq))]))
+            }
+            (Type::Enum(_), _, _) => {
+                let full = self
+                    .space
+                    .full(self.space.slots.get(field.slot as usize)?.value);
+                let Domain::Choices(all) = &full else {
+                    return None;
+                };
+                let variants = all.count();
+                let chosen = Domain::Choices(Choices::of(variants, enum_items(constant)?));
+                match op {
+                    Op::Eq | Op::In => chosen,
+                    Op::Ne | Op::NotIn => full
+                        .minus(&chosen, &full)
+                        .pop()
+                        .unwrap_or(Domain::Choices(Choices::none(variants))),
+                    _ => return None,
+                }
+            }
+            (Type::String, _, _) => {
+                let set = match op {
+                    Op::Eq | Op::Ne | Op::In | Op::NotIn => Text::Only(text_items(constant)?),
+                    Op::StartsWith => match constant {
+                        Value::Str(p) => Text::starting_with(p),
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                let domain = Domain::Text(set);
+                if matches!(op, Op::Ne | Op::NotIn) {
+                    let full = Domain::Text(Text::all());
+                    full.minus(&domain, &full).pop()?
+                } else {
+                    domain
+                }
+            }
+            (other, _, _) => {
+                let scalar = Scalar::of(other)?;
+                scalar_domain(scalar, field.widened, op, constant)?
+            }
+        };
+        Some(self.field_in(field.slot, domain))
+    }
+
+    /// Both conditions, or `None` when the result grows too large.
+    pub fn and(&self, a: &[Cube], b: &[Cube]) -> Option<Vec<Cube>> {
+        if a.len().saturating_mul(b.len()) > MAX_CUBES * 8 {
+            return None;
+        }
+        let mut out = Vec::new();
+        for x in a {
+            for y in b {
+                let c = x.intersect(y);
+                if !self.space.is_empty(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        let out = self.simplify(out);
+        (out.len() <= MAX_CUBES).then_some(out)
+    }
+
+    /// Every record the cubes leave out, or `None` when it grows too large.
+    pub fn negate(&self, cubes: &[Cube]) -> Option<Vec<Cube>> {
+        let mut out = vec![Cube::everything()];
+        for c in cubes {
+            let outside = self.space.minus(&Cube::everything(), c);
+            out = self.and(&out, &outside)?;
+        }
+        Some(out)
+    }
+
+    /// Drops cubes that another cube contains.
+    fn simplify(&self, cubes: Vec<Cube>) -> Vec<Cube> {
+        let mut kept: Vec<Cube> = Vec::with_capacity(cubes.len());
+        for c in cubes {
+            if self.space.is_empty(&c) || kept.iter().any(|k| k.contains(&c)) {
+                continue;
+            }
+            kept.retain(|k| !c.contains(k));
+            kept.push(c);
+        }
+        kept
+    }
+}
+
+fn all_or_nothing(b: bool) -> Vec<Cube> {
+    if b {
+        vec![Cube::everything()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A field read directly, or widened from int to number.
+fn field_read(e: &TExpr) -> Option<FieldRead> {
+    match &e.kind {
+        TKind::Slot(slot) => Some(FieldRead {
+            slot: *slot,
+            widened: false,
+        }),
+        TKind::ToNumber(x) => match x.kind {
+            TKind::Slot(slot) => Some(FieldRead {
+                slot,
+                widened: true,
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn enum_items(v: &Value) -> Option<Vec<u32>> {
+    match v {
+        Value::Enum(i) => Some(vec![*i]),
+        Value::List(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::Enum(i) => Some(*i),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn text_items(v: &Value) -> Option<std::collections::BTreeSet<String>> {
+    match v {
+        Value::Str(s) => Some([s.to_string()].into()),
+        Value::List(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// The keys of an ordered field for which `field OP constant` holds, found
+/// with the VM's own comparison (so int-to-number widening rounds as it does).
+fn scalar_domain(scalar: Scalar, widened: bool, op: Op, constant: &Value) -> Option<Domain> {
+    let (lo, hi) = scalar.bounds();
+    let read = |key: i128| -> Option<Value> {
+        let v = scalar.value(key)?;
+        if widened {
+            value::to_number(&v).ok()
+        } else {
+            Some(v)
+        }
+    };
+    let holds = |key: i128, op: Op| -> Option<bool> {
+        match value::binary(op, &read(key)?, constant) {
+            Ok(Value::Bool(b)) => Some(b),
+            _ => None,
+        }
+    };
+    // The first key from which `field OP constant` holds, for a monotone OP.
+    let first = |op: Op| -> Option<i128> {
+        if !holds(hi, op)? {
+            return Some(hi + 1);
+        }
+        let (mut a, mut b) = (lo, hi);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if holds(mid, op)? {
+                b = mid;
+            } else {
+                a = mid + 1;
+            }
+        }
+        Some(a)
+    };
+    let ranges =
+        |lo: i128, hi: i128| Domain::Ranges(if lo <= hi { vec![(lo, hi)] } else { vec![] });
+    Some(match op {
+        Op::Ge => ranges(first(Op::Ge)?, hi),
+        Op::Gt => ranges(first(Op::Gt)?, hi),
+        Op::Lt => ranges(lo, first(Op::Ge)? - 1),
+        Op::Le => ranges(lo, first(Op::Gt)? - 1),
+        Op::Eq | Op::Ne | Op::In | Op::NotIn => {
+            let items = match constant {
+                Value::List(items) => items.to_vec(),
+                single => vec![single.clone()],
+            };
+            let mut points: Vec<(i128, i128)> = Vec::new();
+            for item in &items {
+                let (a, b) = (
+                    scalar_domain(scalar, widened, Op::Ge, item)?,
+                    scalar_domain(scalar, widened, Op::Le, item)?,
+                );
+                if let Domain::Ranges(r) = a.intersect(&b) {
+                    points.extend(r);
+                }
+            }
+            points.sort();
+            points.dedup();
+            let mut merged: Vec<(i128, i128)> = Vec::new();
+            for (a, b) in points {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            let chosen = Domain::Ranges(merged);
+            if matches!(op, Op::Eq | Op::In) {
+                chosen
+            } else {
+                let full = Domain::Ranges(vec![(lo, hi)]);
+                full.minus(&chosen, &full)
+                    .pop()
+                    .unwrap_or(Domain::Ranges(vec![]))
+            }
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,547 @@
+//! Findings about rules: conditions that never or always hold, shadowed
+//! rules, overlaps and gaps. Each finding about some records carries one of
+//! them, drawn from the region the finding is about and decided by the VM:
+//! a finding is stated as certain ("does") only when the VM shows it on that
+//! record, and as possible ("may") otherwise.
+
+use serde_json::Value as Json;
+
+use super::cover::{BUDGET, Search, uncovered};
+use super::space::{Cube, Space};
+use super::witness;
+use crate::bytecode::program::HitPolicy;
+use crate::check::tir::{Checked, TAction, TRule};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::SourceMap;
+use crate::vm::{Decided, Vm};
+
+/// What the rule findings need.
+pub(super) struct RuleAnalysis<'a> {
+    pub checked: &'a Checked,
+    pub sources: &'a SourceMap,
+    pub space: &'a Space,
+    /// Each rule's condition as cubes.
+    pub conditions: &'a [Vec<Cube>],
+    pub vm: Vm<'a>,
+    pub out: Vec<Diagnostic>,
+}
+
+/// What a witness must show for a finding to be certain.
+enum Claim<'c> {
+    /// These rules (by index) hold.
+    Hold(&'c [usize]),
+    /// The rules hold and the decision is by `decider`.
+    DecidedBy(&'c [usize], usize),
+    /// No rule decides (or, under `all match`, no ownership action).
+    Undecided,
+}
+
+impl RuleAnalysis<'_> {
+    fn rule(&self, i: usize) -> Option<&TRule> {
+        self.checked.rules.get(i)
+    }
+
+    fn name(&self, i: usize) -> String {
+        self.rule(i).map_or_else(String::new, |r| r.name.clone())
+    }
+
+    fn record(&self, cube: &Cube) -> Json {
+        witness::record(
+            self.space,
+            &self.checked.schema,
+            self.checked.subject,
+            &self.checked.slots,
+            cube,
+        )
+    }
+
+    /// Whether the VM shows `claim` on `record`.
+    fn shows(&mut self, record: &Json, claim: &Claim) -> bool {
+        let Ok(bound) = self.vm.bind(record) else {
+            return false;
+        };
+        let hold = |vm: &mut Vm, rules: &[usize]| {
+            rules
+                .iter()
+                .all(|&i| matches!(vm.rule_holds(&bound, i), Ok(true)))
+        };
+        match claim {
+            Claim::Hold(rules) => hold(&mut self.vm, rules),
+            Claim::DecidedBy(rules, decider) => {
+                let name = self.name(*decider);
+                hold(&mut self.vm, rules)
+                    && matches!(
+                        self.vm.decide_bound(&bound),
+                        Ok(d) if d.decided == Decided::Rule(Some(name))
+                    )
+            }
+            Claim::Undecided => match self.vm.decide_bound(&bound) {
+                Ok(d) => match d.decided {
+                    Decided::Rule(rule) => rule.is_none(),
+                    Decided::Rules(_) => !d
+                        .actions
+                        .iter()
+                        .any(|a| matches!(a.action, "hand_off" | "assign" | "drop")),
+                },
+                Err(_) => false,
+            },
+        }
+    }
+
+    /// A record from one of `cubes` that shows `claim`, else one that may.
+    fn witness(&mut self, cubes: &[Cube], claim: &Claim) -> Option<(Json, bool)> {
+        let mut fallback = None;
+        for cube in cubes.iter().take(16) {
+            let record = self.record(cube);
+            if self.shows(&record, claim) {
+                return Some((record, true));
+            }
+            fallback.get_or_insert(record);
+        }
+        fallback.map(|r| (r, false))
+    }
+
+    /// Reports conditions that never hold and conditions that always hold.
+    pub fn never_and_always(&mut self) {
+        for (i, cubes) in self.conditions.iter().enumerate() {
+            let Some(rule) = self.rule(i) else { continue };
+            let (name, span) = (rule.name.clone(), rule.condition.span);
+            if cubes.is_empty() {
+                self.out.push(
+                    Diagnostic::warning(
+                        codes::NEVER_HOLDS,
+                        format!("the condition of rule `{name}` never holds"),
+                        span,
+                    )
+                    .label(span, "no record satisfies this")
+                    .help("fix the condition, or remove the rule"),
+                );
+                continue;
+            }
+            let refs: Vec<&Cube> = cubes.iter().collect();
+            let mut budget = BUDGET;
+            if let Search::Covered = uncovered(self.space, &Cube::everything(), &refs, &mut budget)
+            {
+                let mut d = Diagnostic::warning(
+                    codes::ALWAYS_HOLDS,
+                    format!("the condition of rule `{name}` holds for every record"),
+                    span,
+                )
+                .label(span, "true for every record");
+                d = match self.checked.hit_policy {
+                    HitPolicy::First => d.help(format!(
+                        "no rule below `{name}` can decide; write the condition that was meant, or make it the `otherwise`"
+                    )),
+                    _ => d.help("write the condition that was meant, or remove it"),
+                };
+                self.out.push(d);
+            }
+        }
+    }
+
+    /// Under `first match`: rules the rules above them leave no record to.
+    /// Returns which rules are shadowed.
+    pub fn shadowed(&mut self) -> Vec<bool> {
+        let mut shadowed = vec![false; self.conditions.len()];
+        if self.checked.hit_policy != HitPolicy::First {
+            return shadowed;
+        }
+        for (i, cubes) in self.conditions.iter().enumerate() {
+            if cubes.is_empty() {
+                continue;
+            }
+            let above: Vec<&Cube> = self.conditions.iter().take(i).flatten().collect();
+            let mut budget = BUDGET;
+            let covered = cubes.iter().all(|c| {
+                matches!(
+                    uncovered(self.space, c, &above, &mut budget),
+                    Search::Covered
+                )
+            });
+            if !covered {
+                if budget == 0 {
+                    self.gave_up(i, "whether the rules above it take all its records");
+                }
+                continue;
+            }
+            if let Some(s) = shadowed.get_mut(i) {
+                *s = true;
+            }
+            let takers: Vec<usize> = (0..i)
+                .filter(|&j| {
+                    self.conditions.get(j).is_some_and(|above| {
+                        above
+                            .iter()
+                            .any(|a| cubes.iter().any(|c| self.space.meet(a, c)))
+                    })
+                })
+                .collect();
+            self.report_shadowed(i, &takers);
+        }
+        shadowed
+    }
+
+    fn report_shadowed(&mut self, i: usize, takers: &[usize]) {
+        let Some(rule) = self.rule(i) else { return };
+        let (name, span) = (rule.name.clone(), rule.name_span);
+        let cubes = self.conditions.get(i).cloned().unwrap_or_default();
+        let claim_rules = [i];
+        // Which rule decides the example depends on the example; any taker will do.
+        let mut found = None;
+        for &t in takers {
+            if let Some((record, true)) = self.witness(&cubes, &Claim::DecidedBy(&claim_rules, t)) {
+                found = Some((record, t));
+                break;
+            }
+        }
+        let names: Vec<String> = takers
+            .iter()
+            .map(|&t| format!("`{}`", self.name(t)))
+            .collect();
+        let mut d = Diagnostic::warning(
+            codes::SHADOWED_RULE,
+            format!(
+                "rule `{name}` never decides: {} above it take{} every record it matches",
+                join(&names),
+                if names.len() == 1 { "s" } else { "" }
+            ),
+            span,
+        )
+        .label(span, "never decides under `first match`");
+        for &t in takers {
+            if let Some(r) = self.rule(t) {
+                d = d.label(r.name_span, "takes its records");
+            }
+        }
+        d = d.help(match takers {
+            [one] => format!(
+                "move `{name}` above `{}` if it is the more specific rule, or remove it",
+                self.name(*one)
+            ),
+            _ => format!("move `{name}` above the rules that take its records, or remove it"),
+        });
+        match found {
+            Some((record, t)) => {
+                d = d
+                    .note(format!(
+                        "the example matches `{name}`, and `{}` decides it",
+                        self.name(t)
+                    ))
+                    .witness(record);
+            }
+            None => {
+                if let Some((record, _)) = self.witness(&cubes, &Claim::Hold(&claim_rules)) {
+                    d = d
+                        .note(format!(
+                            "the example may not match `{name}`: its condition reads what the analysis does not model"
+                        ))
+                        .witness(record);
+                }
+            }
+        }
+        self.out.push(d);
+    }
+
+    /// Pairs of rules that can hold for one record: under `unique match` any
+    /// pair; otherwise pairs whose ownership actions differ. Under `first
+    /// match` one note per rule that takes records from rules below it.
+    pub fn overlaps(&mut self, shadowed: &[bool]) {
+        let n = self.conditions.len();
+        let owners: Vec<Option<String>> = self
+            .checked
+            .rules
+            .iter()
+            .map(|r| owner(&r.actions, self.sources))
+            .collect();
+        for a in 0..n {
+            let mut below = Vec::new();
+            for b in a + 1..n {
+                if shadowed.get(b).copied().unwrap_or(false) {
+                    continue;
+                }
+                let conflict = match self.checked.hit_policy {
+                    HitPolicy::Unique => true,
+                    _ => matches!(
+                        (owners.get(a), owners.get(b)),
+                        (Some(Some(x)), Some(Some(y))) if x != y
+                    ),
+                };
+                if !conflict {
+                    continue;
+                }
+                let Some(region) = self.shared(a, b) else {
+                    continue;
+                };
+                if self.checked.hit_policy == HitPolicy::First {
+                    below.push((b, region));
+                } else {
+                    self.report_pair(a, b, &region);
+                }
+            }
+            if !below.is_empty() {
+                self.report_taken(a, &below);
+            }
+        }
+    }
+
+    /// The records both `a` and `b` hold for (under `first match`, those that
+    /// reach `a`), or `None` if there are none or the search gave up.
+    fn shared(&mut self, a: usize, b: usize) -> Option<Vec<Cube>> {
+        let (ca, cb) = (self.conditions.get(a)?, self.conditions.get(b)?);
+        let both: Vec<Cube> = ca
+            .iter()
+            .flat_map(|x| cb.iter().map(move |y| (x, y)))
+            .filter(|(x, y)| self.space.meet(x, y))
+            .map(|(x, y)| x.intersect(y))
+            .collect();
+        if both.is_empty() || self.checked.hit_policy != HitPolicy::First {
+            return (!both.is_empty()).then_some(both);
+        }
+        let above: Vec<&Cube> = self.conditions.iter().take(a).flatten().collect();
+        let mut budget = BUDGET;
+        let mut parts = Vec::new();
+        for c in &both {
+            match uncovered(self.space, c, &above, &mut budget) {
+                Search::Uncovered(part) => parts.push(part),
+                Search::Covered => {}
+                Search::GaveUp => {
+                    self.gave_up(b, "which records it shares with the rules above");
+                    return None;
+                }
+            }
+        }
+        (!parts.is_empty()).then_some(parts)
+    }
+
+    /// Under `first match`: rule `a` takes records that rules below it match too.
+    fn report_taken(&mut self, a: usize, below: &[(usize, Vec<Cube>)]) {
+        let mut example = None;
+        for (b, region) in below {
+            let rules = [a, *b];
+            if let Some((record, certain)) = self.witness(region, &Claim::DecidedBy(&rules, a))
+                && (certain || example.is_none())
+            {
+                example = Some((record, certain, *b));
+                if certain {
+                    break;
+                }
+            }
+        }
+        let Some((record, certain, shown)) = example else {
+            return;
+        };
+        let Some(ra) = self.rule(a) else { return };
+        let (na, sa) = (ra.name.clone(), ra.name_span);
+        let names: Vec<String> = below
+            .iter()
+            .map(|(b, _)| format!("`{}`", self.name(*b)))
+            .collect();
+        let list = if names.len() > 4 {
+            format!(
+                "{} and {} more",
+                names.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                names.len() - 3
+            )
+        } else {
+            join(&names)
+        };
+        let takes = if certain { "takes" } else { "may take" };
+        let mut d = Diagnostic::note_at(
+            codes::OVERLAP,
+            format!("rule `{na}` {takes} records that {list} below it also match, with a different owner"),
+            sa,
+        )
+        .label(sa, "decides first");
+        for (b, _) in below.iter().take(4) {
+            if let Some(rb) = self.rule(*b) {
+                d = d.label(rb.name_span, "also matches some of them");
+            }
+        }
+        d = d
+            .note(format!(
+                "under `first match` the first rule that holds decides; the example matches `{na}` and `{}`",
+                self.name(shown)
+            ))
+            .help(format!("if a rule below should win, move it above `{na}`; if `{na}` is an exclusion, this is as meant"));
+        self.out.push(d.witness(record));
+    }
+
+    /// Under `unique` or `all match`: two rules that can hold for one record.
+    fn report_pair(&mut self, a: usize, b: usize, region: &[Cube]) {
+        let rules = [a, b];
+        let Some((record, certain)) = self.witness(region, &Claim::Hold(&rules)) else {
+            return;
+        };
+        let (na, nb) = (self.name(a), self.name(b));
+        let (Some(ra), Some(rb)) = (self.rule(a), self.rule(b)) else {
+            return;
+        };
+        let (sa, sb) = (ra.name_span, rb.name_span);
+        let can = if certain { "can" } else { "may" };
+        let d = if self.checked.hit_policy == HitPolicy::Unique {
+            let message = format!(
+                "rules `{na}` and `{nb}` {can} both hold for one record, which `unique match` forbids"
+            );
+            let d = if certain {
+                Diagnostic::error(codes::OVERLAP, message, sb)
+            } else {
+                Diagnostic::warning(codes::OVERLAP, message, sb)
+            };
+            d.label(sb, "holds for the example")
+                .label(sa, "and so does this rule")
+                .help(format!(
+                    "make the conditions exclusive (add `and not ...` to `{nb}`), or use `first match`"
+                ))
+                .note(format!(
+                    "such a record is an error ({}) at run time",
+                    codes::RUNTIME_NOT_UNIQUE
+                ))
+        } else {
+            Diagnostic::warning(
+                codes::OVERLAP,
+                format!("rules `{na}` and `{nb}` {can} both hold for one record and give it different owners"),
+                sb,
+            )
+            .label(sb, "holds for the example")
+            .label(sa, "and so does this rule")
+            .help("make the conditions exclusive, or give both rules the same owner")
+            .note(format!(
+                "such a record is an error ({}) at run time",
+                codes::RUNTIME_OWNERSHIP_CONFLICT
+            ))
+        };
+        self.out.push(d.witness(record));
+    }
+
+    /// Records no rule decides (and no `otherwise`); under `all match`,
+    /// records that get no ownership action.
+    pub fn gaps(&mut self) {
+        let owns = |r: &TRule| r.actions.iter().any(is_ownership);
+        let otherwise_owns = self
+            .checked
+            .otherwise
+            .as_ref()
+            .is_some_and(|actions| actions.iter().any(is_ownership));
+        let (regions, deciders): (Vec<Cube>, Vec<&Cube>) = match self.checked.hit_policy {
+            HitPolicy::First | HitPolicy::Unique => {
+                if self.checked.otherwise.is_some() {
+                    return;
+                }
+                (
+                    vec![Cube::everything()],
+                    self.conditions.iter().flatten().collect(),
+                )
+            }
+            HitPolicy::All => {
+                // A policy that owns nothing (tags, fields) has no owner to miss.
+                if !otherwise_owns && !self.checked.rules.iter().any(owns) {
+                    return;
+                }
+                let owning: Vec<&Cube> = self
+                    .conditions
+                    .iter()
+                    .zip(&self.checked.rules)
+                    .filter(|(_, r)| owns(r))
+                    .flat_map(|(c, _)| c.iter())
+                    .collect();
+                let regions = if otherwise_owns {
+                    // `otherwise` owns the records no rule holds for; the gap is
+                    // among records only rules without an owner hold for.
+                    self.conditions
+                        .iter()
+                        .zip(&self.checked.rules)
+                        .filter(|(_, r)| !owns(r))
+                        .flat_map(|(c, _)| c.iter().cloned())
+                        .collect()
+                } else {
+                    vec![Cube::everything()]
+                };
+                (regions, owning)
+            }
+        };
+        let mut budget = BUDGET;
+        let mut parts = Vec::new();
+        for region in &regions {
+            match uncovered(self.space, region, &deciders, &mut budget) {
+                Search::Uncovered(part) => {
+                    parts.push(part);
+                    break;
+                }
+                Search::Covered => {}
+                Search::GaveUp => {
+                    self.out.push(
+                        Diagnostic::note_at(
+                            codes::GAVE_UP,
+                            "the analysis gave up looking for records no rule decides",
+                            self.checked.name_span,
+                        )
+                        .label(self.checked.name_span, "too many regions to search"),
+                    );
+                    return;
+                }
+            }
+        }
+        let Some((record, certain)) = self.witness(&parts, &Claim::Undecided) else {
+            return;
+        };
+        let span = self.checked.name_span;
+        let may = if certain { "" } else { "may " };
+        let d = match self.checked.hit_policy {
+            HitPolicy::All => Diagnostic::warning(
+                codes::GAP,
+                format!("some records {may}get no owner: no rule that hands off, assigns or drops holds for them"),
+                span,
+            )
+            .label(span, "the example gets no hand-off, assignment or drop")
+            .help("add a rule that owns these records, or an `otherwise` that does (`otherwise hand off to TEAM`)"),
+            _ => Diagnostic::warning(
+                codes::GAP,
+                format!("some records {may}match no rule, and there is no `otherwise`"),
+                span,
+            )
+            .label(span, "no rule decides the example")
+            .help("add a rule for them, or an `otherwise` (`otherwise hand off to TEAM`, or `otherwise drop \"REASON\"` to make it a choice)"),
+        };
+        self.out.push(d.witness(record));
+    }
+
+    fn gave_up(&mut self, rule: usize, what: &str) {
+        let Some(r) = self.rule(rule) else { return };
+        let span = r.name_span;
+        self.out.push(
+            Diagnostic::note_at(
+                codes::GAVE_UP,
+                format!("the analysis gave up deciding {what} for rule `{}`", r.name),
+                span,
+            )
+            .label(span, "too many regions to search"),
+        );
+    }
+}
+
+/// Whether an action says who owns the record.
+fn is_ownership(a: &TAction) -> bool {
+    matches!(
+        a,
+        TAction::HandOff { .. } | TAction::Assign { .. } | TAction::Drop(_)
+    )
+}
+
+/// Who a rule's actions make the owner, as text that is equal for equal owners.
+fn owner(actions: &[TAction], sources: &SourceMap) -> Option<String> {
+    actions.iter().find_map(|a| match a {
+        TAction::HandOff { team, .. } => Some(format!("team {team}")),
+        TAction::Assign { to, .. } => Some(format!("assign {}", sources.snippet(to.span))),
+        TAction::Drop(_) => Some("drop".to_owned()),
+        _ => None,
+    })
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
