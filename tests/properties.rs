@@ -94,8 +94,13 @@ proptest! {
         // Rendering must not panic either, whatever spans the diagnostics carry.
         let _ = roe::diagnostics::render::human(&compilation.sources, &compilation.diagnostics, false);
         let _ = roe::diagnostics::render::json(&compilation.sources, &compilation.diagnostics);
-        if compilation.program.is_some() {
+        if let (Some(program), Some(checked)) = (&compilation.program, &compilation.checked) {
             prop_assert!(!compilation.has_errors());
+            // Nor the analysis of whatever compiled, nor drawing its findings.
+            let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+            let findings = roe::analysis::analyse(checked, program, &compilation.sources, now);
+            let _ = roe::diagnostics::render::human(&compilation.sources, &findings, false);
+            let _ = roe::diagnostics::sarif::log(&[(&compilation.sources, findings.as_slice())]);
         }
     }
 
