@@ -263,6 +263,10 @@ fn every_command_has_help() {
         &["check", "--help"],
         &["build", "--help"],
         &["run", "--help"],
+        &["test", "--help"],
+        &["explain", "--help"],
+        &["lint", "--help"],
+        &["disasm", "--help"],
     ] {
         let out = roe(command);
         assert_eq!(code(&out), 0, "{command:?}");
@@ -601,4 +605,127 @@ fn parallel_runs_keep_order_and_decisions() {
     assert_eq!(stdout(&from_file), stdout(&from_stdin));
     // The progress bar is for terminals only: a pipe (CI, a log) gets nothing.
     assert_eq!(stderr(&from_file), "");
+}
+
+const GAP_POLICY: &str = "policy territories for lead\nuse crm\nteam dach\n  members \"d@acme.example\"\nrule dach\n  when country in [\"DE\", \"AT\"]\n  then hand off to dach\n";
+
+#[test]
+fn lint_reports_findings_and_exits_by_their_severity() {
+    let dir = scratch("lint");
+    let gap = write(&dir, "gap.roe", GAP_POLICY);
+    let out = roe(&["lint", &gap]);
+    assert_eq!(code(&out), 0, "warnings only: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[W3003] Warning: some records match no rule"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("for example: {"), "{}", stderr(&out));
+    // CI: every warning fails the lint.
+    assert_eq!(code(&roe(&["lint", "--deny", "warnings", &gap])), 1);
+    // A clean policy says so.
+    let clean = write(
+        &dir,
+        "clean.roe",
+        &format!("{GAP_POLICY}otherwise\n  drop \"not ours\"\n"),
+    );
+    let out = roe(&["lint", &clean]);
+    assert_eq!(code(&out), 0);
+    assert!(stderr(&out).contains("no findings"), "{}", stderr(&out));
+    // A policy with errors is reported like `roe check` does, exit 1.
+    let bad = write(
+        &dir,
+        "bad.roe",
+        "policy p for lead\nuse crm\nrule r when scroe > 1 then tag \"x\"\n",
+    );
+    let out = roe(&["lint", &bad]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("E1003"), "{}", stderr(&out));
+    assert_eq!(code(&roe(&["lint", "missing.roe"])), 2);
+}
+
+#[test]
+fn lint_json_carries_a_witness_that_run_accepts() {
+    let dir = scratch("lint-json");
+    let gap = write(&dir, "gap.roe", GAP_POLICY);
+    let out = roe(&["lint", "--format", "json", &gap]);
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON array");
+    let finding = &findings[0];
+    assert_eq!(finding["code"], "W3003");
+    assert_eq!(finding["severity"], "warning");
+    let witness = finding["witness"].to_string();
+    let out = roe_stdin(
+        &[
+            "run",
+            &gap,
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ],
+        &format!("{witness}\n"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let decision: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("a decision");
+    assert_eq!(
+        decision["rule"],
+        serde_json::Value::Null,
+        "the witness falls through the gap"
+    );
+}
+
+#[test]
+fn lint_sarif_is_a_sarif_2_1_0_log() {
+    let dir = scratch("lint-sarif");
+    let gap = write(&dir, "gap.roe", GAP_POLICY);
+    let out = roe(&["lint", "--format", "sarif", &gap]);
+    assert_eq!(code(&out), 0);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "roe");
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "W3003");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "W3003");
+    assert_eq!(result["level"], "warning");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 1);
+    assert_eq!(region["startColumn"], 8);
+    assert!(result["properties"]["witness"].is_object());
+}
+
+#[test]
+fn lint_levels_come_from_roe_toml_beside_the_policy() {
+    let dir = scratch("lint-toml");
+    let gap = write(&dir, "gap.roe", GAP_POLICY);
+    write(&dir, "roe.toml", "[lint]\ngap = \"error\"\n");
+    let out = roe(&["lint", &gap]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("[W3003] Error"), "{}", stderr(&out));
+    write(&dir, "roe.toml", "[lint]\nW3003 = \"allow\"\n");
+    let out = roe(&["lint", &gap]);
+    assert_eq!(code(&out), 0);
+    assert!(!stderr(&out).contains("W3003"), "{}", stderr(&out));
+    write(&dir, "roe.toml", "[lint]\nW3003 = \"loud\"\n");
+    let out = roe(&["lint", &gap]);
+    assert_eq!(code(&out), 2, "a bad roe.toml is a usage error");
+    assert!(stderr(&out).contains("roe.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_rejects_rules_that_overlap_under_unique_match() {
+    let dir = scratch("unique");
+    let policy = write(
+        &dir,
+        "unique.roe",
+        "policy p for lead\n  unique match\nuse crm\nteam a\n  members \"a@acme.example\"\nteam b\n  members \"b@acme.example\"\nrule de\n  when country = \"DE\"\n  then hand off to a\nrule hot\n  when score > 50\n  then hand off to b\notherwise\n  drop \"none\"\n",
+    );
+    let out = roe(&["check", &policy]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("[W3002] Error: rules `de` and `hot` can both hold"),
+        "{}",
+        stderr(&out)
+    );
 }
