@@ -627,7 +627,7 @@ fn lint_reports_findings_and_exits_by_their_severity() {
     let clean = write(
         &dir,
         "clean.roe",
-        &format!("{GAP_POLICY}otherwise\n  drop \"not ours\"\n"),
+        format!("{GAP_POLICY}otherwise\n  drop \"not ours\"\n"),
     );
     let out = roe(&["lint", &clean]);
     assert_eq!(code(&out), 0);
