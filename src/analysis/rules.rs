@@ -167,12 +167,25 @@ impl RuleAnalysis<'_> {
             if let Some(s) = shadowed.get_mut(i) {
                 *s = true;
             }
+            // The rules above that decide some of its records: they meet it
+            // where no rule above them has already decided.
             let takers: Vec<usize> = (0..i)
                 .filter(|&j| {
-                    self.conditions.get(j).is_some_and(|above| {
+                    let shared: Vec<Cube> = self.conditions.get(j).map_or_else(Vec::new, |above| {
                         above
                             .iter()
-                            .any(|a| cubes.iter().any(|c| self.space.meet(a, c)))
+                            .flat_map(|a| cubes.iter().map(move |c| (a, c)))
+                            .filter(|(a, c)| self.space.meet(a, c))
+                            .map(|(a, c)| a.intersect(c))
+                            .collect()
+                    });
+                    let before: Vec<&Cube> = self.conditions.iter().take(j).flatten().collect();
+                    let mut budget = BUDGET;
+                    shared.iter().any(|c| {
+                        !matches!(
+                            uncovered(self.space, c, &before, &mut budget),
+                            Search::Covered
+                        )
                     })
                 })
                 .collect();
