@@ -55,6 +55,45 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// Translates every `let` before any rule, each after the lets it reads, so
+    /// that a long chain of lets never deepens the recursion.
+    pub fn lets_first(&mut self) {
+        let lets = &self.checked.lets;
+        let mut done = vec![false; lets.len()];
+        for root in 0..lets.len() {
+            // An explicit stack: (let, whether the lets it reads are done).
+            let mut stack = vec![(root, false)];
+            while let Some((i, ready)) = stack.pop() {
+                if done.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                if ready {
+                    if let Some(binding) = lets.get(i) {
+                        let cubes = self.condition(&binding.value);
+                        self.lets.insert(i, cubes);
+                    }
+                    if let Some(d) = done.get_mut(i) {
+                        *d = true;
+                    }
+                } else {
+                    stack.push((i, true));
+                    let mut reads = Vec::new();
+                    if let Some(binding) = lets.get(i) {
+                        lets_read(&binding.value, &mut reads);
+                    }
+                    // The checker rejects cycles; a let already on the stack is skipped.
+                    let pending: Vec<(usize, bool)> = reads
+                        .into_iter()
+                        .filter(|r| !done.get(*r).copied().unwrap_or(true))
+                        .filter(|r| !stack.iter().any(|(s, _)| s == r))
+                        .map(|r| (r, false))
+                        .collect();
+                    stack.extend(pending);
+                }
+            }
+        }
+    }
+
     /// The records a condition holds for, as cubes.
     pub fn condition(&mut self, e: &TExpr) -> Vec<Cube> {
         match &e.kind {
@@ -285,6 +324,30 @@ impl<'a> Translator<'a> {
             kept.push(c);
         }
         kept
+    }
+}
+
+/// The lets an expression reads directly.
+fn lets_read(e: &TExpr, out: &mut Vec<usize>) {
+    match &e.kind {
+        TKind::Let(i) => out.push(*i),
+        TKind::Literal(_) | TKind::Const(_) | TKind::Slot(_) | TKind::Now | TKind::IsOpen(_) => {}
+        TKind::List(items) => items.iter().for_each(|x| lets_read(x, out)),
+        TKind::Not(x)
+        | TKind::Neg(x)
+        | TKind::ToNumber(x)
+        | TKind::Matches(x, _)
+        | TKind::IsSet(x)
+        | TKind::Call(_, x)
+        | TKind::LocalPart(x, ..) => lets_read(x, out),
+        TKind::And(a, b)
+        | TKind::Or(a, b)
+        | TKind::Binary(_, a, b)
+        | TKind::Default(a, b)
+        | TKind::OpenHoursBetween(a, b, _) => {
+            lets_read(a, out);
+            lets_read(b, out);
+        }
     }
 }
 

@@ -87,6 +87,7 @@ fn with_rules(
 /// The space of the policy's records and each rule's condition in it.
 fn conditions(checked: &Checked, sources: &SourceMap) -> (space::Space, Vec<Vec<Cube>>) {
     let mut translator = Translator::new(checked, sources);
+    translator.lets_first();
     let conditions = checked
         .rules
         .iter()
