@@ -218,7 +218,7 @@ fn arbitrary_json(depth: u32) -> impl Strategy<Value = serde_json::Value> {
 fn guarded_policy() -> impl Strategy<Value = String> {
     let rule = (
         prop::sample::select(&["DE", "FR", "US", "JP", "GB"][..]),
-        prop::sample::select(&["=", "in", "unguarded", "or"][..]),
+        prop::sample::select(&["=", "in", "unguarded", "or", "band", "below"][..]),
         0i64..100,
     );
     (
@@ -235,6 +235,11 @@ fn guarded_policy() -> impl Strategy<Value = String> {
                         threshold + 30
                     ),
                     "or" => format!("country = \"{country}\" or score > {threshold}"),
+                    "band" => format!(
+                        "score >= {threshold} and score < {} and country = \"{country}\"",
+                        threshold + 20
+                    ),
+                    "below" => format!("score <= {threshold} and segment = smb"),
                     _ => format!("score > {threshold}"),
                 };
                 text.push_str(&format!("rule r{i} when {condition} then tag \"r{i}\"\n"));

@@ -104,15 +104,7 @@ impl<'p> Vm<'p> {
     }
 
     fn holds(&mut self, slots: &[Value], rule: usize) -> Result<bool, RecordError> {
-        let program = self.program;
-        let parts = program.parts();
-        let Some(r) = parts.rules.get(rule) else {
-            return Ok(false);
-        };
-        match self.eval(slots, r.condition, &r.name)? {
-            Value::Bool(b) => Ok(b),
-            _ => Err(damaged(&r.name)),
-        }
+        condition_holds(&mut self.machine, self.program, slots, self.now, rule)
     }
 
     fn eval(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<Value, RecordError> {
@@ -121,31 +113,60 @@ impl<'p> Vm<'p> {
             .map_err(|e| eval_error(&e, rule))
     }
 
-    /// The rules that may hold, in file order: all of them, or those the index leaves.
-    fn candidates(&self, slots: &[Value]) -> Vec<usize> {
-        match &self.index {
-            Some(index) => index.candidates(slots).to_vec(),
-            None => (0..self.program.parts().rules.len()).collect(),
+    /// Evaluates the rules that may hold, in file order (all of them, or those
+    /// the index leaves), calling `found` with each that holds until it says stop.
+    fn scan(
+        &mut self,
+        slots: &[Value],
+        mut found: impl FnMut(usize) -> bool,
+    ) -> Result<(), RecordError> {
+        let (program, now) = (self.program, self.now);
+        let machine = &mut self.machine;
+        let mut visit = |i: usize| -> Result<bool, RecordError> {
+            Ok(!condition_holds(machine, program, slots, now, i)? || found(i))
+        };
+        match self
+            .index
+            .as_ref()
+            .and_then(|index| index.candidates(slots))
+        {
+            Some(candidates) => {
+                for i in candidates {
+                    if !visit(i)? {
+                        break;
+                    }
+                }
+            }
+            None => {
+                for i in 0..program.parts().rules.len() {
+                    if !visit(i)? {
+                        break;
+                    }
+                }
+            }
         }
+        Ok(())
     }
 
     fn held(&mut self, slots: &[Value]) -> Result<Vec<usize>, RecordError> {
         let mut held = Vec::new();
-        for i in self.candidates(slots) {
-            if self.holds(slots, i)? {
-                held.push(i);
-            }
-        }
+        self.scan(slots, |i| {
+            held.push(i);
+            true
+        })?;
         Ok(held)
     }
 
     fn first_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
-        for i in self.candidates(slots) {
-            if self.holds(slots, i)? {
-                return self.decision_of(slots, &[i], false);
-            }
+        let mut first = None;
+        self.scan(slots, |i| {
+            first = Some(i);
+            false
+        })?;
+        match first {
+            Some(i) => self.decision_of(slots, &[i], false),
+            None => self.fallback(slots, false),
         }
-        self.fallback(slots, false)
     }
 
     fn unique_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
@@ -377,6 +398,24 @@ fn owner(a: &ActionOut) -> Option<String> {
         "assign" => a.to.as_ref().map(|t| format!("`{t}`")),
         "drop" => Some("nobody (dropped)".to_owned()),
         _ => None,
+    }
+}
+
+/// Whether rule `rule`'s condition holds for the bound `slots`.
+fn condition_holds(
+    machine: &mut Machine,
+    program: &Program,
+    slots: &[Value],
+    now: Timestamp,
+    rule: usize,
+) -> Result<bool, RecordError> {
+    let Some(r) = program.parts().rules.get(rule) else {
+        return Ok(false);
+    };
+    match machine.run(program, r.condition, slots, now) {
+        Ok(Value::Bool(b)) => Ok(b),
+        Ok(_) => Err(damaged(&r.name)),
+        Err(e) => Err(eval_error(&e, &r.name)),
     }
 }
 
