@@ -3,33 +3,56 @@
 //! their slots. This is the only place JSON keys are looked up; evaluation
 //! then reads slots by index.
 
-use std::collections::HashMap;
-
 use crate::bytecode::program::Program;
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
 use crate::diagnostics::codes;
 use crate::vm::RecordError;
 
-/// The slots of a program arranged as a tree of field names.
+/// The slots of a program arranged as a tree that follows the schema: a
+/// node's children are indexed like its record type's fields, so binding
+/// finds a field's slot without hashing its name.
 #[derive(Debug, Default)]
 pub struct SlotTree {
     slot: Option<usize>,
-    children: HashMap<String, SlotTree>,
+    fields: Vec<Option<SlotTree>>,
 }
 
 impl SlotTree {
     /// The tree of a program's slot paths.
     pub fn new(program: &Program) -> SlotTree {
+        let parts = program.parts();
         let mut root = SlotTree::default();
-        for (i, path) in program.parts().slots.iter().enumerate() {
+        'slots: for (i, path) in parts.slots.iter().enumerate() {
             let mut node = &mut root;
+            let mut record = Some(parts.subject);
             for name in path {
-                node = node.children.entry(name.clone()).or_default();
+                // A verified program's slot paths name fields of its schema.
+                let Some((index, field)) = record
+                    .and_then(|r| parts.schema.record(r))
+                    .and_then(|r| r.field(name))
+                else {
+                    continue 'slots;
+                };
+                record = match field.ty.required() {
+                    Type::Record(r) => Some(*r),
+                    _ => None,
+                };
+                if node.fields.len() <= index {
+                    node.fields.resize_with(index + 1, || None);
+                }
+                let Some(child) = node.fields.get_mut(index) else {
+                    continue 'slots;
+                };
+                node = child.get_or_insert_with(SlotTree::default);
             }
             node.slot = Some(i);
         }
         root
+    }
+
+    fn child(&self, field: usize) -> Option<&SlotTree> {
+        self.fields.get(field).and_then(Option::as_ref)
     }
 }
 
@@ -50,6 +73,15 @@ pub fn bind(
     bind_record(schema, subject, object, "", Some(tree), slots)
 }
 
+/// `prefix.name`, or `name` at the top.
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
 fn bind_record(
     schema: &Schema,
     record: u32,
@@ -66,17 +98,13 @@ fn bind_record(
     };
     // A wrong value is reported before a missing field: it is the more specific mistake.
     let mut missing: Option<RecordError> = None;
-    for field in &record_type.fields {
-        let path = if prefix.is_empty() {
-            field.name.clone()
-        } else {
-            format!("{prefix}.{}", field.name)
-        };
-        let node = tree.and_then(|t| t.children.get(&field.name));
+    for (index, field) in record_type.fields.iter().enumerate() {
+        let node = tree.and_then(|t| t.child(index));
         let given = object.get(&field.name);
         let Some(json) = given.filter(|v| !v.is_null()) else {
             if !field.ty.is_optional() && missing.is_none() {
                 let how = if given.is_some() { "null" } else { "missing" };
+                let path = join(prefix, &field.name);
                 missing = Some(RecordError::at(
                     codes::RECORD_MISSING_FIELD,
                     format!("field `{path}`: required, but {how}"),
@@ -85,31 +113,57 @@ fn bind_record(
             }
             continue;
         };
-        let value = convert(schema, json, field.ty.required(), &path, node, slots)?;
-        if let Some(slot) = node.and_then(|n| n.slot).and_then(|s| slots.get_mut(s)) {
+        let at = Path::Field {
+            prefix,
+            name: &field.name,
+        };
+        let slot = node.and_then(|n| n.slot);
+        let value = convert(schema, json, field.ty.required(), &at, node, slot.is_some(), slots)?;
+        if let Some(slot) = slot.and_then(|s| slots.get_mut(s)) {
             *slot = value;
         }
     }
     missing.map_or(Ok(()), Err)
 }
 
+/// Where a value is, spelled out only when an error names it.
+enum Path<'a> {
+    /// A record field: `prefix.name`.
+    Field { prefix: &'a str, name: &'a str },
+    /// A list element, spelled out already: `tags[2]`.
+    Element(String),
+}
+
+impl Path<'_> {
+    fn text(&self) -> String {
+        match self {
+            Path::Field { prefix, name } => join(prefix, name),
+            Path::Element(text) => text.clone(),
+        }
+    }
+}
+
+/// Validates one value against its type; builds the value only when `keep`
+/// (a slot reads it), so fields the policy does not read cost no allocation.
 fn convert(
     schema: &Schema,
     json: &serde_json::Value,
     ty: &Type,
-    path: &str,
+    at: &Path,
     node: Option<&SlotTree>,
+    keep: bool,
     slots: &mut [Value],
 ) -> Result<Value, RecordError> {
     use serde_json::Value as J;
     let wrong = |expected: &str| {
+        let path = at.text();
         RecordError::at(
             codes::RECORD_WRONG_TYPE,
             format!(
                 "field `{path}`: expected {expected}, found {}",
                 describe(json)
             ),
-            path.to_owned(),
+            path,
         )
     };
     Ok(match (ty, json) {
@@ -119,35 +173,39 @@ fn convert(
                 || n.as_f64()
                     .is_some_and(|x| x.fract() == 0.0 && x.abs() >= 9.2e18) =>
             {
+                let path = at.text();
                 return Err(RecordError::at(
                     codes::RECORD_INTEGER_RANGE,
                     format!("field `{path}`: the integer is outside the 64-bit range"),
-                    path.to_owned(),
+                    path,
                 ));
             }
             None => return Err(wrong("int")),
         },
         (Type::Number, J::Number(n)) => Value::Number(n.as_f64().ok_or_else(|| wrong("number"))?),
-        (Type::String, J::String(s)) => Value::str(s),
+        (Type::String, J::String(s)) if keep => Value::str(s),
+        (Type::String, J::String(_)) => Value::Missing,
         (Type::Bool, J::Bool(b)) => Value::Bool(*b),
         (Type::Time, J::String(s)) => Value::Time(s.parse().map_err(|_| {
+            let path = at.text();
             RecordError::at(
                 codes::RECORD_BAD_TIME,
                 format!(
                     "field `{path}`: {} is not an RFC 3339 time such as \"2026-11-30T09:15:00Z\"",
                     shorten(s)
                 ),
-                path.to_owned(),
+                path,
             )
         })?),
         (Type::Date, J::String(s)) => Value::Date(s.parse().map_err(|_| {
+            let path = at.text();
             RecordError::at(
                 codes::RECORD_BAD_TIME,
                 format!(
                     "field `{path}`: {} is not a date such as \"2026-12-25\"",
                     shorten(s)
                 ),
-                path.to_owned(),
+                path,
             )
         })?),
         (Type::Duration, J::String(s)) => {
@@ -160,6 +218,7 @@ fn convert(
             match enum_type.variants.iter().position(|v| v == s) {
                 Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
                 None => {
+                    let path = at.text();
                     return Err(RecordError::at(
                         codes::RECORD_UNKNOWN_VARIANT,
                         format!(
@@ -168,38 +227,39 @@ fn convert(
                             enum_type.name,
                             enum_type.variants.join(", ")
                         ),
-                        path.to_owned(),
+                        path,
                     ));
                 }
             }
         }
         (Type::List(element), J::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
+            let mut out = Vec::with_capacity(if keep { items.len() } else { 0 });
             for (i, item) in items.iter().enumerate() {
+                let item_at = Path::Element(format!("{}[{i}]", at.text()));
                 if item.is_null() {
-                    let at = format!("{path}[{i}]");
+                    let item_at = item_at.text();
                     return Err(RecordError::at(
                         codes::RECORD_WRONG_TYPE,
                         format!(
-                            "field `{at}`: expected {}, found null",
+                            "field `{item_at}`: expected {}, found null",
                             schema.display(element)
                         ),
-                        at,
+                        item_at,
                     ));
                 }
-                out.push(convert(
-                    schema,
-                    item,
-                    element,
-                    &format!("{path}[{i}]"),
-                    None,
-                    slots,
-                )?);
+                let value = convert(schema, item, element, &item_at, None, keep, slots)?;
+                if keep {
+                    out.push(value);
+                }
             }
-            Value::List(out.into())
+            if keep {
+                Value::List(out.into())
+            } else {
+                Value::Missing
+            }
         }
         (Type::Record(r), J::Object(object)) => {
-            bind_record(schema, *r, object, path, node, slots)?;
+            bind_record(schema, *r, object, &at.text(), node, slots)?;
             Value::Present
         }
         (Type::Record(r), _) => {
