@@ -118,9 +118,15 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         result
     } else {
         let text = read_records(args, stdin)?;
-        let parts = program.parts();
-        let records = input::read(format, &text, &parts.schema, parts.subject);
-        let lines = decide_all(&program, now, &records, explain);
+        let lines = if format == InputFormat::Jsonl {
+            // Each worker parses its own lines: parsing is most of the work.
+            let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            decide_all(&program, now, &records, explain)
+        } else {
+            let parts = program.parts();
+            let records = input::read(format, &text, &parts.schema, parts.subject);
+            decide_all(&program, now, &records, explain)
+        };
         failed = lines.iter().any(|(_, error)| *error);
         lines
             .iter()
@@ -160,6 +166,32 @@ fn decide_line(
     )
 }
 
+/// One input record as a worker receives it: a JSONL line it parses itself,
+/// or a record read already (JSON arrays and CSV).
+trait Record: Sync {
+    /// The record's output line, and whether it is an error.
+    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool);
+}
+
+impl Record for &str {
+    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool) {
+        // Blank lines were left out before, so every line is a record.
+        let record = input::jsonl_line(self).unwrap_or_else(|| {
+            Err(roe::vm::RecordError::new(
+                roe::diagnostics::codes::RECORD_MALFORMED,
+                "a blank line is not a record",
+            ))
+        });
+        decide_line(vm, index, &record, explain)
+    }
+}
+
+impl Record for input::InputRecord {
+    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool) {
+        decide_line(vm, index, self, explain)
+    }
+}
+
 /// Records below this count are decided on one thread, without a progress bar.
 const PARALLEL_FROM: usize = 4_096;
 
@@ -167,10 +199,10 @@ const PARALLEL_FROM: usize = 4_096;
 const PROGRESS_STEP: usize = 1_024;
 
 /// Every record's line, in input order, decided on every core for large inputs.
-fn decide_all(
+fn decide_all<R: Record>(
     program: &Program,
     now: Timestamp,
-    records: &[input::InputRecord],
+    records: &[R],
     explain: bool,
 ) -> Vec<(String, bool)> {
     if records.len() < PARALLEL_FROM {
@@ -216,10 +248,10 @@ fn decide_all(
 }
 
 /// The lines of `part`, whose first record has index `first`, on one VM.
-fn decide_part(
+fn decide_part<R: Record>(
     program: &Program,
     now: Timestamp,
-    part: &[input::InputRecord],
+    part: &[R],
     first: usize,
     explain: bool,
     progress: Option<&ProgressBar>,
@@ -227,7 +259,7 @@ fn decide_part(
     let mut vm = Vm::new(program, now);
     let mut lines = Vec::with_capacity(part.len());
     for (i, record) in part.iter().enumerate() {
-        lines.push(decide_line(&mut vm, first + i, record, explain));
+        lines.push(record.decide(&mut vm, first + i, explain));
         if let Some(bar) = progress
             && (i + 1) % PROGRESS_STEP == 0
         {

@@ -118,7 +118,15 @@ fn bind_record(
             name: &field.name,
         };
         let slot = node.and_then(|n| n.slot);
-        let value = convert(schema, json, field.ty.required(), &at, node, slot.is_some(), slots)?;
+        let value = convert(
+            schema,
+            json,
+            field.ty.required(),
+            &at,
+            node,
+            slot.is_some(),
+            slots,
+        )?;
         if let Some(slot) = slot.and_then(|s| slots.get_mut(s)) {
             *slot = value;
         }
