@@ -17,12 +17,19 @@ pub fn log(groups: &[(&SourceMap, &[Diagnostic])]) -> String {
         .collect();
     codes.sort_unstable();
     codes.dedup();
+    // A reporting rule per code: its id, and the first message that used it as a summary.
     let rules: Vec<Json> = codes
         .iter()
         .map(|code| {
+            let first = groups
+                .iter()
+                .flat_map(|(_, ds)| ds.iter())
+                .find(|d| d.code == *code)
+                .map_or("", |d| d.message.as_str());
             json!({
                 "id": code,
-                "helpUri": format!("docs/errors.md#{}", code.to_lowercase()),
+                "shortDescription": { "text": first },
+                "help": { "text": format!("docs/errors.md explains {code} with a wrong and a right example") },
             })
         })
         .collect();
