@@ -135,7 +135,7 @@ fn bind_record(
 }
 
 /// Where a value is, spelled out only when an error names it.
-enum Path<'a> {
+pub(crate) enum Path<'a> {
     /// A record field: `prefix.name`.
     Field { prefix: &'a str, name: &'a str },
     /// A list element, spelled out already: `tags[2]`.
@@ -143,7 +143,8 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
-    fn text(&self) -> String {
+    /// The path as error messages spell it.
+    pub(crate) fn text(&self) -> String {
         match self {
             Path::Field { prefix, name } => join(prefix, name),
             Path::Element(text) => text.clone(),
@@ -163,19 +164,96 @@ fn convert(
     slots: &mut [Value],
 ) -> Result<Value, RecordError> {
     use serde_json::Value as J;
-    let wrong = |expected: &str| {
-        let path = at.text();
-        RecordError::at(
-            codes::RECORD_WRONG_TYPE,
-            format!(
-                "field `{path}`: expected {expected}, found {}",
-                describe(json)
-            ),
-            path,
-        )
+    match (ty, json) {
+        (Type::List(element), J::Array(items)) => {
+            let mut out = Vec::with_capacity(if keep { items.len() } else { 0 });
+            for (i, item) in items.iter().enumerate() {
+                let item_at = Path::Element(format!("{}[{i}]", at.text()));
+                if item.is_null() {
+                    return Err(null_element(schema, element, &item_at));
+                }
+                let value = convert(schema, item, element, &item_at, None, keep, slots)?;
+                if keep {
+                    out.push(value);
+                }
+            }
+            Ok(if keep {
+                Value::List(out.into())
+            } else {
+                Value::Missing
+            })
+        }
+        (Type::Record(r), J::Object(object)) => {
+            bind_record(schema, *r, object, &at.text(), node, slots)?;
+            Ok(Value::Present)
+        }
+        (_, J::String(s)) => leaf(schema, Found::Str(s), ty, at, keep),
+        _ => leaf(schema, Found::Other(json), ty, at, keep),
+    }
+}
+
+/// A JSON value as a leaf check needs it: a string, borrowed, or any other value.
+#[derive(Clone, Copy)]
+pub(crate) enum Found<'a> {
+    /// A string.
+    Str(&'a str),
+    /// Anything else (a string never comes this way).
+    Other(&'a serde_json::Value),
+}
+
+impl Found<'_> {
+    fn describe(self) -> String {
+        match self {
+            Found::Str(s) => format!("string {}", shorten(s)),
+            Found::Other(json) => describe(json),
+        }
+    }
+}
+
+/// The error of a list element that is null.
+pub(crate) fn null_element(schema: &Schema, element: &Type, at: &Path) -> RecordError {
+    let at = at.text();
+    RecordError::at(
+        codes::RECORD_WRONG_TYPE,
+        format!(
+            "field `{at}`: expected {}, found null",
+            schema.display(element)
+        ),
+        at,
+    )
+}
+
+/// The error of a value of the wrong type.
+pub(crate) fn wrong_type(schema: &Schema, ty: &Type, found: &str, at: &Path) -> RecordError {
+    let expected = match ty {
+        Type::Duration => "duration such as \"4h\"".to_owned(),
+        Type::Record(r) => {
+            let name = schema.record(*r).map_or("record", |r| r.name.as_str());
+            format!("a JSON object for `{name}`")
+        }
+        other => schema.display(other),
     };
-    Ok(match (ty, json) {
-        (Type::Int, J::Number(n)) => match n.as_i64() {
+    let path = at.text();
+    RecordError::at(
+        codes::RECORD_WRONG_TYPE,
+        format!("field `{path}`: expected {expected}, found {found}"),
+        path,
+    )
+}
+
+/// Validates a value that is not a list or a record for them: scalars, and
+/// anything of the wrong type.
+pub(crate) fn leaf(
+    schema: &Schema,
+    found: Found,
+    ty: &Type,
+    at: &Path,
+    keep: bool,
+) -> Result<Value, RecordError> {
+    use serde_json::Value as J;
+    let wrong = || wrong_type(schema, ty, &found.describe(), at);
+    Ok(match (ty, found) {
+        (Type::Int, Found::Other(J::Number(n))) => match n.as_i64() {
             Some(i) => Value::Int(i),
             None if n.is_u64()
                 || n.as_f64()
@@ -188,13 +266,13 @@ fn convert(
                     path,
                 ));
             }
-            None => return Err(wrong("int")),
+            None => return Err(wrong()),
         },
-        (Type::Number, J::Number(n)) => Value::Number(n.as_f64().ok_or_else(|| wrong("number"))?),
-        (Type::String, J::String(s)) if keep => Value::str(s),
-        (Type::String, J::String(_)) => Value::Missing,
-        (Type::Bool, J::Bool(b)) => Value::Bool(*b),
-        (Type::Time, J::String(s)) => Value::Time(s.parse().map_err(|_| {
+        (Type::Number, Found::Other(J::Number(n))) => Value::Number(n.as_f64().ok_or_else(wrong)?),
+        (Type::String, Found::Str(s)) if keep => Value::str(s),
+        (Type::String, Found::Str(_)) => Value::Missing,
+        (Type::Bool, Found::Other(J::Bool(b))) => Value::Bool(*b),
+        (Type::Time, Found::Str(s)) => Value::Time(s.parse().map_err(|_| {
             let path = at.text();
             RecordError::at(
                 codes::RECORD_BAD_TIME,
@@ -205,7 +283,7 @@ fn convert(
                 path,
             )
         })?),
-        (Type::Date, J::String(s)) => Value::Date(s.parse().map_err(|_| {
+        (Type::Date, Found::Str(s)) => Value::Date(s.parse().map_err(|_| {
             let path = at.text();
             RecordError::at(
                 codes::RECORD_BAD_TIME,
@@ -216,12 +294,15 @@ fn convert(
                 path,
             )
         })?),
-        (Type::Duration, J::String(s)) => {
-            Value::Duration(parse_duration(s).ok_or_else(|| wrong("duration such as \"4h\""))?)
-        }
-        (Type::Enum(e), J::String(s)) => {
+        (Type::Duration, Found::Str(s)) => Value::Duration(parse_duration(s).ok_or_else(wrong)?),
+        (Type::Enum(e), Found::Str(s)) => {
             let Some(enum_type) = schema.enum_type(*e) else {
-                return Err(wrong("enum"));
+                let path = at.text();
+                return Err(RecordError::at(
+                    codes::RECORD_WRONG_TYPE,
+                    format!("field `{path}`: expected enum, found {}", found.describe()),
+                    path,
+                ));
             };
             match enum_type.variants.iter().position(|v| v == s) {
                 Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
@@ -240,41 +321,7 @@ fn convert(
                 }
             }
         }
-        (Type::List(element), J::Array(items)) => {
-            let mut out = Vec::with_capacity(if keep { items.len() } else { 0 });
-            for (i, item) in items.iter().enumerate() {
-                let item_at = Path::Element(format!("{}[{i}]", at.text()));
-                if item.is_null() {
-                    let item_at = item_at.text();
-                    return Err(RecordError::at(
-                        codes::RECORD_WRONG_TYPE,
-                        format!(
-                            "field `{item_at}`: expected {}, found null",
-                            schema.display(element)
-                        ),
-                        item_at,
-                    ));
-                }
-                let value = convert(schema, item, element, &item_at, None, keep, slots)?;
-                if keep {
-                    out.push(value);
-                }
-            }
-            if keep {
-                Value::List(out.into())
-            } else {
-                Value::Missing
-            }
-        }
-        (Type::Record(r), J::Object(object)) => {
-            bind_record(schema, *r, object, &at.text(), node, slots)?;
-            Value::Present
-        }
-        (Type::Record(r), _) => {
-            let name = schema.record(*r).map_or("record", |r| r.name.as_str());
-            return Err(wrong(&format!("a JSON object for `{name}`")));
-        }
-        _ => return Err(wrong(&schema.display(ty))),
+        _ => return Err(wrong()),
     })
 }
 
