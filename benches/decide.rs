@@ -131,12 +131,8 @@ fn end_to_end(c: &mut Criterion) {
             let mut vm = roe::vm::Vm::new(&program, now());
             let mut bytes = 0usize;
             for (index, line) in text.lines().enumerate() {
-                if let Some(record) = roe::input::jsonl_line(line) {
-                    let id = record.as_ref().ok().and_then(|r| r.get("id").cloned());
-                    let outcome = match &record {
-                        Ok(r) => vm.decide(r),
-                        Err(e) => Err(e.clone()),
-                    };
+                if !line.trim().is_empty() {
+                    let (id, outcome) = vm.decide_line(line);
                     bytes += roe::vm::decision::line(index, id.as_ref(), &outcome).len();
                 }
             }

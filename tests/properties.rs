@@ -329,3 +329,57 @@ proptest! {
         }
     }
 }
+
+/// A record's text: a valid lead or any JSON, sometimes with a member
+/// repeated (a later duplicate key counts), sometimes cut or with a byte changed.
+fn record_text() -> impl Strategy<Value = String> {
+    let value = prop_oneof![valid_lead(), arbitrary_json(3)];
+    (value, 0usize..6, any::<u8>(), any::<usize>()).prop_map(|(json, mode, byte, at)| {
+        let text = json.to_string();
+        match mode {
+            // Repeat the first member at the end: `{"a":1,...,"a":1}` with a new value.
+            1 if text.starts_with("{\"") && text.len() > 2 => {
+                let first = text[1..]
+                    .split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('}');
+                format!("{},{first},\"score\":null}}", &text[..text.len() - 1])
+            }
+            2 => text.chars().take(at % (text.chars().count() + 1)).collect(),
+            3 if !text.is_empty() => {
+                let mut bytes = text.into_bytes();
+                let i = at % bytes.len();
+                bytes[i] = byte;
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            _ => text,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// Binding straight from the JSON text decides exactly as parsing into a
+    /// `Value` and deciding it: the same decision or the same error, the same `id`.
+    #[test]
+    fn deciding_from_text_agrees_with_parsing_first(text in record_text()) {
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        // The same VM decides other records in between, with their keys in
+        // another order, as a file's records would be.
+        let reordered = r#"{"do_not_route":false,"created_at":"2026-11-30T08:00:00Z","score":7,"status":"raw","source":"web","segment":"smb","country":"DE","email":"a@b.example","id":"R"}"#;
+        for (path, program) in policies() {
+            let mut from_text = roe::vm::Vm::new(program, now);
+            let mut parsed = roe::vm::Vm::new(program, now);
+            for line in [text.as_str(), reordered, text.as_str()] {
+                let expected = match roe::input::jsonl_line(line) {
+                    None => continue,
+                    Some(Ok(json)) => (json.get("id").cloned(), parsed.decide(&json)),
+                    Some(Err(e)) => (None, Err(e)),
+                };
+                prop_assert_eq!(from_text.decide_line(line), expected, "{} on {}", path, line);
+            }
+        }
+    }
+}

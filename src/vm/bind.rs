@@ -51,8 +51,24 @@ impl SlotTree {
         root
     }
 
-    fn child(&self, field: usize) -> Option<&SlotTree> {
+    /// The node of a record's field, by the field's index.
+    pub(crate) fn child(&self, field: usize) -> Option<&SlotTree> {
         self.fields.get(field).and_then(Option::as_ref)
+    }
+
+    /// The slot this node's field is bound to, if the program reads it.
+    pub(crate) fn slot(&self) -> Option<usize> {
+        self.slot
+    }
+
+    /// Empties the slots of this node and every node below it.
+    pub(crate) fn clear(&self, slots: &mut [Value]) {
+        if let Some(s) = self.slot.and_then(|s| slots.get_mut(s)) {
+            *s = Value::Missing;
+        }
+        for child in self.fields.iter().flatten() {
+            child.clear(slots);
+        }
     }
 }
 
@@ -190,6 +206,34 @@ fn convert(
         (_, J::String(s)) => leaf(schema, Found::Str(s), ty, at, keep),
         _ => leaf(schema, Found::Other(json), ty, at, keep),
     }
+}
+
+/// Validates a whole field value and stores it in the field's slot, if any.
+pub(crate) fn convert_value(
+    schema: &Schema,
+    json: &serde_json::Value,
+    ty: &Type,
+    at: &Path,
+    node: Option<&SlotTree>,
+    slots: &mut [Value],
+) -> Result<(), RecordError> {
+    let slot = node.and_then(SlotTree::slot);
+    let value = convert(schema, json, ty, at, node, slot.is_some(), slots)?;
+    if let Some(s) = slot.and_then(|s| slots.get_mut(s)) {
+        *s = value;
+    }
+    Ok(())
+}
+
+/// Validates a list element (never null here); builds it when `keep`.
+pub(crate) fn element_value(
+    schema: &Schema,
+    json: &serde_json::Value,
+    ty: &Type,
+    at: &Path,
+    keep: bool,
+) -> Result<Value, RecordError> {
+    convert(schema, json, ty, at, None, keep, &mut [])
 }
 
 /// A JSON value as a leaf check needs it: a string, borrowed, or any other value.
