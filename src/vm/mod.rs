@@ -35,7 +35,13 @@ pub struct Vm<'p> {
     index: Option<index::RuleIndex>,
     /// Field names by record type, for binding from JSON text.
     names: stream::FieldNames,
+    /// Deadlines computed so far: they depend only on `now` and the SLO, so
+    /// every record with the same SLO shares them.
+    deadlines: Vec<(SlaLength, (String, Option<String>))>,
 }
+
+/// At most this many distinct SLOs keep their deadline between records.
+const DEADLINES_KEPT: usize = 32;
 
 impl<'p> Vm<'p> {
     /// A VM for `program` evaluating at `now`.
@@ -48,6 +54,7 @@ impl<'p> Vm<'p> {
             now,
             index: index::RuleIndex::new(program),
             names: stream::FieldNames::new(&program.parts().schema),
+            deadlines: Vec::new(),
         }
     }
 
@@ -332,7 +339,23 @@ impl<'p> Vm<'p> {
     }
 
     /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
-    fn deadline(&self, sla: &Sla, rule: &str) -> Result<(String, Option<String>), RecordError> {
+    /// When an SLO of `sla` from `now` falls due, in UTC and (for business time) local.
+    fn deadline(&mut self, sla: &Sla, rule: &str) -> Result<(String, Option<String>), RecordError> {
+        if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == sla.length) {
+            return Ok(kept.clone());
+        }
+        let computed = self.compute_deadline(sla, rule)?;
+        if self.deadlines.len() < DEADLINES_KEPT {
+            self.deadlines.push((sla.length.clone(), computed.clone()));
+        }
+        Ok(computed)
+    }
+
+    fn compute_deadline(
+        &self,
+        sla: &Sla,
+        rule: &str,
+    ) -> Result<(String, Option<String>), RecordError> {
         let out_of_range = || eval_error(&EvalError::Op(OpError::TimeRange), rule);
         match &sla.length {
             SlaLength::Wall(d) => self
@@ -420,7 +443,12 @@ impl<'p> Vm<'p> {
         Ok(out)
     }
 
-    fn slo(&self, a: &mut ActionOut, within: Option<&Sla>, rule: &str) -> Result<(), RecordError> {
+    fn slo(
+        &mut self,
+        a: &mut ActionOut,
+        within: Option<&Sla>,
+        rule: &str,
+    ) -> Result<(), RecordError> {
         if let Some(sla) = within {
             a.within = Some(sla.text.clone());
             (a.due, a.due_local) = self
