@@ -18,6 +18,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{Block, Program};
 use crate::bytecode::value::{Op, Value};
@@ -87,7 +89,9 @@ enum Test {
 enum Table {
     /// By value; `others` for values no guard names.
     Equal {
-        by_value: HashMap<Key, RuleSet>,
+        /// Looked up once per record: a fast hash, not a DoS-resistant one
+        /// (the keys are the policy's own constants).
+        by_value: FxHashMap<Key, RuleSet>,
         others: RuleSet,
         kind: Key,
     },
@@ -134,7 +138,8 @@ pub struct RuleIndex {
 /// The candidate rules of one record: the set bits of the tables' sets, in
 /// file order, computed a word at a time.
 pub struct Candidates<'a> {
-    sets: Vec<&'a RuleSet>,
+    /// The sets of the tables, without allocating: at most [`MAX_TABLES`].
+    sets: [Option<&'a RuleSet>; MAX_TABLES],
     word: usize,
     bits: u64,
     words: usize,
@@ -153,7 +158,7 @@ impl Iterator for Candidates<'_> {
             if self.word >= self.words {
                 return None;
             }
-            self.bits = self.sets.iter().fold(u64::MAX, |acc, s| {
+            self.bits = self.sets.iter().flatten().fold(u64::MAX, |acc, s| {
                 acc & s.0.get(self.word).copied().unwrap_or(0)
             });
             self.word += 1;
@@ -196,11 +201,10 @@ impl RuleIndex {
     /// The rules that may hold for a record with these slots, in file order;
     /// `None` means every rule.
     pub fn candidates(&self, slots: &[Value]) -> Option<Candidates<'_>> {
-        let sets = self
-            .tables
-            .iter()
-            .map(|(slot, table)| table.lookup(slots.get(*slot)?))
-            .collect::<Option<Vec<&RuleSet>>>()?;
+        let mut sets = [None; MAX_TABLES];
+        for (set, (slot, table)) in sets.iter_mut().zip(&self.tables) {
+            *set = Some(table.lookup(slots.get(*slot)?)?);
+        }
         Some(Candidates {
             sets,
             word: 0,
@@ -228,7 +232,7 @@ fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
         // A rule with several equality guards on one slot keeps the values in all of them.
         let mut kind = None;
         let mut others = RuleSet::empty(n);
-        let mut by_value: HashMap<Key, RuleSet> = HashMap::new();
+        let mut by_value: FxHashMap<Key, RuleSet> = FxHashMap::default();
         for (i, rule) in tests.iter().enumerate() {
             let mut keys: Option<Vec<Key>> = None;
             for t in rule {
