@@ -72,6 +72,11 @@ impl Choices {
         (0..self.len).find(|&i| self.has(i))
     }
 
+    /// How many choices there are to pick from (`0..width`).
+    pub fn width(&self) -> u32 {
+        self.len
+    }
+
     /// How many choices there are.
     pub fn count(&self) -> u32 {
         self.words.iter().map(|w| w.count_ones()).sum()

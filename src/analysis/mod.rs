@@ -76,6 +76,7 @@ fn with_rules(
         checked,
         sources,
         space: &space,
+        sigs: conditions.iter().map(|c| rules::Sig::of(c)).collect(),
         conditions: &conditions,
         vm: Vm::new(program, now),
         out: Vec::new(),

@@ -22,6 +22,8 @@ pub(super) struct RuleAnalysis<'a> {
     pub space: &'a Space,
     /// Each rule's condition as cubes.
     pub conditions: &'a [Vec<Cube>],
+    /// Each rule's summary, to skip pairs of rules that share no record.
+    pub sigs: Vec<Sig>,
     pub vm: Vm<'a>,
     pub out: Vec<Diagnostic>,
 }
@@ -36,7 +38,90 @@ enum Claim<'c> {
     Undecided,
 }
 
+/// A rule's records summarised: for fields every cube of the rule limits to
+/// finitely many values (strings it equals, enum variants, bools), a 64-bit
+/// mask of those values. Two rules whose masks are disjoint on a field share
+/// no record; overlapping masks prove nothing.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Sig(Vec<(usize, u64)>);
+
+impl Sig {
+    /// The summary of a rule's cubes.
+    pub(super) fn of(cubes: &[Cube]) -> Sig {
+        let Some((first, rest)) = cubes.split_first() else {
+            return Sig::default();
+        };
+        let masks = first
+            .entries()
+            .iter()
+            .filter_map(|(d, domain)| {
+                let mut bits = mask(domain)?;
+                for c in rest {
+                    bits |= mask(c.get(*d)?)?;
+                }
+                Some((*d, bits))
+            })
+            .collect();
+        Sig(masks)
+    }
+
+    /// Whether rules with these summaries may share a record.
+    pub(super) fn may_meet(&self, other: &Sig) -> bool {
+        self.0.iter().all(|(d, m)| {
+            other
+                .0
+                .iter()
+                .find(|(od, _)| od == d)
+                .is_none_or(|(_, om)| m & om != 0)
+        })
+    }
+}
+
+/// The mask of a domain with finitely many values, each value one bit of 64.
+fn mask(domain: &crate::analysis::domain::Domain) -> Option<u64> {
+    use crate::analysis::domain::{Domain, Text};
+    match domain {
+        Domain::Text(Text::Only(set)) => Some(set.iter().fold(0, |m, s| m | bit_of(s))),
+        Domain::Choices(c) => Some(
+            (0..c.width())
+                .filter(|i| c.has(*i))
+                .fold(0, |m, i| m | (1u64 << (i % 64))),
+        ),
+        _ => None,
+    }
+}
+
+/// A string's bit: FNV-1a folded to six bits.
+fn bit_of(s: &str) -> u64 {
+    let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    1 << (hash % 64)
+}
+
 impl RuleAnalysis<'_> {
+    /// The cubes of the rules above rule `i` whose records may meet those of rule `like`.
+    fn above(&self, i: usize, like: usize) -> Vec<&Cube> {
+        let Some(target) = self.sigs.get(like) else {
+            return Vec::new();
+        };
+        self.conditions
+            .iter()
+            .zip(&self.sigs)
+            .take(i)
+            .filter(|(_, sig)| sig.may_meet(target))
+            .flat_map(|(cubes, _)| cubes.iter())
+            .collect()
+    }
+
+    /// Whether rules `a` and `b` may share a record, by their summaries.
+    fn may_meet(&self, a: usize, b: usize) -> bool {
+        match (self.sigs.get(a), self.sigs.get(b)) {
+            (Some(x), Some(y)) => x.may_meet(y),
+            _ => true,
+        }
+    }
+
     fn rule(&self, i: usize) -> Option<&TRule> {
         self.checked.rules.get(i)
     }
@@ -150,7 +235,7 @@ impl RuleAnalysis<'_> {
             if cubes.is_empty() {
                 continue;
             }
-            let above: Vec<&Cube> = self.conditions.iter().take(i).flatten().collect();
+            let above = self.above(i, i);
             let mut budget = BUDGET;
             let covered = cubes.iter().all(|c| {
                 matches!(
@@ -170,6 +255,7 @@ impl RuleAnalysis<'_> {
             // The rules above that decide some of its records: they meet it
             // where no rule above them has already decided.
             let takers: Vec<usize> = (0..i)
+                .filter(|&j| self.may_meet(i, j))
                 .filter(|&j| {
                     let shared: Vec<Cube> = self.conditions.get(j).map_or_else(Vec::new, |above| {
                         above
@@ -179,7 +265,7 @@ impl RuleAnalysis<'_> {
                             .map(|(a, c)| a.intersect(c))
                             .collect()
                     });
-                    let before: Vec<&Cube> = self.conditions.iter().take(j).flatten().collect();
+                    let before = self.above(j, i);
                     let mut budget = BUDGET;
                     shared.iter().any(|c| {
                         !matches!(
@@ -300,6 +386,9 @@ impl RuleAnalysis<'_> {
     /// The records both `a` and `b` hold for (under `first match`, those that
     /// reach `a`), or `None` if there are none or the search gave up.
     fn shared(&mut self, a: usize, b: usize) -> Option<Vec<Cube>> {
+        if !self.may_meet(a, b) {
+            return None;
+        }
         let (ca, cb) = (self.conditions.get(a)?, self.conditions.get(b)?);
         let both: Vec<Cube> = ca
             .iter()
@@ -310,7 +399,7 @@ impl RuleAnalysis<'_> {
         if both.is_empty() || self.checked.hit_policy != HitPolicy::First {
             return (!both.is_empty()).then_some(both);
         }
-        let above: Vec<&Cube> = self.conditions.iter().take(a).flatten().collect();
+        let above = self.above(a, a);
         let mut budget = BUDGET;
         let mut parts = Vec::new();
         for c in &both {
