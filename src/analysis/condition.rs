@@ -13,19 +13,22 @@ use crate::bytecode::schema::Type;
 use crate::bytecode::value::{self, Op, Value};
 use crate::check::tir::{Checked, TExpr, TKind};
 use crate::compile::fold;
-use crate::source::SourceMap;
 
 /// A union of cubes larger than this is replaced by an atom.
 const MAX_CUBES: usize = 512;
+/// The cube operations one policy's translation may spend; past them, what is
+/// left becomes atoms (so results say "may" rather than take unbounded time).
+const MAX_WORK: usize = 50_000_000;
 
 /// Turns the conditions of one policy into cubes of its [`Space`].
 pub struct Translator<'a> {
     checked: &'a Checked,
-    sources: &'a SourceMap,
     /// The space, which grows an atom per condition outside the fragment.
     pub space: Space,
     consts: Vec<Value>,
     lets: HashMap<usize, Vec<Cube>>,
+    /// Cube operations spent so far.
+    work: usize,
 }
 
 /// A field read, possibly widened from int to number.
@@ -35,8 +38,8 @@ struct FieldRead {
 }
 
 impl<'a> Translator<'a> {
-    /// A translator for `checked`, whose spans are in `sources`.
-    pub fn new(checked: &'a Checked, sources: &'a SourceMap) -> Translator<'a> {
+    /// A translator for `checked`.
+    pub fn new(checked: &'a Checked) -> Translator<'a> {
         let mut consts = vec![Value::Missing; checked.consts.len()];
         for &i in &checked.const_order {
             if let Some(binding) = checked.consts.get(i)
@@ -48,10 +51,10 @@ impl<'a> Translator<'a> {
         }
         Translator {
             checked,
-            sources,
             space: Space::new(&checked.schema, checked.subject, &checked.slots),
             consts,
             lets: HashMap::new(),
+            work: 0,
         }
     }
 
@@ -96,6 +99,12 @@ impl<'a> Translator<'a> {
 
     /// The records a condition holds for, as cubes.
     pub fn condition(&mut self, e: &TExpr) -> Vec<Cube> {
+        // Comparisons of constants (`X > 3` with `const X = 5`) are decided here.
+        if fold::is_constant(e)
+            && let Some(Value::Bool(b)) = self.constant(e)
+        {
+            return all_or_nothing(b);
+        }
         match &e.kind {
             TKind::Literal(Value::Bool(b)) => all_or_nothing(*b),
             TKind::Const(_) => match self.constant(e) {
@@ -143,14 +152,11 @@ impl<'a> Translator<'a> {
     }
 
     /// The records of a condition outside the fragment: its atom is true.
+    /// Atoms are the same question when their typed trees are the same.
     fn atom(&mut self, e: &TExpr) -> Vec<Cube> {
-        let text = self
-            .sources
-            .snippet(e.span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let dim = self.space.atom(text);
+        let mut key = String::new();
+        shape(e, &mut key);
+        let dim = self.space.atom(key);
         vec![Cube::with(dim, Domain::Choices(Choices::of(2, [1])))]
     }
 
@@ -285,9 +291,18 @@ impl<'a> Translator<'a> {
         Some(self.field_in(field.slot, domain))
     }
 
-    /// Both conditions, or `None` when the result grows too large.
-    pub fn and(&self, a: &[Cube], b: &[Cube]) -> Option<Vec<Cube>> {
-        if a.len().saturating_mul(b.len()) > MAX_CUBES * 8 {
+    /// Both conditions, or `None` when the result grows too large or the
+    /// policy's translation has used up its work.
+    pub fn and(&mut self, a: &[Cube], b: &[Cube]) -> Option<Vec<Cube>> {
+        let products = a.len().saturating_mul(b.len());
+        if products > MAX_CUBES * 8 {
+            return None;
+        }
+        // The products, and the containment checks of `simplify` on them.
+        self.work = self
+            .work
+            .saturating_add(products.saturating_mul(products.min(MAX_CUBES)));
+        if self.work > MAX_WORK {
             return None;
         }
         let mut out = Vec::new();
@@ -304,7 +319,7 @@ impl<'a> Translator<'a> {
     }
 
     /// Every record the cubes leave out, or `None` when it grows too large.
-    pub fn negate(&self, cubes: &[Cube]) -> Option<Vec<Cube>> {
+    pub fn negate(&mut self, cubes: &[Cube]) -> Option<Vec<Cube>> {
         let mut out = vec![Cube::everything()];
         for c in cubes {
             let outside = self.space.minus(&Cube::everything(), c);
@@ -324,6 +339,52 @@ impl<'a> Translator<'a> {
             kept.push(c);
         }
         kept
+    }
+}
+
+/// A typed expression's tree without its spans: equal for two conditions that
+/// compute the same thing, however they are spaced.
+fn shape(e: &TExpr, out: &mut String) {
+    use std::fmt::Write;
+    let node = |name: &str, parts: &[&TExpr], out: &mut String| {
+        out.push_str(name);
+        out.push('(');
+        for p in parts {
+            shape(p, out);
+            out.push(',');
+        }
+        out.push(')');
+    };
+    match &e.kind {
+        TKind::Literal(v) => {
+            let _ = write!(out, "{v:?}");
+        }
+        TKind::Const(i) => {
+            let _ = write!(out, "const{i}");
+        }
+        TKind::Let(i) => {
+            let _ = write!(out, "let{i}");
+        }
+        TKind::Slot(i) => {
+            let _ = write!(out, "slot{i}");
+        }
+        TKind::Now => out.push_str("now"),
+        TKind::List(items) => node("list", &items.iter().collect::<Vec<_>>(), out),
+        TKind::Not(x) => node("not", &[x], out),
+        TKind::Neg(x) => node("neg", &[x], out),
+        TKind::ToNumber(x) => node("number", &[x], out),
+        TKind::And(a, b) => node("and", &[a, b], out),
+        TKind::Or(a, b) => node("or", &[a, b], out),
+        TKind::Binary(op, a, b) => node(&format!("{op:?}"), &[a, b], out),
+        TKind::Matches(x, pattern) => node(&format!("matches{pattern:?}"), &[x], out),
+        TKind::IsSet(x) => node("set", &[x], out),
+        TKind::Call(b, x) => node(&format!("{b:?}"), &[x], out),
+        TKind::Default(a, b) => node("default", &[a, b], out),
+        TKind::IsOpen(c) => {
+            let _ = write!(out, "open{c}");
+        }
+        TKind::OpenHoursBetween(a, b, c) => node(&format!("hours{c}"), &[a, b], out),
+        TKind::LocalPart(x, c, part) => node(&format!("local{c}{part:?}"), &[x], out),
     }
 }
 

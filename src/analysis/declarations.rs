@@ -1,7 +1,7 @@
 //! Findings about declarations and actions: consts, lets and teams nothing
 //! uses, hand-offs to teams with no members, SLOs with no escalation.
 
-use crate::check::tir::{Checked, TAction, TExpr, TKind, TTarget};
+use crate::check::tir::{Checked, TAction, TExpr, TField, TGiven, TKind, TRecord, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
 
 /// What the policy's rules, actions, consts and lets mention.
@@ -29,7 +29,22 @@ impl Uses {
         for action in actions.chain(checked.otherwise.iter().flatten()) {
             uses.action(action);
         }
+        // A const may serve only the tests' records.
+        for test in &checked.tests {
+            if let TGiven::Record(record) = &test.given {
+                uses.record(record);
+            }
+        }
         uses
+    }
+
+    fn record(&mut self, record: &TRecord) {
+        for (_, field) in &record.fields {
+            match field {
+                TField::Value(e, _) => self.expr(e),
+                TField::Record(inner) => self.record(inner),
+            }
+        }
     }
 
     fn team(&mut self, team: u32) {
@@ -153,8 +168,19 @@ pub(super) fn findings(checked: &Checked) -> Vec<Diagnostic> {
             }
         }
     }
-    for rule in &checked.rules {
-        let slo = rule.actions.iter().any(|a| {
+    let slos = checked
+        .rules
+        .iter()
+        .map(|r| (format!("rule `{}`", r.name), r.name_span, &r.actions))
+        .chain(
+            checked
+                .otherwise
+                .iter()
+                .zip(checked.otherwise_span)
+                .map(|(actions, span)| ("`otherwise`".to_owned(), span, actions)),
+        );
+    for (who, span, actions) in slos {
+        let slo = actions.iter().any(|a| {
             matches!(
                 a,
                 TAction::HandOff {
@@ -166,24 +192,17 @@ pub(super) fn findings(checked: &Checked) -> Vec<Diagnostic> {
                 }
             )
         });
-        let escalates = rule
-            .actions
+        let escalates = actions
             .iter()
             .any(|a| matches!(a, TAction::Escalate { .. } | TAction::Reassign { .. }));
         if slo && !escalates {
             out.push(
                 Diagnostic::warning(
                     codes::SLO_WITHOUT_ESCALATION,
-                    format!(
-                        "rule `{}` sets an SLO that nobody is told about when it is missed",
-                        rule.name
-                    ),
-                    rule.name_span,
+                    format!("{who} sets an SLO that nobody is told about when it is missed"),
+                    span,
                 )
-                .label(
-                    rule.name_span,
-                    "has `within` but no `escalate` or `reassign`",
-                )
+                .label(span, "has `within` but no `escalate` or `reassign`")
                 .help("add `escalate to TEAM after DURATION` or `reassign to TEAM after DURATION`"),
             );
         }

@@ -71,7 +71,7 @@ fn with_rules(
     now: Timestamp,
     questions: impl FnOnce(&mut RuleAnalysis),
 ) -> Vec<Diagnostic> {
-    let (space, conditions) = conditions(checked, sources);
+    let (space, conditions) = conditions(checked);
     let mut rules = RuleAnalysis {
         checked,
         sources,
@@ -86,8 +86,8 @@ fn with_rules(
 }
 
 /// The space of the policy's records and each rule's condition in it.
-fn conditions(checked: &Checked, sources: &SourceMap) -> (space::Space, Vec<Vec<Cube>>) {
-    let mut translator = Translator::new(checked, sources);
+fn conditions(checked: &Checked) -> (space::Space, Vec<Vec<Cube>>) {
+    let mut translator = Translator::new(checked);
     translator.lets_first();
     let conditions = checked
         .rules

@@ -36,6 +36,8 @@ enum Claim<'c> {
     DecidedBy(&'c [usize], usize),
     /// No rule decides (or, under `all match`, no ownership action).
     Undecided,
+    /// The rules hold and deciding the record is the error `code`.
+    Fails(&'c [usize], &'static str),
 }
 
 /// A rule's records summarised: for fields every cube of the rule limits to
@@ -130,7 +132,7 @@ impl RuleAnalysis<'_> {
         self.rule(i).map_or_else(String::new, |r| r.name.clone())
     }
 
-    fn record(&self, cube: &Cube) -> Json {
+    fn record(&self, cube: &Cube) -> Option<Json> {
         witness::record(
             self.space,
             &self.checked.schema,
@@ -160,6 +162,10 @@ impl RuleAnalysis<'_> {
                         Ok(d) if d.decided == Decided::Rule(Some(name))
                     )
             }
+            Claim::Fails(rules, code) => {
+                hold(&mut self.vm, rules)
+                    && matches!(self.vm.decide_bound(&bound), Err(e) if e.code == *code)
+            }
             Claim::Undecided => match self.vm.decide_bound(&bound) {
                 Ok(d) => match d.decided {
                     Decided::Rule(rule) => rule.is_none(),
@@ -177,7 +183,9 @@ impl RuleAnalysis<'_> {
     fn witness(&mut self, cubes: &[Cube], claim: &Claim) -> Option<(Json, bool)> {
         let mut fallback = None;
         for cube in cubes.iter().take(16) {
-            let record = self.record(cube);
+            let Some(record) = self.record(cube) else {
+                continue;
+            };
             if self.shows(&record, claim) {
                 return Some((record, true));
             }
@@ -237,17 +245,20 @@ impl RuleAnalysis<'_> {
             }
             let above = self.above(i, i);
             let mut budget = BUDGET;
-            let covered = cubes.iter().all(|c| {
-                matches!(
-                    uncovered(self.space, c, &above, &mut budget),
-                    Search::Covered
-                )
-            });
-            if !covered {
-                if budget == 0 {
-                    self.gave_up(i, "whether the rules above it take all its records");
+            let mut answer = Search::Covered;
+            for c in cubes {
+                answer = uncovered(self.space, c, &above, &mut budget);
+                if !matches!(answer, Search::Covered) {
+                    break;
                 }
-                continue;
+            }
+            match answer {
+                Search::Covered => {}
+                Search::Uncovered(_) => continue,
+                Search::GaveUp => {
+                    self.gave_up(i, "whether the rules above it take all its records");
+                    continue;
+                }
             }
             if let Some(s) = shadowed.get_mut(i) {
                 *s = true;
@@ -471,7 +482,12 @@ impl RuleAnalysis<'_> {
     /// Under `unique` or `all match`: two rules that can hold for one record.
     fn report_pair(&mut self, a: usize, b: usize, region: &[Cube]) {
         let rules = [a, b];
-        let Some((record, certain)) = self.witness(region, &Claim::Hold(&rules)) else {
+        let error = if self.checked.hit_policy == HitPolicy::Unique {
+            codes::RUNTIME_NOT_UNIQUE
+        } else {
+            codes::RUNTIME_OWNERSHIP_CONFLICT
+        };
+        let Some((record, certain)) = self.witness(region, &Claim::Fails(&rules, error)) else {
             return;
         };
         let (na, nb) = (self.name(a), self.name(b));

@@ -12,14 +12,18 @@ use super::space::{ABSENT, Cube, Kind, PRESENT, Scalar, Space};
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::{self, Value};
 
-/// Draws a record from `cube`.
+/// Records nested deeper than this are not drawn: a record type that needs
+/// itself (a required field of its own type) has no finite example.
+const MAX_DEPTH: usize = 32;
+
+/// Draws a record from `cube`, or `None` when the subject type has no finite record.
 pub fn record(
     space: &Space,
     schema: &Schema,
     subject: u32,
     slots: &[Vec<String>],
     cube: &Cube,
-) -> Json {
+) -> Option<Json> {
     let present = presence(space, cube);
     let by_path: HashMap<&[String], usize> = slots
         .iter()
@@ -33,7 +37,7 @@ pub fn record(
         present,
         by_path,
     };
-    Json::Object(drawer.record(subject, &mut Vec::new()))
+    drawer.record(subject, &mut Vec::new()).map(Json::Object)
 }
 
 struct Drawer<'a> {
@@ -45,10 +49,13 @@ struct Drawer<'a> {
 }
 
 impl Drawer<'_> {
-    fn record(&self, record: u32, path: &mut Vec<String>) -> Map<String, Json> {
+    fn record(&self, record: u32, path: &mut Vec<String>) -> Option<Map<String, Json>> {
         let mut out = Map::new();
+        if path.len() > MAX_DEPTH {
+            return None;
+        }
         let Some(fields) = self.schema.record(record).map(|r| &r.fields) else {
-            return out;
+            return Some(out);
         };
         for field in fields {
             path.push(field.name.clone());
@@ -59,14 +66,14 @@ impl Drawer<'_> {
                     .is_some_and(|d| self.present.get(d).copied().unwrap_or(false));
             if keep {
                 let value = match field.ty.required() {
-                    Type::Record(r) => Json::Object(self.record(*r, path)),
+                    Type::Record(r) => Json::Object(self.record(*r, path)?),
                     ty => self.value(ty, path),
                 };
                 out.insert(field.name.clone(), value);
             }
             path.pop();
         }
-        out
+        Some(out)
     }
 
     fn value(&self, ty: &Type, path: &[String]) -> Json {

@@ -374,9 +374,11 @@ pub fn weekday_name(day: jiff::civil::Weekday) -> &'static str {
     }
 }
 
-/// Widens an int to a number.
+/// Widens an int to a number. A missing value stays missing: `default(count,
+/// 0.5)` widens the optional int before `default` gives its fallback.
 pub fn to_number(v: &Value) -> Result<Value, OpError> {
     match v {
+        Value::Missing => Ok(Value::Missing),
         #[expect(
             clippy::cast_precision_loss,
             reason = "ints widen to 64-bit floats by the language's definition"

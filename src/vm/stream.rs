@@ -202,6 +202,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                 // The output line repeats the `id` as given; it is checked as a value.
                 let value: serde_json::Value = map.next_value()?;
                 if let Some(index) = found {
+                    // A later `id` replaces an earlier one entirely, as for any key.
+                    if let Some(node) = self.tree.and_then(|t| t.child(index)) {
+                        node.clear(self.slots);
+                    }
                     let outcome = self.value_outcome(index, &value);
                     if let Some(o) = outcomes.get_mut(index) {
                         *o = Some(outcome);
@@ -613,7 +617,8 @@ mod tests {
             record owner\n  email: string\n  group: string?\n\
             record deal\n  id: string\n  tags: list of string\n  amounts: list of int?\n  stage: stage\n  owner: owner?\n  note: string?\n\
             rule tagged when \"vip\" in tags and owner is set and owner.email = \"a@x\" then tag \"vip\"\n\
-            rule staged when stage = won then tag \"won\"\n";
+            rule staged when stage = won then tag \"won\"\n\
+            rule named when id = \"twice\" then tag \"twice\"\n";
         let compilation = crate::compile_source("p.roe", policy);
         let program = compilation
             .program
@@ -637,6 +642,8 @@ mod tests {
             r#""text""#,
             r#"{"id":"16","tags":[],"stage":"won"} trailing"#,
             r#"{"id":"17","tags":[],"stage":"won","n":1e400}"#,
+            r#"{"id":"18","id":null,"tags":["vip"],"stage":"draft","owner":{"email":"a@x"}}"#,
+            r#"{"id":"19","id":"twice","tags":[],"stage":"won"}"#,
         ];
         for line in lines {
             let mut from_text = Vm::new(&program, now);
