@@ -390,25 +390,11 @@ fn shape(e: &TExpr, out: &mut String) {
 
 /// The lets an expression reads directly.
 fn lets_read(e: &TExpr, out: &mut Vec<usize>) {
-    match &e.kind {
-        TKind::Let(i) => out.push(*i),
-        TKind::Literal(_) | TKind::Const(_) | TKind::Slot(_) | TKind::Now | TKind::IsOpen(_) => {}
-        TKind::List(items) => items.iter().for_each(|x| lets_read(x, out)),
-        TKind::Not(x)
-        | TKind::Neg(x)
-        | TKind::ToNumber(x)
-        | TKind::Matches(x, _)
-        | TKind::IsSet(x)
-        | TKind::Call(_, x)
-        | TKind::LocalPart(x, ..) => lets_read(x, out),
-        TKind::And(a, b)
-        | TKind::Or(a, b)
-        | TKind::Binary(_, a, b)
-        | TKind::Default(a, b)
-        | TKind::OpenHoursBetween(a, b, _) => {
-            lets_read(a, out);
-            lets_read(b, out);
-        }
+    if let TKind::Let(i) = e.kind {
+        out.push(i);
+    }
+    for child in e.children() {
+        lets_read(child, out);
     }
 }
 

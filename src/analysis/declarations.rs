@@ -3,6 +3,7 @@
 
 use crate::check::tir::{Checked, TAction, TExpr, TField, TGiven, TKind, TRecord, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
+use crate::source::Span;
 
 /// What the policy's rules, actions, consts and lets mention.
 #[derive(Default)]
@@ -71,36 +72,37 @@ impl Uses {
     }
 
     fn expr(&mut self, e: &TExpr) {
-        match &e.kind {
+        match e.kind {
             TKind::Const(i) => {
-                if let Some(u) = self.consts.get_mut(*i) {
+                if let Some(u) = self.consts.get_mut(i) {
                     *u = true;
                 }
             }
             TKind::Let(i) => {
-                if let Some(u) = self.lets.get_mut(*i) {
+                if let Some(u) = self.lets.get_mut(i) {
                     *u = true;
                 }
             }
-            TKind::Literal(_) | TKind::Slot(_) | TKind::Now | TKind::IsOpen(_) => {}
-            TKind::List(items) => items.iter().for_each(|x| self.expr(x)),
-            TKind::Not(x)
-            | TKind::Neg(x)
-            | TKind::ToNumber(x)
-            | TKind::Matches(x, _)
-            | TKind::IsSet(x)
-            | TKind::Call(_, x)
-            | TKind::LocalPart(x, ..) => self.expr(x),
-            TKind::And(a, b)
-            | TKind::Or(a, b)
-            | TKind::Binary(_, a, b)
-            | TKind::Default(a, b)
-            | TKind::OpenHoursBetween(a, b, _) => {
-                self.expr(a);
-                self.expr(b);
-            }
+            _ => {}
+        }
+        for child in e.children() {
+            self.expr(child);
         }
     }
+}
+
+/// Every rule, and `otherwise`, as (how a finding names it, where, its actions).
+fn deciders(checked: &Checked) -> impl Iterator<Item = (String, Span, &Vec<TAction>)> {
+    let rules = checked
+        .rules
+        .iter()
+        .map(|r| (format!("rule `{}`", r.name), r.name_span, &r.actions));
+    let otherwise = checked
+        .otherwise
+        .iter()
+        .zip(checked.otherwise_span)
+        .map(|(actions, span)| ("`otherwise`".to_owned(), span, actions));
+    rules.chain(otherwise)
 }
 
 /// Unused consts, lets and teams declared in the policy file itself (a used
@@ -134,18 +136,7 @@ pub(super) fn findings(checked: &Checked) -> Vec<Diagnostic> {
             out.push(unused("team", &team.name, team.name_span));
         }
     }
-    let deciders = checked
-        .rules
-        .iter()
-        .map(|r| (format!("rule `{}`", r.name), r.name_span, &r.actions))
-        .chain(
-            checked
-                .otherwise
-                .iter()
-                .zip(checked.otherwise_span)
-                .map(|(actions, span)| ("`otherwise`".to_owned(), span, actions)),
-        );
-    for (who, span, actions) in deciders {
+    for (who, span, actions) in deciders(checked) {
         for action in actions {
             if let TAction::HandOff { team, .. } = action
                 && let Some(t) = checked.teams.get(*team as usize)
@@ -168,18 +159,7 @@ pub(super) fn findings(checked: &Checked) -> Vec<Diagnostic> {
             }
         }
     }
-    let slos = checked
-        .rules
-        .iter()
-        .map(|r| (format!("rule `{}`", r.name), r.name_span, &r.actions))
-        .chain(
-            checked
-                .otherwise
-                .iter()
-                .zip(checked.otherwise_span)
-                .map(|(actions, span)| ("`otherwise`".to_owned(), span, actions)),
-        );
-    for (who, span, actions) in slos {
+    for (who, span, actions) in deciders(checked) {
         let slo = actions.iter().any(|a| {
             matches!(
                 a,

@@ -18,6 +18,33 @@ pub struct TExpr {
     pub span: Span,
 }
 
+impl TExpr {
+    /// The expressions this one is made of, in order.
+    pub fn children(&self) -> Vec<&TExpr> {
+        match &self.kind {
+            TKind::Literal(_)
+            | TKind::Const(_)
+            | TKind::Let(_)
+            | TKind::Slot(_)
+            | TKind::Now
+            | TKind::IsOpen(_) => Vec::new(),
+            TKind::List(items) => items.iter().collect(),
+            TKind::Not(x)
+            | TKind::Neg(x)
+            | TKind::ToNumber(x)
+            | TKind::Matches(x, _)
+            | TKind::IsSet(x)
+            | TKind::Call(_, x)
+            | TKind::LocalPart(x, ..) => vec![x],
+            TKind::And(a, b)
+            | TKind::Or(a, b)
+            | TKind::Binary(_, a, b)
+            | TKind::Default(a, b)
+            | TKind::OpenHoursBetween(a, b, _) => vec![a, b],
+        }
+    }
+}
+
 /// The typed expression forms.
 #[derive(Clone, Debug)]
 pub enum TKind {
