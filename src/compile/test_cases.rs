@@ -7,6 +7,7 @@ use crate::bytecode::value::{self, Value};
 use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
 use crate::policy_tests::{Expectation, Expected, TestCase};
 use crate::vm::ActionOut;
+use std::sync::Arc;
 
 /// Every test of `checked`, ready to run; `None` where a value cannot be folded.
 pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
@@ -83,9 +84,14 @@ fn record_json(
 
 /// The action object a decision must contain; only the keys an expectation names are set.
 fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOut {
-    let team = |n: u32| checked.teams.get(n as usize).map(|t| t.name.clone());
+    let team = |n: u32| {
+        checked
+            .teams
+            .get(n as usize)
+            .map(|t| Arc::from(t.name.as_str()))
+    };
     let text = |e: &crate::check::tir::TExpr| match fold::evaluate(e, consts) {
-        Ok(Value::Str(s)) => Some(s.to_string()),
+        Ok(Value::Str(s)) => Some(s),
         _ => None,
     };
     let mut out = ActionOut::default();
@@ -93,12 +99,12 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
         TAction::HandOff { team: t, within } => {
             out.action = "hand_off";
             out.team = team(*t);
-            out.within = within.as_ref().map(|s| s.text.clone());
+            out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
         }
         TAction::Assign { to, within } => {
             out.action = "assign";
             out.to = text(to);
-            out.within = within.as_ref().map(|s| s.text.clone());
+            out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
         }
         TAction::Escalate { target, after } => {
             out.action = "escalate";
@@ -106,12 +112,12 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
                 TTarget::Team(t) => out.team = team(*t),
                 TTarget::Person(e) => out.to = text(e),
             }
-            out.after = Some(after.text.clone());
+            out.after = Some(Arc::from(after.text.as_str()));
         }
         TAction::Reassign { team: t, after } => {
             out.action = "reassign";
             out.team = team(*t);
-            out.after = Some(after.text.clone());
+            out.after = Some(Arc::from(after.text.as_str()));
         }
         TAction::Notify(target) => {
             out.action = "notify";
@@ -130,7 +136,7 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
             ty,
         } => {
             out.action = "set";
-            out.field = Some(field.clone());
+            out.field = Some(Arc::from(field.as_str()));
             out.value = fold::evaluate(v, consts)
                 .ok()
                 .map(|v| value::to_json(&v, ty, &checked.schema));

@@ -1,5 +1,7 @@
 //! Decisions and record errors as the JSON lines of LANGUAGE.md §6 and §12.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// One action of a decision, with only the keys its kind uses.
@@ -9,40 +11,40 @@ pub struct ActionOut {
     pub action: &'static str,
     /// The team, for team actions.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
+    pub team: Option<Arc<str>>,
     /// The person or channel.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
+    pub to: Option<Arc<str>>,
     /// The field a `set` updates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<Arc<str>>,
     /// The value a `set` writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
     /// The tag.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<Arc<str>>,
     /// Why the record is dropped.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
     /// The SLO as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub within: Option<String>,
+    pub within: Option<Arc<str>>,
     /// When the SLO is due (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub due: Option<String>,
+    pub due: Option<Arc<str>>,
     /// For business time, `due` in the calendar's zone with its offset.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub due_local: Option<String>,
+    pub due_local: Option<Arc<str>>,
     /// The delay of an escalation or reassignment, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    pub after: Option<Arc<str>>,
     /// When it happens (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
+    pub at: Option<Arc<str>>,
     /// For business time, `at` in the calendar's zone with its offset.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_local: Option<String>,
+    pub at_local: Option<Arc<str>>,
 }
 
 /// The rule or rules that decided.

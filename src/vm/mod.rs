@@ -8,6 +8,8 @@ pub mod explain;
 mod index;
 mod stream;
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
@@ -37,8 +39,15 @@ pub struct Vm<'p> {
     names: stream::FieldNames,
     /// Deadlines computed so far: they depend only on `now` and the SLO, so
     /// every record with the same SLO shares them.
-    deadlines: Vec<(SlaLength, (String, Option<String>))>,
+    deadlines: Vec<(SlaLength, Deadline)>,
+    /// Team names, shared by every decision that names a team.
+    team_names: Vec<Arc<str>>,
+    /// Program texts decisions repeat (SLOs as written, field paths).
+    texts: Vec<Arc<str>>,
 }
+
+/// A deadline in UTC and, for business time, in the calendar's zone.
+type Deadline = (Arc<str>, Option<Arc<str>>);
 
 /// At most this many distinct SLOs keep their deadline between records.
 const DEADLINES_KEPT: usize = 32;
@@ -55,6 +64,13 @@ impl<'p> Vm<'p> {
             index: index::RuleIndex::new(program),
             names: stream::FieldNames::new(&program.parts().schema),
             deadlines: Vec::new(),
+            team_names: program
+                .parts()
+                .teams
+                .iter()
+                .map(|t| Arc::from(t.as_str()))
+                .collect(),
+            texts: Vec::new(),
         }
     }
 
@@ -327,24 +343,41 @@ impl<'p> Vm<'p> {
         Ok(Decision { decided, actions })
     }
 
-    fn string(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<String, RecordError> {
+    fn string(
+        &mut self,
+        slots: &[Value],
+        block: Block,
+        rule: &str,
+    ) -> Result<Arc<str>, RecordError> {
         match self.eval(slots, block, rule)? {
-            Value::Str(s) => Ok(s.to_string()),
+            Value::Str(s) => Ok(s),
             _ => Err(damaged(rule)),
         }
     }
 
-    fn team(&self, n: u32) -> Option<String> {
-        self.program.parts().teams.get(n as usize).cloned()
+    fn team(&self, n: u32) -> Option<Arc<str>> {
+        self.team_names.get(n as usize).cloned()
+    }
+
+    /// Text of the program (an SLO as written, a field path), shared by every decision.
+    fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(kept) = self.texts.iter().find(|t| ***t == *text) {
+            return kept.clone();
+        }
+        let made: Arc<str> = Arc::from(text);
+        if self.texts.len() < DEADLINES_KEPT {
+            self.texts.push(made.clone());
+        }
+        made
     }
 
     /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
-    /// When an SLO of `sla` from `now` falls due, in UTC and (for business time) local.
-    fn deadline(&mut self, sla: &Sla, rule: &str) -> Result<(String, Option<String>), RecordError> {
+    fn deadline(&mut self, sla: &Sla, rule: &str) -> Result<Deadline, RecordError> {
         if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == sla.length) {
             return Ok(kept.clone());
         }
-        let computed = self.compute_deadline(sla, rule)?;
+        let (utc, local) = self.compute_deadline(sla, rule)?;
+        let computed: Deadline = (Arc::from(utc), local.map(Arc::from));
         if self.deadlines.len() < DEADLINES_KEPT {
             self.deadlines.push((sla.length.clone(), computed.clone()));
         }
@@ -406,7 +439,7 @@ impl<'p> Vm<'p> {
                 ActionTemplate::Escalate { target, after } => {
                     a.action = "escalate";
                     self.target(slots, &mut a, target, rule)?;
-                    a.after = Some(after.text.clone());
+                    a.after = Some(self.text(&after.text));
                     (a.at, a.at_local) = self
                         .deadline(after, rule)
                         .map(|(utc, local)| (Some(utc), local))?;
@@ -414,7 +447,7 @@ impl<'p> Vm<'p> {
                 ActionTemplate::Reassign { team, after } => {
                     a.action = "reassign";
                     a.team = self.team(*team);
-                    a.after = Some(after.text.clone());
+                    a.after = Some(self.text(&after.text));
                     (a.at, a.at_local) = self
                         .deadline(after, rule)
                         .map(|(utc, local)| (Some(utc), local))?;
@@ -429,7 +462,7 @@ impl<'p> Vm<'p> {
                 }
                 ActionTemplate::Set { field, value, ty } => {
                     a.action = "set";
-                    a.field = Some(field.clone());
+                    a.field = Some(self.text(field));
                     let v = self.eval(slots, *value, rule)?;
                     a.value = Some(value::to_json(&v, ty, self.program.schema()));
                 }
@@ -450,7 +483,7 @@ impl<'p> Vm<'p> {
         rule: &str,
     ) -> Result<(), RecordError> {
         if let Some(sla) = within {
-            a.within = Some(sla.text.clone());
+            a.within = Some(self.text(&sla.text));
             (a.due, a.due_local) = self
                 .deadline(sla, rule)
                 .map(|(utc, local)| (Some(utc), local))?;
