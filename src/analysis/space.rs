@@ -504,3 +504,68 @@ pub fn full_domain(schema: &Schema, ty: &Type) -> Domain {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picked(scalar: Scalar, ranges: &[(i128, i128)]) -> Option<Value> {
+        scalar.value(scalar.pick(ranges)?)
+    }
+
+    fn key(scalar: Scalar, v: Value) -> i128 {
+        scalar.key(&v).unwrap_or_default()
+    }
+
+    #[test]
+    fn keys_keep_the_order_of_values() {
+        let n = |x: f64| key(Scalar::Number, Value::Number(x));
+        assert!(n(-2.5) < n(-0.0) && n(-0.0) == n(0.0) && n(0.0) < n(f64::MIN_POSITIVE));
+        assert!(n(1.0) < n(1.0 + f64::EPSILON));
+        assert_eq!(
+            Scalar::Number.value(n(2.5) + 1),
+            Some(Value::Number(2.5_f64.next_up()))
+        );
+        let d = |y, m, day| key(Scalar::Date, Value::Date(jiff::civil::date(y, m, day)));
+        assert_eq!(d(1970, 1, 2) - d(1970, 1, 1), 1);
+        assert!(d(2026, 12, 31) < d(2027, 1, 1));
+    }
+
+    #[test]
+    fn picks_are_readable_and_inside() {
+        // `score > 50`: the bound itself, not some huge number.
+        assert_eq!(
+            picked(Scalar::Int, &[(51, i64::MAX.into())]),
+            Some(Value::Int(51))
+        );
+        // `employees < 200`: zero is inside.
+        assert_eq!(
+            picked(Scalar::Int, &[(i64::MIN.into(), 199)]),
+            Some(Value::Int(0))
+        );
+        // `amount > 2.5`: the next whole number, not 2.5000000000000004.
+        let above = key(Scalar::Number, Value::Number(2.5)) + 1;
+        let (_, max) = Scalar::Number.bounds();
+        assert_eq!(
+            picked(Scalar::Number, &[(above, max)]),
+            Some(Value::Number(3.0))
+        );
+        // `amount < -1.5`: the whole number nearest zero below it.
+        let below = key(Scalar::Number, Value::Number(-1.5)) - 1;
+        let (min, _) = Scalar::Number.bounds();
+        assert_eq!(
+            picked(Scalar::Number, &[(min, below)]),
+            Some(Value::Number(-2.0))
+        );
+        // `created_at > 2030-01-01T00:00:00Z`: the next whole second.
+        let t = jiff::Timestamp::from_second(1_893_456_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let after = key(Scalar::Time, Value::Time(t)) + 1;
+        let (_, last) = Scalar::Time.bounds();
+        let expected = jiff::Timestamp::from_second(1_893_456_001).unwrap_or(t);
+        assert_eq!(
+            picked(Scalar::Time, &[(after, last)]),
+            Some(Value::Time(expected))
+        );
+        assert_eq!(picked(Scalar::Int, &[]), None);
+    }
+}
