@@ -35,8 +35,9 @@ pub struct Vm<'p> {
     now: Timestamp,
     /// The rules worth evaluating by the value of one slot, when a table pays.
     index: Option<index::RuleIndex>,
-    /// Field names by record type, for binding from JSON text.
-    names: stream::FieldNames,
+    /// Field names by record type, for binding from JSON text: made on the
+    /// first line bound that way, so a VM for one record does not pay for it.
+    names: Option<stream::FieldNames>,
     /// Deadlines computed so far: they depend only on `now` and the SLO, so
     /// every record with the same SLO shares them.
     deadlines: Vec<(SlaLength, Deadline)>,
@@ -62,7 +63,7 @@ impl<'p> Vm<'p> {
             slots: vec![Value::Missing; program.parts().slots.len()],
             now,
             index: index::RuleIndex::new(program),
-            names: stream::FieldNames::new(&program.parts().schema),
+            names: None,
             deadlines: Vec::new(),
             team_names: program
                 .parts()
@@ -104,9 +105,12 @@ impl<'p> Vm<'p> {
         let mut slots = std::mem::take(&mut self.slots);
         slots.iter_mut().for_each(|s| *s = Value::Missing);
         let parts = self.program.parts();
+        let names = self
+            .names
+            .get_or_insert_with(|| stream::FieldNames::new(&parts.schema));
         let bound = stream::bind_text(
             &parts.schema,
-            &self.names,
+            names,
             parts.subject,
             &self.tree,
             line,

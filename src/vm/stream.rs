@@ -20,14 +20,14 @@ use crate::bytecode::value::Value;
 
 /// The fields of every record type, sorted by name, for looking keys up;
 /// and, per field, the field that followed it in the last record, since the
-/// records of one file mostly list their keys in one order.
+/// records of one file mostly list their keys in one order (a guess the
+/// schema confirms before it is used).
 #[derive(Debug, Default)]
 pub struct FieldNames {
     by_record: Vec<Vec<(String, usize)>>,
     /// Per record type: the field that last followed field `i` (the last
     /// entry: the field that came first).
     next: Vec<Vec<Cell<usize>>>,
-    fields: Vec<Vec<String>>,
 }
 
 impl FieldNames {
@@ -58,17 +58,19 @@ impl FieldNames {
                         .collect()
                 })
                 .collect(),
-            fields: schema
-                .records
-                .iter()
-                .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
-                .collect(),
         }
     }
 
     /// The index of field `name` of `record`, which came after field `after`
     /// (`None`: first in its object).
-    fn find(&self, record: u32, after: Option<usize>, name: &str) -> Option<usize> {
+    fn find(
+        &self,
+        schema: &Schema,
+        record: u32,
+        after: Option<usize>,
+        name: &str,
+    ) -> Option<usize> {
+        let fields = schema.record(record).map(|r| &r.fields);
         let record = record as usize;
         let hint = self.next.get(record).and_then(|next| {
             let at = after.unwrap_or(next.len().saturating_sub(1));
@@ -76,11 +78,9 @@ impl FieldNames {
         });
         if let Some(hint) = hint {
             let guess = hint.get();
-            if self
-                .fields
-                .get(record)
+            if fields
                 .and_then(|f| f.get(guess))
-                .is_some_and(|f| f == name)
+                .is_some_and(|f| f.name == name)
             {
                 return Some(guess);
             }
@@ -194,7 +194,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut id = None;
         let mut previous = None;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let found = ctx.names.find(self.record, previous, &key);
+            let found = ctx.names.find(ctx.schema, self.record, previous, &key);
             if found.is_some() {
                 previous = found;
             }
