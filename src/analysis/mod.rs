@@ -77,6 +77,7 @@ fn with_rules(
         sources,
         space: &space,
         sigs: conditions.iter().map(|c| rules::Sig::of(c)).collect(),
+        left: std::cell::Cell::new(rules::TOTAL_BUDGET),
         conditions: &conditions,
         vm: Vm::new(program, now),
         out: Vec::new(),

@@ -24,6 +24,8 @@ pub(super) struct RuleAnalysis<'a> {
     pub conditions: &'a [Vec<Cube>],
     /// Each rule's summary, to skip pairs of rules that share no record.
     pub sigs: Vec<Sig>,
+    /// Regions all questions together may still visit (see [`TOTAL_BUDGET`]).
+    pub left: std::cell::Cell<usize>,
     pub vm: Vm<'a>,
     pub out: Vec<Diagnostic>,
 }
@@ -101,7 +103,22 @@ fn bit_of(s: &str) -> u64 {
     1 << (hash % 64)
 }
 
+/// How many regions the questions about one policy may visit in all: past it,
+/// every question gives up (W3009) rather than keep a lint running for minutes.
+pub(super) const TOTAL_BUDGET: usize = 2_000_000;
+
 impl RuleAnalysis<'_> {
+    /// A cover search within both the question's budget and what is left of the total.
+    fn search(&self, region: &Cube, cubes: &[&Cube], question: &mut usize) -> Search {
+        let allowed = (*question).min(self.left.get());
+        let mut budget = allowed;
+        let answer = uncovered(self.space, region, cubes, &mut budget);
+        let used = allowed - budget;
+        *question -= used;
+        self.left.set(self.left.get() - used);
+        answer
+    }
+
     /// The cubes of the rules above rule `i` whose records may meet those of rule `like`.
     fn above(&self, i: usize, like: usize) -> Vec<&Cube> {
         let Some(target) = self.sigs.get(like) else {
@@ -213,8 +230,7 @@ impl RuleAnalysis<'_> {
             }
             let refs: Vec<&Cube> = cubes.iter().collect();
             let mut budget = BUDGET;
-            if let Search::Covered = uncovered(self.space, &Cube::everything(), &refs, &mut budget)
-            {
+            if let Search::Covered = self.search(&Cube::everything(), &refs, &mut budget) {
                 let mut d = Diagnostic::warning(
                     codes::ALWAYS_HOLDS,
                     format!("the condition of rule `{name}` holds for every record"),
@@ -247,7 +263,7 @@ impl RuleAnalysis<'_> {
             let mut budget = BUDGET;
             let mut answer = Search::Covered;
             for c in cubes {
-                answer = uncovered(self.space, c, &above, &mut budget);
+                answer = self.search(c, &above, &mut budget);
                 if !matches!(answer, Search::Covered) {
                     break;
                 }
@@ -278,12 +294,9 @@ impl RuleAnalysis<'_> {
                     });
                     let before = self.above(j, i);
                     let mut budget = BUDGET;
-                    shared.iter().any(|c| {
-                        !matches!(
-                            uncovered(self.space, c, &before, &mut budget),
-                            Search::Covered
-                        )
-                    })
+                    shared
+                        .iter()
+                        .any(|c| !matches!(self.search(c, &before, &mut budget), Search::Covered))
                 })
                 .collect();
             self.report_shadowed(i, &takers);
@@ -414,7 +427,7 @@ impl RuleAnalysis<'_> {
         let mut budget = BUDGET;
         let mut parts = Vec::new();
         for c in &both {
-            match uncovered(self.space, c, &above, &mut budget) {
+            match self.search(c, &above, &mut budget) {
                 Search::Uncovered(part) => parts.push(part),
                 Search::Covered => {}
                 Search::GaveUp => {
@@ -580,7 +593,7 @@ impl RuleAnalysis<'_> {
         let mut budget = BUDGET;
         let mut parts = Vec::new();
         for region in &regions {
-            match uncovered(self.space, region, &deciders, &mut budget) {
+            match self.search(region, &deciders, &mut budget) {
                 Search::Uncovered(part) => {
                     parts.push(part);
                     break;
@@ -624,6 +637,28 @@ impl RuleAnalysis<'_> {
     }
 
     fn gave_up(&mut self, rule: usize, what: &str) {
+        if self.left.get() == 0 {
+            // The whole analysis ran out: said once, for the policy.
+            let span = self.checked.name_span;
+            if !self
+                .out
+                .iter()
+                .any(|d| d.code == codes::GAVE_UP && d.span == span)
+            {
+                self.out.push(
+                    Diagnostic::note_at(
+                        codes::GAVE_UP,
+                        format!(
+                            "the analysis stopped after searching {TOTAL_BUDGET} regions of records; rules from `{}` on were not fully analysed",
+                            self.name(rule)
+                        ),
+                        span,
+                    )
+                    .label(span, "too large to analyse in full"),
+                );
+            }
+            return;
+        }
         let Some(r) = self.rule(rule) else { return };
         let span = r.name_span;
         self.out.push(
