@@ -108,14 +108,10 @@ fn findings(
     levels.apply(all, deny_warnings)
 }
 
+/// Keeps the first of diagnostics with the same code, place and message, in source order.
 fn dedup(all: &mut Vec<Diagnostic>) {
-    let mut seen: Vec<(&'static str, roe::source::Span, String)> = Vec::new();
-    all.retain(|d| {
-        let key = (d.code, d.span, d.message.clone());
-        let new = !seen.contains(&key);
-        seen.push(key);
-        new
-    });
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|d| seen.insert((d.code, d.span, d.message.clone())));
     all.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
 }
 
