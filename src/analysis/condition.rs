@@ -305,16 +305,7 @@ impl<'a> Translator<'a> {
         if self.work > MAX_WORK {
             return None;
         }
-        let mut out = Vec::new();
-        for x in a {
-            for y in b {
-                let c = x.intersect(y);
-                if !self.space.is_empty(&c) {
-                    out.push(c);
-                }
-            }
-        }
-        let out = self.simplify(out);
+        let out = self.simplify(self.space.both(a, b));
         (out.len() <= MAX_CUBES).then_some(out)
     }
 

@@ -97,10 +97,7 @@ fn mask(domain: &crate::analysis::domain::Domain) -> Option<u64> {
 
 /// A string's bit: FNV-1a folded to six bits.
 fn bit_of(s: &str) -> u64 {
-    let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    1 << (hash % 64)
+    1 << (crate::bytecode::fingerprint::fnv1a(s.as_bytes()) % 64)
 }
 
 /// How many regions the questions about one policy may visit in all: past it,
@@ -284,14 +281,10 @@ impl RuleAnalysis<'_> {
             let takers: Vec<usize> = (0..i)
                 .filter(|&j| self.may_meet(i, j))
                 .filter(|&j| {
-                    let shared: Vec<Cube> = self.conditions.get(j).map_or_else(Vec::new, |above| {
-                        above
-                            .iter()
-                            .flat_map(|a| cubes.iter().map(move |c| (a, c)))
-                            .filter(|(a, c)| self.space.meet(a, c))
-                            .map(|(a, c)| a.intersect(c))
-                            .collect()
-                    });
+                    let shared = self
+                        .conditions
+                        .get(j)
+                        .map_or_else(Vec::new, |above| self.space.both(above, cubes));
                     let before = self.above(j, i);
                     let mut budget = BUDGET;
                     shared
@@ -414,12 +407,7 @@ impl RuleAnalysis<'_> {
             return None;
         }
         let (ca, cb) = (self.conditions.get(a)?, self.conditions.get(b)?);
-        let both: Vec<Cube> = ca
-            .iter()
-            .flat_map(|x| cb.iter().map(move |y| (x, y)))
-            .filter(|(x, y)| self.space.meet(x, y))
-            .map(|(x, y)| x.intersect(y))
-            .collect();
+        let both = self.space.both(ca, cb);
         if both.is_empty() || self.checked.hit_policy != HitPolicy::First {
             return (!both.is_empty()).then_some(both);
         }

@@ -448,6 +448,15 @@ impl Space {
         }
     }
 
+    /// The records in both unions of cubes: each pair that meets, intersected.
+    pub fn both(&self, a: &[Cube], b: &[Cube]) -> Vec<Cube> {
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| (x, y)))
+            .filter(|(x, y)| self.meet(x, y))
+            .map(|(x, y)| x.intersect(y))
+            .collect()
+    }
+
     /// `piece` without the records of `cut`, as cubes whose union is the
     /// difference (empty ones left out).
     pub fn minus(&self, piece: &Cube, cut: &Cube) -> Vec<Cube> {
