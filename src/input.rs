@@ -52,6 +52,17 @@ pub fn jsonl_line(line: &str) -> Option<InputRecord> {
     )
 }
 
+/// A JSON Lines line its caller has already found not to be blank, as a
+/// record (a blank one, should it come, is a malformed record).
+pub fn jsonl_record(line: &str) -> InputRecord {
+    jsonl_line(line).unwrap_or_else(|| {
+        Err(RecordError::new(
+            codes::RECORD_MALFORMED,
+            "a blank line is not a record",
+        ))
+    })
+}
+
 /// Every record of `text` in `format`; the schema converts CSV cells.
 pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
     match format {

@@ -134,16 +134,9 @@ impl<'p> Vm<'p> {
         &mut self,
         line: &str,
     ) -> (Option<serde_json::Value>, Result<Decision, RecordError>) {
-        match crate::input::jsonl_line(line) {
-            Some(Ok(json)) => (json.get("id").cloned(), self.decide(&json)),
-            Some(Err(e)) => (None, Err(e)),
-            None => (
-                None,
-                Err(RecordError::new(
-                    codes::RECORD_MALFORMED,
-                    "a blank line is not a record",
-                )),
-            ),
+        match crate::input::jsonl_record(line) {
+            Ok(json) => (json.get("id").cloned(), self.decide(&json)),
+            Err(e) => (None, Err(e)),
         }
     }
 
