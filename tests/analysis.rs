@@ -14,6 +14,8 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
@@ -130,10 +132,9 @@ proptest! {
     #[test]
     fn findings_agree_with_deciding_every_record((text, teams) in policy()) {
         let compilation = roe::compile_source("p.roe", &text);
-        let checked = compilation.checked.as_ref().unwrap_or_else(|| panic!("checks:\n{text}"));
-        let program = roe::compile::compile(checked, &compilation.sources).expect("compiles");
-        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        let findings = roe::analysis::analyse(checked, &program, &compilation.sources, now);
+        let (program, findings) = common::analyse(&compilation);
+        let checked = compilation.checked.as_ref().expect("checked");
+        let now = common::NOW.parse().expect("an instant");
         let n = teams.len();
         let policy = program.parts().hit_policy;
         let has_otherwise = checked.otherwise.is_some();

@@ -11,6 +11,8 @@
     reason = "a test fails by panicking"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 
 fn codes_in_source() -> BTreeSet<String> {
@@ -182,13 +184,9 @@ fn record_examples_print_the_quoted_lines() {
 
 #[test]
 fn analysis_examples_do_what_the_index_says() {
-    let now: jiff::Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
     let findings = |policy: &str| {
         let compilation = roe::compile_source("inbound.roe", policy);
-        let checked = compilation.checked.as_ref().expect("the example checks");
-        // Compiled from the checked policy: `roe check` rejects a proven `unique match` overlap.
-        let program = roe::compile::compile(checked, &compilation.sources).expect("compiles");
-        let found = roe::analysis::analyse(checked, &program, &compilation.sources, now);
+        let (_, found) = common::analyse(&compilation);
         let rendered = roe::diagnostics::render::human(&compilation.sources, &found, false);
         (found, rendered)
     };

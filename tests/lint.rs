@@ -21,10 +21,7 @@ use roe::vm::{Decided, Vm};
 /// rejects a `unique match` overlap, so the example can be decided).
 fn analyse(path: &std::path::Path) -> (roe::Compilation, Program, Vec<Diagnostic>) {
     let (compilation, _) = common::compile(path);
-    let checked = compilation.checked.as_ref().expect("the policy checks");
-    let program = roe::compile::compile(checked, &compilation.sources).expect("compiles");
-    let now = common::NOW.parse().expect("NOW is an instant");
-    let findings = roe::analysis::analyse(checked, &program, &compilation.sources, now);
+    let (program, findings) = common::analyse(&compilation);
     (compilation, program, findings)
 }
 

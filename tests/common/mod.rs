@@ -56,3 +56,24 @@ pub fn decide_file_at(
         })
         .collect()
 }
+
+/// The program of a policy that checked, and its analysis findings at [`NOW`].
+/// The program is compiled from the checked policy, so a `unique match`
+/// policy that `roe check` rejects for a proven overlap still has one to
+/// decide the examples with.
+pub fn analyse(
+    compilation: &roe::Compilation,
+) -> (
+    roe::bytecode::program::Program,
+    Vec<roe::diagnostics::Diagnostic>,
+) {
+    let Some(checked) = compilation.checked.as_ref() else {
+        let rendered =
+            roe::diagnostics::render::human(&compilation.sources, &compilation.diagnostics, false);
+        panic!("the policy does not check:\n{rendered}");
+    };
+    let program = roe::compile::compile(checked, &compilation.sources).expect("compiles");
+    let now = NOW.parse().expect("NOW is an instant");
+    let findings = roe::analysis::analyse(checked, &program, &compilation.sources, now);
+    (program, findings)
+}
