@@ -152,7 +152,7 @@ fn end_to_end(c: &mut Criterion) {
 
 /// The name of the rule that decided, as the closures name it (`None` for `otherwise`).
 fn decided_rule(vm: &mut roe::vm::Vm<'_>, record: &roe::vm::Bound) -> Option<String> {
-    match vm.decide_bound(record).map(|d| d.decided) {
+    match vm.decide_bound(record).map(|d| d.decided().clone()) {
         Ok(roe::vm::Decided::Rule(Some(name))) if name != "otherwise" => Some(name),
         _ => None,
     }

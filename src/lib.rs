@@ -49,8 +49,8 @@ use vm::{Decision, RecordError};
 /// });
 /// let decision = roe::decide(&program, &record, "2026-11-30T10:00:00Z".parse()?)
 ///     .map_err(|e| e.message)?;
-/// assert_eq!(decision.actions[0].team.as_deref(), Some("enterprise_emea"));
-/// assert_eq!(decision.actions[0].due.as_deref(), Some("2026-11-30T14:00:00Z"));
+/// assert_eq!(decision.actions()[0].team.as_deref(), Some("enterprise_emea"));
+/// assert_eq!(decision.actions()[0].due.as_deref(), Some("2026-11-30T14:00:00Z"));
 /// # Ok(())
 /// # }
 /// ```

@@ -48,7 +48,7 @@ impl Compilation {
 ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
 /// });
 /// let decision = vm.decide(&record).map_err(|e| e.message)?;
-/// assert_eq!(decision.actions[0].tag.as_deref(), Some("hot"));
+/// assert_eq!(decision.actions()[0].tag.as_deref(), Some("hot"));
 /// # Ok(())
 /// # }
 /// ```

@@ -214,7 +214,7 @@ fn run_one(
         },
     };
     if let Ok(decision) = &outcome {
-        let decided: Vec<&String> = match &decision.decided {
+        let decided: Vec<&String> = match decision.decided() {
             Decided::Rule(r) => r.iter().collect(),
             Decided::Rules(r) => r.iter().collect(),
         };
@@ -255,14 +255,14 @@ fn check(expected: &Expected, outcome: &Result<Decision, RecordError>) -> Option
         }
         (_, Err(e)) => Some(format!("the record got error {}: {}", e.code, e.message)),
         (Expected::Rule(name), Ok(decision)) => {
-            let decided = match &decision.decided {
+            let decided = match decision.decided() {
                 Decided::Rule(r) => r.iter().any(|r| r == name),
                 Decided::Rules(r) => r.contains(name),
             };
             if decided {
                 return None;
             }
-            let actual = match &decision.decided {
+            let actual = match decision.decided() {
                 Decided::Rule(Some(r)) => format!("rule `{r}` decided"),
                 Decided::Rule(None) => "no rule decided".to_owned(),
                 Decided::Rules(r) if r.is_empty() => "no rule held".to_owned(),
@@ -279,7 +279,7 @@ fn check(expected: &Expected, outcome: &Result<Decision, RecordError>) -> Option
         (Expected::Actions(actions), Ok(decision)) => {
             let missing: Vec<String> = actions
                 .iter()
-                .filter(|want| !decision.actions.iter().any(|got| matches(want, got)))
+                .filter(|want| !decision.actions().iter().any(|got| matches(want, got)))
                 .map(|want| serde_json::to_string(want).unwrap_or_default())
                 .collect();
             if missing.is_empty() {

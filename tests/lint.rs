@@ -77,7 +77,7 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
         (codes::SHADOWED_RULE, _) => {
             let shadowed = rule_of(0).expect("labelled");
             let decided = decision.expect("decided");
-            assert_ne!(decided.decided, Decided::Rule(Some(name(shadowed))));
+            assert_ne!(*decided.decided(), Decided::Rule(Some(name(shadowed))));
             if certain && !finding.notes.iter().any(|n| n.contains("may not match")) {
                 assert!(
                     holds(&mut vm, shadowed),
@@ -87,9 +87,9 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
                     .map(|i| Decided::Rule(Some(name(rule_of(i).expect("labelled")))))
                     .collect();
                 assert!(
-                    takers.contains(&decided.decided),
+                    takers.contains(decided.decided()),
                     "{record}: {:?}",
-                    decided.decided
+                    decided.decided()
                 );
             }
         }
@@ -97,7 +97,7 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
             let first = rule_of(0).expect("labelled");
             let decided = decision.expect("decided");
             assert_eq!(
-                decided.decided,
+                *decided.decided(),
                 Decided::Rule(Some(name(first))),
                 "{record}"
             );
@@ -117,7 +117,7 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
             let decided = decision.expect("decided");
             assert!(
                 !decided
-                    .actions
+                    .actions()
                     .iter()
                     .any(|a| matches!(a.action, "hand_off" | "assign" | "drop")),
                 "{record} should get no owner"
@@ -125,7 +125,7 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
         }
         (codes::GAP, _) if certain => {
             assert_eq!(
-                decision.expect("decided").decided,
+                *decision.expect("decided").decided(),
                 Decided::Rule(None),
                 "{record}"
             );

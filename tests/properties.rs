@@ -252,9 +252,10 @@ fn guarded_policy() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
-    /// The rule index changes which rules are evaluated, never a decision.
+    /// The rule index and the condition trees change how rules are evaluated,
+    /// never a decision.
     #[test]
-    fn the_rule_index_decides_exactly_like_evaluating_every_rule(
+    fn the_rule_index_decides_exactly_like_interpreting_every_rule(
         policy in guarded_policy(),
         records in prop::collection::vec((prop::sample::select(&["DE", "FR", "US", "JP", "GB", "IT"][..]), 0i64..100), 1..16),
     ) {
@@ -265,7 +266,7 @@ proptest! {
         let program = roe::compile::compile(&checked, &compilation.sources).expect("compiles");
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
         let mut indexed = roe::vm::Vm::new(&program, now);
-        let mut plain = roe::vm::Vm::without_index(&program, now);
+        let mut plain = roe::vm::Vm::interpreted(&program, now);
         for (country, score) in records {
             let record = serde_json::json!({"id":"L","email":"a@b.example","country":country,"segment":"smb","source":"web","status":"raw","score":score,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
             prop_assert_eq!(indexed.decide(&record), plain.decide(&record));
@@ -321,7 +322,7 @@ proptest! {
             if errored {
                 prop_assert!(decided.is_err(), "{}: the trace ran into an error, the decision did not", path);
             }
-            match decided.map(|d| d.decided) {
+            match decided.map(|d| d.decided().clone()) {
                 Ok(Decided::Rule(name)) => prop_assert_eq!(held.first().copied(), name.as_deref().and_then(rule_of), "{}", path),
                 Ok(Decided::Rules(names)) => prop_assert_eq!(held, names.iter().map(String::as_str).filter_map(rule_of).collect::<Vec<_>>(), "{}", path),
                 Err(_) => {}
@@ -380,6 +381,118 @@ proptest! {
                 };
                 prop_assert_eq!(from_text.decide_line(line), expected, "{} on {}", path, line);
             }
+        }
+    }
+}
+
+/// A well-typed condition over a lead: the shapes condition trees take apart
+/// (tests of a field with a constant of every type, `and`, `or`, `not`) and
+/// the ones they leave to the interpreter (arithmetic, `default`, lets, `now`,
+/// nested records, numbers).
+fn lead_condition() -> impl Strategy<Value = String> {
+    let k = || prop_oneof![0i64..100, Just(i64::MAX), Just(i64::MIN + 1)];
+    let op = || prop::sample::select(&["=", "!=", "<", "<=", ">", ">="][..]);
+    let country = || prop::sample::select(&["DE", "FR", "US", "", "DEUTSCHLAND"][..]);
+    let segment = || prop::sample::select(&["smb", "mid_market", "large", "strategic"][..]);
+    let text_op = || prop::sample::select(&["contains", "starts with", "ends with"][..]);
+    let atom = prop_oneof![
+        (op(), k()).prop_map(|(o, k)| format!("score {o} {k}")),
+        (op(), k(), k()).prop_map(|(o, d, k)| format!("default(employees, {d}) {o} {k}")),
+        (op(), k()).prop_map(|(o, k)| format!("(employees is set and employees {o} {k})")),
+        (k(), k()).prop_map(|(a, b)| format!("score + {a} > {b}")),
+        prop::collection::vec(k(), 0..4).prop_map(|ks| format!(
+            "score in [{}]",
+            ks.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )),
+        (prop::bool::ANY, segment())
+            .prop_map(|(eq, s)| format!("segment {} {s}", if eq { "=" } else { "!=" })),
+        (prop::bool::ANY, prop::collection::vec(segment(), 1..4)).prop_map(|(is_in, s)| format!(
+            "segment {} [{}]",
+            if is_in { "in" } else { "not in" },
+            s.join(", ")
+        )),
+        (prop::bool::ANY, country())
+            .prop_map(|(eq, c)| format!("country {} \"{c}\"", if eq { "=" } else { "!=" })),
+        (prop::bool::ANY, prop::collection::vec(country(), 1..4)).prop_map(|(is_in, c)| format!(
+            "country {} [{}]",
+            if is_in { "in" } else { "not in" },
+            c.iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (text_op(), country()).prop_map(|(o, c)| format!("email {o} \"{c}\"")),
+        (text_op(), country()).prop_map(|(o, c)| format!("(title is set and title {o} \"{c}\")")),
+        Just("do_not_route".to_owned()),
+        prop::bool::ANY.prop_map(|b| format!("do_not_route = {b}")),
+        Just("default(annual_revenue, 0.0) > 1.5".to_owned()),
+        Just("created_at < now - 2h".to_owned()),
+        Just("(account is set and account.is_named)".to_owned()),
+        Just("hot".to_owned()),
+    ];
+    atom.prop_recursive(3, 16, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} and {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} or {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    })
+}
+
+/// A lead with every optional field present or missing and extreme values.
+fn any_lead() -> impl Strategy<Value = serde_json::Value> {
+    (
+        prop_oneof![0i64..100, Just(i64::MAX), Just(i64::MIN)],
+        prop::option::of(prop_oneof![0i64..100, Just(i64::MAX)]),
+        prop::sample::select(&["smb", "mid_market", "large", "strategic"][..]),
+        prop::sample::select(&["DE", "FR", "US", "", "DEUTSCHLAND"][..]),
+        prop::option::of(prop::sample::select(&["VP Sales", "DE", "", "US CTO"][..])),
+        prop::option::of(prop::sample::select(&[0.5, 2.0][..])),
+        (prop::option::of(any::<bool>()), any::<bool>()),
+    )
+        .prop_map(|(score, employees, segment, country, title, revenue, (named, dnr))| {
+            let mut lead = serde_json::json!({"id":"L","email":format!("x@{country}.example{country}"),"country":country,"segment":segment,"source":"web","status":"raw","score":score,"created_at":"2026-11-30T07:00:00Z","do_not_route":dnr});
+            let map = lead.as_object_mut().expect("an object");
+            if let Some(n) = employees {
+                map.insert("employees".into(), n.into());
+            }
+            if let Some(t) = title {
+                map.insert("title".into(), t.into());
+            }
+            if let Some(r) = revenue {
+                map.insert("annual_revenue".into(), r.into());
+            }
+            if let Some(named) = named {
+                map.insert("account".into(), serde_json::json!({"id":"A","name":"Acme","owner":"o","type":"prospect","segment":"smb","is_named":named,"open_opportunities":0}));
+            }
+            lead
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Conditions decompiled into trees of tests decide every record exactly
+    /// as the bytecode interpreter does, errors included.
+    #[test]
+    fn condition_trees_decide_exactly_like_the_interpreter(
+        conditions in prop::collection::vec(lead_condition(), 1..6),
+        hit in prop::sample::select(&["first", "all", "unique"][..]),
+        leads in prop::collection::vec(any_lead(), 1..8),
+    ) {
+        let mut policy = format!("policy p for lead\n  {hit} match\nuse crm\nlet hot = score > 60 and segment = strategic\n");
+        for (i, condition) in conditions.iter().enumerate() {
+            policy.push_str(&format!("rule r{i} when {condition} then tag \"r{i}\"\n"));
+        }
+        let compilation = roe::compile_source("p.roe", &policy);
+        let checked = compilation.checked.unwrap_or_else(|| panic!("does not check:\n{policy}"));
+        let program = roe::compile::compile(&checked, &compilation.sources).expect("compiles");
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        let mut trees = roe::vm::Vm::new(&program, now);
+        let mut plain = roe::vm::Vm::interpreted(&program, now);
+        for lead in &leads {
+            prop_assert_eq!(trees.decide(lead), plain.decide(lead), "{}\n{}", policy, lead);
         }
     }
 }

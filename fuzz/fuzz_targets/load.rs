@@ -1,6 +1,7 @@
 //! Load arbitrary bytes as a compiled policy: an error or a program, never a
 //! panic. The checksum is recomputed first, so the fuzzer explores the section
-//! reader and the verifier instead of stopping at the checksum.
+//! reader and the verifier instead of stopping at the checksum. A program that
+//! loads decides a record exactly as the plain interpreter does.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -12,7 +13,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         bytes[body..].copy_from_slice(&sum.to_le_bytes());
         if let Ok(program) = roe::bytecode::format::decode(&bytes) {
             let record = serde_json::json!({"id": "L-1", "score": 80, "country": "DE"});
-            let _ = roe::decide(&program, &record, jiff::Timestamp::UNIX_EPOCH);
+            let now = jiff::Timestamp::UNIX_EPOCH;
+            let fast = roe::vm::Vm::new(&program, now).decide(&record);
+            let plain = roe::vm::Vm::interpreted(&program, now).decide(&record);
+            assert_eq!(fast, plain, "the index or a condition tree changed a decision");
         }
     }
 });

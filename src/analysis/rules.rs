@@ -173,7 +173,7 @@ impl RuleAnalysis<'_> {
                 hold(&mut self.vm, rules)
                     && matches!(
                         self.vm.decide_bound(&bound),
-                        Ok(d) if d.decided == Decided::Rule(Some(name))
+                        Ok(d) if *d.decided() == Decided::Rule(Some(name))
                     )
             }
             Claim::Fails(rules, code) => {
@@ -181,10 +181,10 @@ impl RuleAnalysis<'_> {
                     && matches!(self.vm.decide_bound(&bound), Err(e) if e.code == *code)
             }
             Claim::Undecided => match self.vm.decide_bound(&bound) {
-                Ok(d) => match d.decided {
+                Ok(d) => match d.decided() {
                     Decided::Rule(rule) => rule.is_none(),
                     Decided::Rules(_) => !d
-                        .actions
+                        .actions()
                         .iter()
                         .any(|a| matches!(a.action, "hand_off" | "assign" | "drop")),
                 },

@@ -46,3 +46,31 @@ pub enum Instruction {
     /// Replace the time on top with its hour (0–23) in calendar `n`'s zone.
     LocalHour(u32),
 }
+
+impl Instruction {
+    /// How many values it takes from the stack. Every instruction but a jump
+    /// then pushes one; a jump keeps its value when it jumps and pops it when
+    /// it falls through.
+    pub fn pops(self) -> u32 {
+        match self {
+            Instruction::Const(_)
+            | Instruction::Slot(_)
+            | Instruction::Let(_)
+            | Instruction::Now
+            | Instruction::IsOpen(_) => 0,
+            Instruction::Not
+            | Instruction::Neg
+            | Instruction::ToNumber
+            | Instruction::Matches(_)
+            | Instruction::IsSet
+            | Instruction::Call(_)
+            | Instruction::LocalWeekday(_)
+            | Instruction::LocalHour(_)
+            | Instruction::JumpIfFalseOrPop(_)
+            | Instruction::JumpIfTrueOrPop(_)
+            | Instruction::JumpIfPresentOrPop(_) => 1,
+            Instruction::Binary(_) | Instruction::OpenHoursBetween(_) => 2,
+            Instruction::MakeList(n) => n,
+        }
+    }
+}

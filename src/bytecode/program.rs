@@ -122,6 +122,29 @@ pub enum ActionTemplate {
     },
 }
 
+impl ActionTemplate {
+    /// The block the action evaluates for each record, if it has one.
+    pub fn block(&self) -> Option<Block> {
+        match self {
+            ActionTemplate::Assign { to: b, .. }
+            | ActionTemplate::Tag { tag: b }
+            | ActionTemplate::Set { value: b, .. }
+            | ActionTemplate::Drop { reason: b }
+            | ActionTemplate::Escalate {
+                target: Target::Person(b),
+                ..
+            }
+            | ActionTemplate::Notify {
+                target: Target::Person(b),
+            } => Some(*b),
+            ActionTemplate::HandOff { .. }
+            | ActionTemplate::Reassign { .. }
+            | ActionTemplate::Escalate { .. }
+            | ActionTemplate::Notify { .. } => None,
+        }
+    }
+}
+
 /// A `let`: its name (for listings and explanations) and its block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Let {

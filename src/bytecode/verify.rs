@@ -197,35 +197,12 @@ fn stack(p: &ProgramParts, block: Block) -> Result<(), String> {
             }
         };
         let instruction = p.code[pc];
+        let pops = instruction.pops();
+        need(pops)?;
         let after = match instruction {
-            Instruction::Const(_)
-            | Instruction::Slot(_)
-            | Instruction::Let(_)
-            | Instruction::Now
-            | Instruction::IsOpen(_) => d + 1,
-            Instruction::Not
-            | Instruction::Neg
-            | Instruction::ToNumber
-            | Instruction::Matches(_)
-            | Instruction::IsSet
-            | Instruction::Call(_)
-            | Instruction::LocalWeekday(_)
-            | Instruction::LocalHour(_) => {
-                need(1)?;
-                d
-            }
-            Instruction::Binary(_) | Instruction::OpenHoursBetween(_) => {
-                need(2)?;
-                d - 1
-            }
-            Instruction::MakeList(n) => {
-                need(n)?;
-                d - n + 1
-            }
             Instruction::JumpIfFalseOrPop(t)
             | Instruction::JumpIfTrueOrPop(t)
             | Instruction::JumpIfPresentOrPop(t) => {
-                need(1)?;
                 let t = t as usize;
                 if t <= pc || t > end {
                     return Err(format!(
@@ -235,6 +212,7 @@ fn stack(p: &ProgramParts, block: Block) -> Result<(), String> {
                 merge(&mut depth, t, d)?;
                 d - 1
             }
+            _ => d - pops + 1,
         };
         if after > MAX_STACK {
             return Err(format!("the stack grows beyond {MAX_STACK} values"));

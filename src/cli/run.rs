@@ -151,7 +151,7 @@ fn decide_line(
     let (id, outcome, why) = match record {
         Ok(json) if explain => match vm.explain(json) {
             Ok((explanation, outcome)) => {
-                let why = outcome.as_ref().ok().map(|d| explanation.why(&d.decided));
+                let why = outcome.as_ref().ok().map(|d| explanation.why(d.decided()));
                 (json.get("id"), outcome, why)
             }
             Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),

@@ -1,6 +1,7 @@
 //! Decisions and record errors as the JSON lines of LANGUAGE.md §6 and §12.
 
-use std::sync::Arc;
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -56,13 +57,71 @@ pub enum Decided {
     Rules(Vec<String>),
 }
 
-/// A decision for one record.
-#[derive(Clone, Debug, PartialEq)]
+/// A decision for one record. Cloning shares it: a VM hands every record a
+/// rule decides alike the same decision, when the rule's actions do not read
+/// the record.
+#[derive(Clone)]
 pub struct Decision {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    decided: Decided,
+    actions: Vec<ActionOut>,
+    /// The decision's part of an output line, made the first time one is written.
+    json: OnceLock<String>,
+}
+
+impl Decision {
+    /// The decision that `decided` and that `actions` must happen.
+    pub fn new(decided: Decided, actions: Vec<ActionOut>) -> Decision {
+        Decision {
+            shared: Arc::new(Shared {
+                decided,
+                actions,
+                json: OnceLock::new(),
+            }),
+        }
+    }
+
     /// Which rules decided.
-    pub decided: Decided,
-    /// What must happen.
-    pub actions: Vec<ActionOut>,
+    pub fn decided(&self) -> &Decided {
+        &self.shared.decided
+    }
+
+    /// What must happen, in order.
+    pub fn actions(&self) -> &[ActionOut] {
+        &self.shared.actions
+    }
+
+    /// The members of an output line this decision gives (`"rule":...,"actions":[...]`),
+    /// serialized once however many lines it is written to.
+    fn json(&self) -> &str {
+        self.shared.json.get_or_init(|| {
+            let members = Members::of(self);
+            let object = serde_json::to_string(&members).unwrap_or_default();
+            object
+                .strip_prefix('{')
+                .and_then(|o| o.strip_suffix('}'))
+                .unwrap_or_default()
+                .to_owned()
+        })
+    }
+}
+
+impl PartialEq for Decision {
+    fn eq(&self, other: &Decision) -> bool {
+        self.decided() == other.decided() && self.actions() == other.actions()
+    }
+}
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("decided", self.decided())
+            .field("actions", &self.actions())
+            .finish()
+    }
 }
 
 /// Why one record has no decision.
@@ -102,16 +161,39 @@ struct Line<'a> {
     index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<&'a Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rules: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    actions: Option<&'a [ActionOut]>,
+    #[serde(flatten)]
+    decision: Option<Members<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a RecordError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     why: Option<&'a crate::vm::explain::WhyOf>,
+}
+
+/// The members of a line that a decision gives.
+#[derive(Serialize)]
+struct Members<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<&'a [String]>,
+    actions: &'a [ActionOut],
+}
+
+impl Members<'_> {
+    fn of(decision: &Decision) -> Members<'_> {
+        let decided = decision.decided();
+        Members {
+            rule: match decided {
+                Decided::Rule(r) => Some(r),
+                Decided::Rules(_) => None,
+            },
+            rules: match decided {
+                Decided::Rules(r) => Some(r),
+                Decided::Rule(_) => None,
+            },
+            actions: decision.actions(),
+        }
+    }
 }
 
 /// The output line for the record at `index`, without a trailing newline.
@@ -120,7 +202,24 @@ pub fn line(
     id: Option<&serde_json::Value>,
     outcome: &Result<Decision, RecordError>,
 ) -> String {
-    explained_line(index, id, outcome, None)
+    let Ok(decision) = outcome else {
+        return explained_line(index, id, outcome, None);
+    };
+    // The members after the id come from the decision, serialized once for
+    // every record it decides alike.
+    let members = decision.json();
+    let mut out = String::with_capacity(members.len() + 48);
+    out.push_str("{\"index\":");
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{index}");
+    if let Some(id) = id {
+        out.push_str(",\"id\":");
+        out.push_str(&serde_json::to_string(id).unwrap_or_else(|_| "null".to_owned()));
+    }
+    out.push(',');
+    out.push_str(members);
+    out.push('}');
+    out
 }
 
 /// The output line with a `why` (the rules that decided and the clauses that held).
@@ -134,27 +233,57 @@ pub fn explained_line(
         Ok(decision) => Line {
             index,
             id,
-            rule: match &decision.decided {
-                Decided::Rule(r) => Some(r),
-                Decided::Rules(_) => None,
-            },
-            rules: match &decision.decided {
-                Decided::Rules(r) => Some(r),
-                Decided::Rule(_) => None,
-            },
-            actions: Some(&decision.actions),
+            decision: Some(Members::of(decision)),
             error: None,
             why,
         },
         Err(error) => Line {
             index,
             id,
-            rule: None,
-            rules: None,
-            actions: None,
+            decision: None,
             error: Some(error),
             why: None,
         },
     };
     serde_json::to_string(&line).unwrap_or_else(|_| format!("{{\"index\":{index},\"error\":{{\"code\":\"R0101\",\"message\":\"unprintable decision\"}}}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line written from the decision's members kept as text is the line
+    /// serde writes for the whole record.
+    #[test]
+    fn lines_from_kept_members_are_the_serialized_lines() {
+        let hand_off = ActionOut {
+            action: "hand_off",
+            team: Some(Arc::from("emea \"east\"")),
+            due: Some(Arc::from("2026-11-30T14:00:00Z")),
+            ..ActionOut::default()
+        };
+        let decisions = [
+            Decision::new(Decided::Rule(Some("hot".into())), vec![hand_off.clone()]),
+            Decision::new(Decided::Rule(None), Vec::new()),
+            Decision::new(
+                Decided::Rules(vec!["a".into(), "b".into()]),
+                vec![hand_off.clone(), hand_off],
+            ),
+            Decision::new(Decided::Rules(Vec::new()), Vec::new()),
+        ];
+        let ids = [
+            None,
+            Some(serde_json::json!("L-1")),
+            Some(serde_json::json!(7)),
+        ];
+        for decision in decisions {
+            for id in &ids {
+                let outcome = Ok(decision.clone());
+                let expected = explained_line(3, id.as_ref(), &outcome, None);
+                assert_eq!(line(3, id.as_ref(), &outcome), expected);
+                // Twice: the second line reuses the kept members.
+                assert_eq!(line(3, id.as_ref(), &outcome), expected);
+            }
+        }
+    }
 }

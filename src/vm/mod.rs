@@ -2,6 +2,7 @@
 //! hit policy, and turns the actions of the deciding rules into a decision.
 
 mod bind;
+mod condition;
 pub mod decision;
 mod eval;
 pub mod explain;
@@ -12,10 +13,12 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
 use crate::bytecode::value::{self, OpError, Value};
 use crate::diagnostics::codes;
 use bind::SlotTree;
+use condition::{Condition, Env};
 pub use decision::{ActionOut, Decided, Decision, RecordError};
 use eval::{EvalError, Machine};
 
@@ -31,6 +34,8 @@ pub struct Vm<'p> {
     program: &'p Program,
     tree: SlotTree,
     machine: Machine,
+    /// Each rule's condition, as a tree of tests where it can be one.
+    conditions: Vec<Condition>,
     slots: Vec<Value>,
     now: Timestamp,
     /// The rules worth evaluating by the value of one slot, when a table pays.
@@ -41,6 +46,11 @@ pub struct Vm<'p> {
     /// Deadlines computed so far: they depend only on `now` and the SLO, so
     /// every record with the same SLO shares them.
     deadlines: Vec<(SlaLength, Deadline)>,
+    /// The decision of each rule alone (and last, of `otherwise`), kept once
+    /// made when the rule's actions do not read the record.
+    decisions: Vec<Option<Decision>>,
+    /// Which rules' actions (and last, `otherwise`'s) read the record.
+    reads_record: Vec<bool>,
     /// Team names, shared by every decision that names a team.
     team_names: Vec<Arc<str>>,
     /// Program texts decisions repeat (SLOs as written, field paths).
@@ -60,10 +70,13 @@ impl<'p> Vm<'p> {
             program,
             tree: SlotTree::new(program),
             machine: Machine::new(program),
+            conditions: conditions(program, true),
             slots: vec![Value::Missing; program.parts().slots.len()],
             now,
             index: index::RuleIndex::new(program),
             names: None,
+            decisions: vec![None; program.parts().rules.len() + 1],
+            reads_record: reads_record(program),
             deadlines: Vec::new(),
             team_names: program
                 .parts()
@@ -80,6 +93,17 @@ impl<'p> Vm<'p> {
     pub fn without_index(program: &'p Program, now: Timestamp) -> Vm<'p> {
         Vm {
             index: None,
+            ..Vm::new(program, now)
+        }
+    }
+
+    /// A VM that runs every rule's condition through the bytecode interpreter,
+    /// in order: no rule index, no condition trees. It decides exactly as
+    /// [`Vm::new`] does, only slower; tests and a fuzz target hold the two to it.
+    pub fn interpreted(program: &'p Program, now: Timestamp) -> Vm<'p> {
+        Vm {
+            index: None,
+            conditions: conditions(program, false),
             ..Vm::new(program, now)
         }
     }
@@ -178,7 +202,18 @@ impl<'p> Vm<'p> {
     }
 
     fn holds(&mut self, slots: &[Value], rule: usize) -> Result<bool, RecordError> {
-        condition_holds(&mut self.machine, self.program, slots, self.now, rule)
+        let mut env = Env {
+            machine: &mut self.machine,
+            program: self.program,
+            slots,
+            now: self.now,
+        };
+        match self.conditions.get(rule) {
+            Some(condition) => condition
+                .holds(&mut env)
+                .map_err(|e| condition_error(self.program, rule, &e)),
+            None => Ok(false),
+        }
     }
 
     fn eval(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<Value, RecordError> {
@@ -194,32 +229,38 @@ impl<'p> Vm<'p> {
         slots: &[Value],
         mut found: impl FnMut(usize) -> bool,
     ) -> Result<(), RecordError> {
-        let (program, now) = (self.program, self.now);
-        let machine = &mut self.machine;
-        let mut visit = |i: usize| -> Result<bool, RecordError> {
-            Ok(!condition_holds(machine, program, slots, now, i)? || found(i))
+        let program = self.program;
+        let mut env = Env {
+            machine: &mut self.machine,
+            program,
+            slots,
+            now: self.now,
         };
-        match self
+        let conditions = &self.conditions;
+        // Whether to go on after rule `i`; the error names no rule until one fails.
+        let mut visit = |i: usize| -> Result<bool, (usize, EvalError)> {
+            let holds = match conditions.get(i) {
+                Some(condition) => condition.holds(&mut env).map_err(|e| (i, e))?,
+                None => false,
+            };
+            Ok(!holds || found(i))
+        };
+        let scanned = match self
             .index
             .as_ref()
             .and_then(|index| index.candidates(slots))
         {
-            Some(candidates) => {
-                for i in candidates {
-                    if !visit(i)? {
-                        break;
-                    }
-                }
-            }
+            Some(candidates) => candidates
+                .into_iter()
+                .try_for_each(|i| if visit(i)? { Ok(()) } else { Err(None) }),
             None => {
-                for i in 0..program.parts().rules.len() {
-                    if !visit(i)? {
-                        break;
-                    }
-                }
+                (0..conditions.len()).try_for_each(|i| if visit(i)? { Ok(()) } else { Err(None) })
             }
+        };
+        match scanned {
+            Ok(()) | Err(None) => Ok(()),
+            Err(Some((rule, e))) => Err(condition_error(program, rule, &e)),
         }
-        Ok(())
     }
 
     fn held(&mut self, slots: &[Value]) -> Result<Vec<usize>, RecordError> {
@@ -238,7 +279,7 @@ impl<'p> Vm<'p> {
             false
         })?;
         match first {
-            Some(i) => self.decision_of(slots, &[i], false),
+            Some(i) => self.decision_alone(slots, i, false),
             None => self.fallback(slots, false),
         }
     }
@@ -247,7 +288,7 @@ impl<'p> Vm<'p> {
         let held = self.held(slots)?;
         match held.as_slice() {
             [] => self.fallback(slots, false),
-            [one] => self.decision_of(slots, &[*one], false),
+            [one] => self.decision_alone(slots, *one, false),
             many => {
                 let names = self.names(many);
                 Err(RecordError::new(
@@ -266,9 +307,12 @@ impl<'p> Vm<'p> {
         if held.is_empty() {
             return self.fallback(slots, true);
         }
-        let decision = self.decision_of(slots, &held, true)?;
+        let decision = match held.as_slice() {
+            [one] => self.decision_alone(slots, *one, true)?,
+            many => self.decision_of(slots, many, true)?,
+        };
         let owners: Vec<(String, &ActionOut)> = decision
-            .actions
+            .actions()
             .iter()
             .filter_map(|a| owner(a).map(|o| (o, a)))
             .collect();
@@ -298,6 +342,41 @@ impl<'p> Vm<'p> {
     }
 
     fn fallback(&mut self, slots: &[Value], all: bool) -> Result<Decision, RecordError> {
+        let otherwise = self.program.parts().rules.len();
+        if let Some(Some(kept)) = self.decisions.get(otherwise) {
+            return Ok(kept.clone());
+        }
+        let decision = self.fallback_made(slots, all)?;
+        self.keep(otherwise, &decision);
+        Ok(decision)
+    }
+
+    /// The decision of rule `rule` alone: kept from an earlier record when
+    /// its actions do not read the record.
+    fn decision_alone(
+        &mut self,
+        slots: &[Value],
+        rule: usize,
+        all: bool,
+    ) -> Result<Decision, RecordError> {
+        if let Some(Some(kept)) = self.decisions.get(rule) {
+            return Ok(kept.clone());
+        }
+        let decision = self.decision_of(slots, &[rule], all)?;
+        self.keep(rule, &decision);
+        Ok(decision)
+    }
+
+    /// Keeps the decision of rule `at` alone for later records, if it reads nothing of this one.
+    fn keep(&mut self, at: usize, decision: &Decision) {
+        if self.reads_record.get(at) == Some(&false)
+            && let Some(slot) = self.decisions.get_mut(at)
+        {
+            *slot = Some(decision.clone());
+        }
+    }
+
+    fn fallback_made(&mut self, slots: &[Value], all: bool) -> Result<Decision, RecordError> {
         let program = self.program;
         let parts = program.parts();
         let (name, actions) = match &parts.otherwise {
@@ -312,7 +391,7 @@ impl<'p> Vm<'p> {
         } else {
             Decided::Rule(name)
         };
-        Ok(Decision { decided, actions })
+        Ok(Decision::new(decided, actions))
     }
 
     fn decision_of(
@@ -337,7 +416,7 @@ impl<'p> Vm<'p> {
         } else {
             Decided::Rule(names.into_iter().next())
         };
-        Ok(Decision { decided, actions })
+        Ok(Decision::new(decided, actions))
     }
 
     fn string(
@@ -513,22 +592,56 @@ fn owner(a: &ActionOut) -> Option<String> {
     }
 }
 
-/// Whether rule `rule`'s condition holds for the bound `slots`.
-fn condition_holds(
-    machine: &mut Machine,
-    program: &Program,
-    slots: &[Value],
-    now: Timestamp,
-    rule: usize,
-) -> Result<bool, RecordError> {
-    let Some(r) = program.parts().rules.get(rule) else {
-        return Ok(false);
+/// Whether each rule's actions, and last `otherwise`'s, read the record
+/// (a field or a let); actions that do not decide every record alike.
+fn reads_record(program: &Program) -> Vec<bool> {
+    let parts = program.parts();
+    let reads = |templates: &[ActionTemplate]| {
+        templates.iter().filter_map(ActionTemplate::block).any(|b| {
+            parts
+                .code
+                .get(b.start as usize..b.end as usize)
+                .is_none_or(|code| {
+                    code.iter()
+                        .any(|i| matches!(i, Instruction::Slot(_) | Instruction::Let(_)))
+                })
+        })
     };
-    match machine.run(program, r.condition, slots, now) {
-        Ok(Value::Bool(b)) => Ok(b),
-        Ok(_) => Err(damaged(&r.name)),
-        Err(e) => Err(eval_error(&e, &r.name)),
-    }
+    parts
+        .rules
+        .iter()
+        .map(|r| reads(&r.actions))
+        .chain([parts.otherwise.as_deref().is_some_and(reads)])
+        .collect()
+}
+
+/// The rules' conditions as trees of tests, or as the blocks the
+/// interpreter runs when `trees` is false or the program is as long as a
+/// record's fuel (trees spend none).
+fn conditions(program: &Program, trees: bool) -> Vec<Condition> {
+    let parts = program.parts();
+    let trees = trees && (parts.code.len() as u64) < eval::FUEL_PER_RECORD;
+    parts
+        .rules
+        .iter()
+        .map(|r| {
+            if trees {
+                Condition::decompile(program, r.condition)
+            } else {
+                Condition::Block(r.condition)
+            }
+        })
+        .collect()
+}
+
+/// The error of rule `rule`'s condition, naming the rule.
+fn condition_error(program: &Program, rule: usize, e: &EvalError) -> RecordError {
+    let name = program
+        .parts()
+        .rules
+        .get(rule)
+        .map_or("?", |r| r.name.as_str());
+    eval_error(e, name)
 }
 
 fn damaged(rule: &str) -> RecordError {

@@ -1,0 +1,667 @@
+//! Rule conditions as trees of typed tests: the VM's lowering of a condition's
+//! bytecode for the common shapes — `and`, `or` and `not` over `field OP
+//! constant` — so that deciding a record runs no stack machine for them.
+//!
+//! A condition is decompiled from its block once per VM. Every node stands
+//! for a range of the block's code and gives exactly the value the
+//! interpreter would give for that range: a test compares the bound slot
+//! with its constant in place when both have the expected type and otherwise
+//! calls the very operator the interpreter calls; `and` and `or` stop where the
+//! interpreter's jumps would; and any range the decompiler does not
+//! recognise (arithmetic, lets, calls, ...) stays a block the interpreter
+//! runs. A block that does not decompile cleanly (only a damaged program's)
+//! is run whole by the interpreter.
+//!
+//! Tests spend no fuel. That changes no outcome: without backward jumps, one
+//! record runs each instruction of a program at most once per block run, and
+//! the VM only uses trees for programs shorter than a record's fuel.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::bytecode::instruction::Instruction;
+use crate::bytecode::program::{Block, Program};
+use crate::bytecode::value::{self, OpError, Value};
+use crate::vm::eval::{EvalError, Machine};
+
+/// A condition, or part of one, that gives a bool.
+#[derive(Clone, Debug)]
+pub enum Condition {
+    /// `slot OP constant`.
+    Test(Test),
+    /// A bool slot on its own.
+    Flag(u32),
+    /// `not`.
+    Not(Box<Condition>),
+    /// `and` of two or more, left to right.
+    All(Box<[Condition]>),
+    /// `or` of two or more, left to right.
+    Any(Box<[Condition]>),
+    /// Code the interpreter runs.
+    Block(Block),
+}
+
+/// `slot OP constant`, with the comparison prepared for the constant's type.
+#[derive(Clone, Debug)]
+pub struct Test {
+    slot: u32,
+    op: value::Op,
+    constant: Value,
+    fast: Fast,
+}
+
+/// The comparison a test makes when the slot holds a value of the constant's type.
+#[derive(Clone, Debug)]
+enum Fast {
+    /// Whether an int lies in `lo..=hi` is `inside`.
+    Ints { lo: i64, hi: i64, inside: bool },
+    /// Whether an int is one of these (sorted) is `inside`.
+    IntSet { items: Box<[i64]>, inside: bool },
+    /// Whether an enum variant is in the mask is `inside`.
+    Enums { mask: u64, inside: bool },
+    /// Whether a bool equals `value` is `equal`.
+    Bool { value: bool, equal: bool },
+    /// Whether a string is one of these is `inside`.
+    Strs { items: Box<[Word]>, inside: bool },
+    /// Whether a string contains this (found with a searcher made once).
+    Contains(Box<memchr::memmem::Finder<'static>>),
+    /// Whether a string starts with this.
+    StartsWith(Arc<str>),
+    /// Whether a string ends with this.
+    EndsWith(Arc<str>),
+    /// No shortcut: the interpreter's operator.
+    Generic,
+}
+
+/// What a condition reads: the record's slots, and for blocks the interpreter.
+pub struct Env<'a> {
+    /// The interpreter, with this record's lets.
+    pub machine: &'a mut Machine,
+    /// The program the blocks belong to.
+    pub program: &'a Program,
+    /// The record's bound slots.
+    pub slots: &'a [Value],
+    /// The evaluation instant.
+    pub now: Timestamp,
+}
+
+impl Condition {
+    /// The condition of `block`, decompiled; the whole block when it does not decompile.
+    pub fn decompile(program: &Program, block: Block) -> Condition {
+        Decompiler { program }
+            .range(block.start, block.end, 0)
+            .map_or(Condition::Block(block), |node| node.condition)
+    }
+
+    /// Whether the condition holds, or why it has no value (as the interpreter says).
+    pub fn holds(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
+        match self {
+            Condition::Test(test) => test.holds(env.slots),
+            Condition::Flag(slot) => match slot_value(env.slots, *slot)? {
+                Value::Bool(b) => Ok(*b),
+                _ => Err(OpError::Type.into()),
+            },
+            Condition::Not(inner) => Ok(!inner.holds(env)?),
+            Condition::All(parts) => {
+                for part in parts {
+                    if !part.holds_inline(env)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Condition::Any(parts) => {
+                for part in parts {
+                    if part.holds_inline(env)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Condition::Block(block) => {
+                match env.machine.run(env.program, *block, env.slots, env.now)? {
+                    Value::Bool(b) => Ok(b),
+                    _ => Err(OpError::Type.into()),
+                }
+            }
+        }
+    }
+}
+
+impl Condition {
+    /// [`Condition::holds`], with the commonest part of `and` and `or`, a
+    /// test, evaluated in place rather than through a call.
+    #[inline]
+    fn holds_inline(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
+        match self {
+            Condition::Test(test) => test.holds(env.slots),
+            other => other.holds(env),
+        }
+    }
+}
+
+fn slot_value(slots: &[Value], slot: u32) -> Result<&Value, EvalError> {
+    slots
+        .get(slot as usize)
+        .ok_or(EvalError::Damaged("slot index"))
+}
+
+impl Test {
+    fn new(slot: u32, op: value::Op, constant: Value) -> Test {
+        let fast = fast(op, &constant);
+        Test {
+            slot,
+            op,
+            constant,
+            fast,
+        }
+    }
+
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Result<bool, EvalError> {
+        let v = slot_value(slots, self.slot)?;
+        match (&self.fast, v) {
+            (Fast::Ints { lo, hi, inside }, Value::Int(x)) => Ok((lo <= x && x <= hi) == *inside),
+            (Fast::IntSet { items, inside }, Value::Int(x)) => {
+                Ok(items.binary_search(x).is_ok() == *inside)
+            }
+            (Fast::Enums { mask, inside }, Value::Enum(k)) => {
+                let bit = 1u64.checked_shl(*k).unwrap_or(0);
+                Ok((mask & bit != 0) == *inside)
+            }
+            (Fast::Bool { value, equal }, Value::Bool(b)) => Ok((b == value) == *equal),
+            (Fast::Strs { items, inside }, Value::Str(s)) => {
+                let (len, head) = (s.len(), head(s));
+                Ok(items.iter().any(|item| item.is(len, head, s)) == *inside)
+            }
+            (Fast::Contains(needle), Value::Str(s)) => Ok(needle.find(s.as_bytes()).is_some()),
+            (Fast::StartsWith(prefix), Value::Str(s)) => Ok(s.starts_with(&**prefix)),
+            (Fast::EndsWith(suffix), Value::Str(s)) => Ok(s.ends_with(&**suffix)),
+            _ => match value::binary(self.op, v, &self.constant)? {
+                Value::Bool(b) => Ok(b),
+                _ => Err(OpError::Type.into()),
+            },
+        }
+    }
+}
+
+/// A string constant, with its length and first eight bytes at hand so that
+/// most strings it is not are told apart without comparing bytes one by one.
+#[derive(Clone, Debug)]
+struct Word {
+    len: usize,
+    head: u64,
+    text: Arc<str>,
+}
+
+impl Word {
+    fn new(text: &Arc<str>) -> Word {
+        Word {
+            len: text.len(),
+            head: head(text),
+            text: text.clone(),
+        }
+    }
+
+    /// Whether `s`, of length `len` and head `head`, is this string.
+    fn is(&self, len: usize, head: u64, s: &str) -> bool {
+        self.len == len
+            && self.head == head
+            && (len <= 8 || self.text.as_bytes().get(8..) == s.as_bytes().get(8..))
+    }
+}
+
+/// The first eight bytes of `s` as a number, zeros past its end.
+fn head(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
+    // Shifted in one by one: a copy of unknown length would be a call to memcpy.
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * i))
+}
+
+/// The shortcut for `OP constant`, where one gives the operator's answer.
+fn fast(op: value::Op, constant: &Value) -> Fast {
+    use value::Op;
+    match (op, constant) {
+        (Op::Eq | Op::Ne, Value::Int(c)) => Fast::Ints {
+            lo: *c,
+            hi: *c,
+            inside: op == Op::Eq,
+        },
+        (Op::Lt, Value::Int(c)) => Fast::Ints {
+            lo: *c,
+            hi: i64::MAX,
+            inside: false,
+        },
+        (Op::Le, Value::Int(c)) => Fast::Ints {
+            lo: i64::MIN,
+            hi: *c,
+            inside: true,
+        },
+        (Op::Gt, Value::Int(c)) => Fast::Ints {
+            lo: i64::MIN,
+            hi: *c,
+            inside: false,
+        },
+        (Op::Ge, Value::Int(c)) => Fast::Ints {
+            lo: *c,
+            hi: i64::MAX,
+            inside: true,
+        },
+        (Op::Eq | Op::Ne, Value::Enum(k)) if *k < 64 => Fast::Enums {
+            mask: 1 << k,
+            inside: op == Op::Eq,
+        },
+        (Op::Eq | Op::Ne, Value::Bool(b)) => Fast::Bool {
+            value: *b,
+            equal: op == Op::Eq,
+        },
+        (Op::Eq | Op::Ne, Value::Str(s)) => Fast::Strs {
+            items: Box::new([Word::new(s)]),
+            inside: op == Op::Eq,
+        },
+        (Op::In | Op::NotIn, Value::List(items)) => members(items, op == Op::In),
+        (Op::Contains, Value::Str(s)) => Fast::Contains(Box::new(
+            memchr::memmem::Finder::new(s.as_bytes()).into_owned(),
+        )),
+        (Op::StartsWith, Value::Str(s)) => Fast::StartsWith(s.clone()),
+        (Op::EndsWith, Value::Str(s)) => Fast::EndsWith(s.clone()),
+        _ => Fast::Generic,
+    }
+}
+
+/// The shortcut for `in` a constant list whose items all have one type.
+fn members(items: &[Value], inside: bool) -> Fast {
+    if let Some(strs) = items
+        .iter()
+        .map(|v| match v {
+            Value::Str(s) => Some(Word::new(s)),
+            _ => None,
+        })
+        .collect::<Option<Box<[Word]>>>()
+    {
+        return Fast::Strs {
+            items: strs,
+            inside,
+        };
+    }
+    if let Some(mask) = items.iter().try_fold(0u64, |mask, v| match v {
+        Value::Enum(k) if *k < 64 => Some(mask | 1 << k),
+        _ => None,
+    }) {
+        return Fast::Enums { mask, inside };
+    }
+    if let Some(mut ints) = items
+        .iter()
+        .map(|v| match v {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        })
+        .collect::<Option<Vec<i64>>>()
+    {
+        ints.sort_unstable();
+        return Fast::IntSet {
+            items: ints.into(),
+            inside,
+        };
+    }
+    Fast::Generic
+}
+
+/// Reads a block's code back into a condition, one value-giving range at a time.
+struct Decompiler<'p> {
+    program: &'p Program,
+}
+
+/// A range of code that leaves one value, read as a condition.
+struct Node {
+    start: u32,
+    /// How deep the condition nests (a leaf is 0).
+    depth: u32,
+    condition: Condition,
+}
+
+/// Trees nest at most this deep (a checked policy nests at most 200 deep), so
+/// neither decompiling nor evaluating nor dropping a tree can exhaust the stack.
+const MAX_DEPTH: u32 = 256;
+
+impl Decompiler<'_> {
+    /// The condition of the code in `start..end`, if it leaves exactly one
+    /// value; `nesting` counts the ranges this one lies in.
+    fn range(&self, start: u32, end: u32, nesting: u32) -> Option<Node> {
+        if nesting > MAX_DEPTH {
+            return None;
+        }
+        let code = &self.program.parts().code;
+        let mut stack: Vec<Node> = Vec::new();
+        let mut pc = start;
+        while pc < end {
+            let instruction = *code.get(pc as usize)?;
+            if let Some(test) = self.test_at(pc, end) {
+                stack.push(Node {
+                    start: pc,
+                    depth: 0,
+                    condition: Condition::Test(test),
+                });
+                pc += 3;
+                continue;
+            }
+            let next = pc + 1;
+            let node = match instruction {
+                Instruction::Slot(slot) => Node {
+                    start: pc,
+                    depth: 0,
+                    condition: Condition::Flag(slot),
+                },
+                Instruction::Not => {
+                    let inner = stack.pop()?;
+                    Node {
+                        start: inner.start,
+                        depth: deeper(inner.depth)?,
+                        condition: Condition::Not(Box::new(inner.condition)),
+                    }
+                }
+                Instruction::JumpIfFalseOrPop(target) | Instruction::JumpIfTrueOrPop(target) => {
+                    if target <= pc || target > end {
+                        return None;
+                    }
+                    let left = stack.pop()?;
+                    let right = self.range(next, target, nesting + 1)?;
+                    let and = matches!(instruction, Instruction::JumpIfFalseOrPop(_));
+                    pc = target;
+                    stack.push(Node {
+                        start: left.start,
+                        depth: deeper(left.depth.max(right.depth))?,
+                        condition: join(and, left.condition, right.condition),
+                    });
+                    continue;
+                }
+                Instruction::JumpIfPresentOrPop(target) => {
+                    if target <= pc || target > end {
+                        return None;
+                    }
+                    let left = stack.pop()?;
+                    self.range(next, target, nesting + 1)?;
+                    pc = target;
+                    stack.push(Node {
+                        start: left.start,
+                        depth: 0,
+                        condition: Condition::Block(Block {
+                            start: left.start,
+                            end: target,
+                        }),
+                    });
+                    continue;
+                }
+                other => {
+                    let mut from = pc;
+                    for _ in 0..other.pops() {
+                        from = stack.pop()?.start;
+                    }
+                    Node {
+                        start: from,
+                        depth: 0,
+                        condition: Condition::Block(Block {
+                            start: from,
+                            end: next,
+                        }),
+                    }
+                }
+            };
+            stack.push(node);
+            pc = next;
+        }
+        match (stack.pop(), stack.is_empty()) {
+            (Some(node), true) => Some(node),
+            _ => None,
+        }
+    }
+
+    /// The test `slot OP constant` starting at `pc`, if the three instructions are one.
+    fn test_at(&self, pc: u32, end: u32) -> Option<Test> {
+        let parts = self.program.parts();
+        if pc.checked_add(3)? > end {
+            return None;
+        }
+        let [
+            Instruction::Slot(slot),
+            Instruction::Const(c),
+            Instruction::Binary(op),
+        ] = parts.code.get(pc as usize..pc as usize + 3)?
+        else {
+            return None;
+        };
+        let gives_bool = !matches!(
+            op,
+            value::Op::Add | value::Op::Sub | value::Op::Mul | value::Op::Div
+        );
+        let constant = parts.constants.get(*c as usize)?;
+        gives_bool.then(|| Test::new(*slot, *op, constant.clone()))
+    }
+}
+
+/// One level deeper than `depth`, unless that is too deep.
+fn deeper(depth: u32) -> Option<u32> {
+    (depth < MAX_DEPTH).then_some(depth + 1)
+}
+
+/// `left and right` (or `or`), flattening chains of the same operator.
+fn join(and: bool, left: Condition, right: Condition) -> Condition {
+    let mut parts = Vec::new();
+    for side in [left, right] {
+        match (and, side) {
+            (true, Condition::All(inner)) | (false, Condition::Any(inner)) => {
+                parts.extend(inner.into_vec());
+            }
+            (_, other) => parts.push(other),
+        }
+    }
+    if and {
+        Condition::All(parts.into())
+    } else {
+        Condition::Any(parts.into())
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "compiler")]
+mod tests {
+    use super::*;
+
+    /// The first rule's condition of a lead policy, decompiled.
+    fn first(condition: &str) -> Condition {
+        let text = format!(
+            "policy p for lead\nuse crm\nlet hot = score > 60\nrule r when {condition} then tag \"r\"\n"
+        );
+        let program = crate::compile_source("p.roe", &text)
+            .program
+            .expect("compiles");
+        let rule = program.parts().rules.first().expect("one rule");
+        Condition::decompile(&program, rule.condition)
+    }
+
+    /// The shape of a condition: `T` a test, `F` a flag, `B` a block.
+    fn shape(c: &Condition) -> String {
+        let list = |parts: &[Condition], op: &str| {
+            let inner: Vec<String> = parts.iter().map(shape).collect();
+            format!("({})", inner.join(op))
+        };
+        match c {
+            Condition::Test(_) => "T".to_owned(),
+            Condition::Flag(_) => "F".to_owned(),
+            Condition::Not(inner) => format!("!{}", shape(inner)),
+            Condition::All(parts) => list(parts, " & "),
+            Condition::Any(parts) => list(parts, " | "),
+            Condition::Block(_) => "B".to_owned(),
+        }
+    }
+
+    #[test]
+    fn chains_of_and_and_or_flatten_into_one_node() {
+        let c = first("score > 1 and segment = smb and country = \"DE\" and do_not_route");
+        assert_eq!(shape(&c), "(T & T & T & F)");
+        let c = first("score > 1 or (segment = smb and not do_not_route) or country = \"DE\"");
+        assert_eq!(shape(&c), "(T | (T & !F) | T)");
+    }
+
+    #[test]
+    fn what_is_not_a_test_stays_a_block_for_the_interpreter() {
+        assert_eq!(shape(&first("score + 1 > 2 and hot")), "(B & B)");
+        assert_eq!(shape(&first("default(employees, 0) > 5")), "B");
+        assert_eq!(shape(&first("created_at < now - 2h")), "B");
+    }
+
+    #[test]
+    fn tests_take_the_shortcut_of_their_constant() {
+        let fast = |condition: &str| match first(condition) {
+            Condition::Test(t) => std::mem::discriminant(&t.fast),
+            other => panic!("{condition}: not a test but {}", shape(&other)),
+        };
+        let ints = std::mem::discriminant(&Fast::Ints {
+            lo: 0,
+            hi: 0,
+            inside: true,
+        });
+        assert_eq!(fast("score >= 3"), ints);
+        assert_eq!(fast("score != 3"), ints);
+        assert!(matches!(
+            first("score in [1, 2]"),
+            Condition::Test(Test {
+                fast: Fast::IntSet { .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            first("segment in [smb, large]"),
+            Condition::Test(Test {
+                fast: Fast::Enums {
+                    mask: 0b101,
+                    inside: true
+                },
+                ..
+            })
+        ));
+        assert!(matches!(
+            first("country not in [\"DE\"]"),
+            Condition::Test(Test {
+                fast: Fast::Strs { inside: false, .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            first("email contains \"@\""),
+            Condition::Test(Test {
+                fast: Fast::Contains(_),
+                ..
+            })
+        ));
+        assert!(matches!(
+            first("do_not_route = false"),
+            Condition::Test(Test {
+                fast: Fast::Bool {
+                    value: false,
+                    equal: true
+                },
+                ..
+            })
+        ));
+    }
+
+    /// Every shortcut gives the operator's answer on every value of its type,
+    /// edges included.
+    #[test]
+    fn shortcuts_agree_with_the_operators() {
+        use value::Op;
+        let ints = [i64::MIN, -1, 0, 1, 2, 3, i64::MAX];
+        let strs = [
+            "",
+            "D",
+            "DE",
+            "DEU",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghj",
+            "xDEx",
+        ];
+        let mut cases: Vec<(Op, Value, Vec<Value>)> = Vec::new();
+        for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+            for c in ints {
+                cases.push((
+                    op,
+                    Value::Int(c),
+                    ints.iter().map(|i| Value::Int(*i)).collect(),
+                ));
+            }
+        }
+        let text = |s: &[&str]| s.iter().map(|t| Value::str(t)).collect::<Vec<_>>();
+        for op in [Op::Eq, Op::Ne, Op::Contains, Op::StartsWith, Op::EndsWith] {
+            for c in strs {
+                cases.push((op, Value::str(c), text(&strs)));
+            }
+        }
+        for op in [Op::In, Op::NotIn] {
+            let list = |items: Vec<Value>| Value::List(items.into());
+            cases.push((op, list(text(&["DE", "abcdefghi"])), text(&strs)));
+            cases.push((
+                op,
+                list(vec![Value::Int(2), Value::Int(-1)]),
+                ints.iter().map(|i| Value::Int(*i)).collect(),
+            ));
+            cases.push((
+                op,
+                list(vec![Value::Enum(0), Value::Enum(3)]),
+                (0..5).map(Value::Enum).collect(),
+            ));
+            cases.push((op, list(Vec::new()), vec![Value::Int(1), Value::str("a")]));
+        }
+        for (op, constant, values) in cases {
+            let test = Test::new(0, op, constant.clone());
+            for v in values
+                .into_iter()
+                .chain([Value::Missing, Value::Bool(true)])
+            {
+                let expected = match value::binary(op, &v, &constant) {
+                    Ok(Value::Bool(b)) => Ok(b),
+                    Ok(_) => Err(EvalError::Op(OpError::Type)),
+                    Err(e) => Err(EvalError::Op(e)),
+                };
+                assert_eq!(
+                    test.holds(std::slice::from_ref(&v)),
+                    expected,
+                    "{v:?} {op:?} {constant:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn code_not_shaped_as_the_compiler_writes_is_left_to_the_interpreter_whole() {
+        let text = "policy p for lead\nuse crm\n\
+                    rule r when do_not_route and (do_not_route or not do_not_route) then tag \"r\"\n";
+        let program = crate::compile_source("p.roe", text)
+            .program
+            .expect("compiles");
+        let mut parts = program.parts().clone();
+        // The `and` now lands on the `not` inside its right side: the stack
+        // depths still agree, so the program verifies, but the ranges cross.
+        let not = parts
+            .code
+            .iter()
+            .position(|i| *i == Instruction::Not)
+            .expect("a not");
+        for i in parts.code.iter_mut() {
+            if let Instruction::JumpIfFalseOrPop(target) = i {
+                *target = not as u32;
+            }
+        }
+        let block = parts.rules[0].condition;
+        let crossed = Program::new(parts).expect("verifies");
+        assert!(matches!(Condition::decompile(&crossed, block), Condition::Block(b) if b == block));
+    }
+}
