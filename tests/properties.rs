@@ -429,6 +429,10 @@ fn lead_condition() -> impl Strategy<Value = String> {
         Just("created_at < now - 2h".to_owned()),
         Just("(account is set and account.is_named)".to_owned()),
         Just("hot".to_owned()),
+        Just("warm".to_owned()),
+        Just("not big".to_owned()),
+        Just("employees is set".to_owned()),
+        Just("account is set".to_owned()),
     ];
     atom.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
@@ -481,7 +485,7 @@ proptest! {
         hit in prop::sample::select(&["first", "all", "unique"][..]),
         leads in prop::collection::vec(any_lead(), 1..8),
     ) {
-        let mut policy = format!("policy p for lead\n  {hit} match\nuse crm\nlet hot = score > 60 and segment = strategic\n");
+        let mut policy = format!("policy p for lead\n  {hit} match\nuse crm\nlet hot = score > 60 and segment = strategic\nlet warm = hot or not (title is set)\nlet big = default(employees, 0) * 2 > 50 and warm\n");
         for (i, condition) in conditions.iter().enumerate() {
             policy.push_str(&format!("rule r{i} when {condition} then tag \"r{i}\"\n"));
         }

@@ -32,6 +32,10 @@ pub enum Condition {
     Test(Test),
     /// A bool slot on its own.
     Flag(u32),
+    /// Whether a slot has a value (`is set`).
+    Present(u32),
+    /// A bool let, by index: its tree, evaluated once per record.
+    Let(u32),
     /// `not`.
     Not(Box<Condition>),
     /// `and` of two or more, left to right.
@@ -80,11 +84,19 @@ pub struct Env<'a> {
     pub machine: &'a mut Machine,
     /// The program the blocks belong to.
     pub program: &'a Program,
+    /// Every let's tree, by index.
+    pub lets: &'a [Condition],
     /// The record's bound slots.
     pub slots: &'a [Value],
     /// The evaluation instant.
     pub now: Timestamp,
+    /// How deep in lets the evaluation is, as the interpreter counts it.
+    pub depth: u32,
 }
+
+/// Lets whose tree nests deeper than this are run by the interpreter, so that
+/// a chain of lets, which may be 256 long, nests few calls per let.
+const MAX_LET_TREE_DEPTH: u32 = 8;
 
 impl Condition {
     /// The condition of `block`, decompiled; the whole block when it does not decompile.
@@ -94,14 +106,43 @@ impl Condition {
             .map_or(Condition::Block(block), |node| node.condition)
     }
 
+    /// Every let of `program` as a tree (a let whose tree would nest deeply
+    /// is its block), by index.
+    pub fn decompile_lets(program: &Program) -> Vec<Condition> {
+        program
+            .parts()
+            .lets
+            .iter()
+            .map(
+                |l| match (Decompiler { program }).range(l.block.start, l.block.end, 0) {
+                    Some(node) if node.depth <= MAX_LET_TREE_DEPTH => node.condition,
+                    _ => Condition::Block(l.block),
+                },
+            )
+            .collect()
+    }
+
     /// Whether the condition holds, or why it has no value (as the interpreter says).
     pub fn holds(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
         match self {
             Condition::Test(test) => test.holds(env.slots),
-            Condition::Flag(slot) => match slot_value(env.slots, *slot)? {
-                Value::Bool(b) => Ok(*b),
-                _ => Err(OpError::Type.into()),
-            },
+            Condition::Flag(slot) => bool_of(slot_value(env.slots, *slot)?),
+            Condition::Present(slot) => Ok(*slot_value(env.slots, *slot)? != Value::Missing),
+            Condition::Let(n) => {
+                if let Some(v) = env.machine.begin_let(*n, env.depth)? {
+                    return bool_of(&v);
+                }
+                let tree = env
+                    .lets
+                    .get(*n as usize)
+                    .ok_or(EvalError::Damaged("let index"))?;
+                env.depth += 1;
+                let holds = tree.holds(env);
+                env.depth -= 1;
+                let holds = holds?;
+                env.machine.finish_let(*n, Value::Bool(holds));
+                Ok(holds)
+            }
             Condition::Not(inner) => Ok(!inner.holds(env)?),
             Condition::All(parts) => {
                 for part in parts {
@@ -119,12 +160,13 @@ impl Condition {
                 }
                 Ok(false)
             }
-            Condition::Block(block) => {
-                match env.machine.run(env.program, *block, env.slots, env.now)? {
-                    Value::Bool(b) => Ok(b),
-                    _ => Err(OpError::Type.into()),
-                }
-            }
+            Condition::Block(block) => bool_of(&env.machine.run_nested(
+                env.program,
+                *block,
+                env.slots,
+                env.now,
+                env.depth,
+            )?),
         }
     }
 }
@@ -138,6 +180,14 @@ impl Condition {
             Condition::Test(test) => test.holds(env.slots),
             other => other.holds(env),
         }
+    }
+}
+
+/// A value that must be a bool, as the interpreter's jumps and conditions require.
+fn bool_of(v: &Value) -> Result<bool, EvalError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        _ => Err(OpError::Type.into()),
     }
 }
 
@@ -359,6 +409,25 @@ impl Decompiler<'_> {
                     depth: 0,
                     condition: Condition::Flag(slot),
                 },
+                Instruction::Let(n) => Node {
+                    start: pc,
+                    depth: 0,
+                    condition: Condition::Let(n),
+                },
+                Instruction::IsSet => {
+                    let inner = stack.pop()?;
+                    Node {
+                        start: inner.start,
+                        depth: 0,
+                        condition: match inner.condition {
+                            Condition::Flag(slot) => Condition::Present(slot),
+                            _ => Condition::Block(Block {
+                                start: inner.start,
+                                end: next,
+                            }),
+                        },
+                    }
+                }
                 Instruction::Not => {
                     let inner = stack.pop()?;
                     Node {
@@ -495,6 +564,8 @@ mod tests {
         match c {
             Condition::Test(_) => "T".to_owned(),
             Condition::Flag(_) => "F".to_owned(),
+            Condition::Present(_) => "P".to_owned(),
+            Condition::Let(_) => "L".to_owned(),
             Condition::Not(inner) => format!("!{}", shape(inner)),
             Condition::All(parts) => list(parts, " & "),
             Condition::Any(parts) => list(parts, " | "),
@@ -512,7 +583,8 @@ mod tests {
 
     #[test]
     fn what_is_not_a_test_stays_a_block_for_the_interpreter() {
-        assert_eq!(shape(&first("score + 1 > 2 and hot")), "(B & B)");
+        assert_eq!(shape(&first("score + 1 > 2 and hot")), "(B & L)");
+        assert_eq!(shape(&first("employees is set and hot")), "(P & L)");
         assert_eq!(shape(&first("default(employees, 0) > 5")), "B");
         assert_eq!(shape(&first("created_at < now - 2h")), "B");
     }

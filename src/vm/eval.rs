@@ -77,6 +77,18 @@ impl Machine {
         self.run_at(program, block, slots, now, 0, None)
     }
 
+    /// Runs `block` inside lets nested `depth` deep.
+    pub fn run_nested(
+        &mut self,
+        program: &Program,
+        block: Block,
+        slots: &[Value],
+        now: Timestamp,
+        depth: u32,
+    ) -> Result<Value, EvalError> {
+        self.run_at(program, block, slots, now, depth, None)
+    }
+
     /// Runs `block` and records the value of each clause of `clauses` (instruction
     /// ranges, sorted and disjoint) that was evaluated, by its index in `clauses`.
     pub fn run_traced(
@@ -289,17 +301,8 @@ impl Machine {
         now: Timestamp,
         depth: u32,
     ) -> Result<Value, EvalError> {
-        let state = self
-            .lets
-            .get(n as usize)
-            .ok_or(EvalError::Damaged("let index"))?;
-        match state {
-            LetState::Done(v) => return Ok(v.clone()),
-            LetState::InProgress => return Err(EvalError::Damaged("a let depends on itself")),
-            LetState::Unevaluated => {}
-        }
-        if depth >= MAX_LET_DEPTH {
-            return Err(EvalError::LetsTooDeep);
+        if let Some(v) = self.begin_let(n, depth)? {
+            return Ok(v);
         }
         let block = program
             .parts()
@@ -307,14 +310,35 @@ impl Machine {
             .get(n as usize)
             .ok_or(EvalError::Damaged("let index"))?
             .block;
-        if let Some(state) = self.lets.get_mut(n as usize) {
-            *state = LetState::InProgress;
-        }
         let v = self.run_at(program, block, slots, now, depth + 1, None)?;
-        if let Some(state) = self.lets.get_mut(n as usize) {
-            *state = LetState::Done(v.clone());
-        }
+        self.finish_let(n, v.clone());
         Ok(v)
+    }
+
+    /// Starts evaluating let `n` at let depth `depth`: its value if this
+    /// record has it already, or `None` after marking it in progress (the
+    /// caller evaluates it and calls [`Machine::finish_let`]).
+    pub fn begin_let(&mut self, n: u32, depth: u32) -> Result<Option<Value>, EvalError> {
+        let state = self
+            .lets
+            .get_mut(n as usize)
+            .ok_or(EvalError::Damaged("let index"))?;
+        match state {
+            LetState::Done(v) => Ok(Some(v.clone())),
+            LetState::InProgress => Err(EvalError::Damaged("a let depends on itself")),
+            LetState::Unevaluated if depth >= MAX_LET_DEPTH => Err(EvalError::LetsTooDeep),
+            LetState::Unevaluated => {
+                *state = LetState::InProgress;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Keeps the value of let `n` for the rest of the record.
+    pub fn finish_let(&mut self, n: u32, v: Value) {
+        if let Some(state) = self.lets.get_mut(n as usize) {
+            *state = LetState::Done(v);
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Vm<'p> {
     machine: Machine,
     /// Each rule's condition, as a tree of tests where it can be one.
     conditions: Vec<Condition>,
+    /// Each let, as a tree where it can be one (none without condition trees).
+    lets: Vec<Condition>,
     slots: Vec<Value>,
     now: Timestamp,
     /// The rules worth evaluating by the value of one slot, when a table pays.
@@ -71,6 +73,7 @@ impl<'p> Vm<'p> {
             tree: SlotTree::new(program),
             machine: Machine::new(program),
             conditions: conditions(program, true),
+            lets: Condition::decompile_lets(program),
             slots: vec![Value::Missing; program.parts().slots.len()],
             now,
             index: index::RuleIndex::new(program),
@@ -104,6 +107,7 @@ impl<'p> Vm<'p> {
         Vm {
             index: None,
             conditions: conditions(program, false),
+            lets: Vec::new(),
             ..Vm::new(program, now)
         }
     }
@@ -205,8 +209,10 @@ impl<'p> Vm<'p> {
         let mut env = Env {
             machine: &mut self.machine,
             program: self.program,
+            lets: &self.lets,
             slots,
             now: self.now,
+            depth: 0,
         };
         match self.conditions.get(rule) {
             Some(condition) => condition
@@ -233,8 +239,10 @@ impl<'p> Vm<'p> {
         let mut env = Env {
             machine: &mut self.machine,
             program,
+            lets: &self.lets,
             slots,
             now: self.now,
+            depth: 0,
         };
         let conditions = &self.conditions;
         // Whether to go on after rule `i`; the error names no rule until one fails.
