@@ -118,19 +118,16 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         result
     } else {
         let text = read_records(args, stdin)?;
-        let lines = if format == InputFormat::Jsonl {
+        let decided = if format == InputFormat::Jsonl {
             // Each worker parses its own lines: parsing is most of the work.
             let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            decide_all(&program, now, &records, explain)
+            decide_all(&program, now, &records, explain, &mut out)
         } else {
             let parts = program.parts();
             let records = input::read(format, &text, &parts.schema, parts.subject);
-            decide_all(&program, now, &records, explain)
+            decide_all(&program, now, &records, explain, &mut out)
         };
-        failed = lines.iter().any(|(_, error)| *error);
-        lines
-            .iter()
-            .try_for_each(|(text, _)| writeln!(out, "{text}"))
+        decided.map(|any_error| failed = any_error)
     };
     match written.and_then(|()| out.flush()) {
         // The reader went away (`roe run ... | head`): stop quietly.
@@ -197,81 +194,124 @@ impl Record for input::InputRecord {
 /// Records below this count are decided on one thread, without a progress bar.
 const PARALLEL_FROM: usize = 4_096;
 
-/// How many records a worker decides between two advances of the progress bar.
-const PROGRESS_STEP: usize = 1_024;
+/// Records a worker decides at a time, into one buffer of output lines.
+const BLOCK: usize = 2_048;
 
-/// Every record's line, in input order, decided on every core for large inputs.
+/// Decides every record and writes its line to `out`, in input order; large
+/// inputs are decided on every core, a block of records at a time, each
+/// block written as soon as the blocks before it are. Returns whether any
+/// record is an error.
 fn decide_all<R: Record>(
     program: &Program,
     now: Timestamp,
     records: &[R],
     explain: bool,
-) -> Vec<(String, bool)> {
+    out: &mut impl Write,
+) -> std::io::Result<bool> {
     if records.len() < PARALLEL_FROM {
-        return decide_part(program, now, records, 0, explain, None);
+        let mut vm = Vm::new(program, now);
+        let (text, failed) = decide_block(&mut vm, records, 0, explain);
+        out.write_all(text.as_bytes())?;
+        return Ok(failed);
     }
     let progress = progress_bar(records.len());
     let progress = progress.as_ref();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunk = records.len().div_ceil(threads);
-    let lines = std::thread::scope(|scope| {
-        let workers: Vec<_> = records
-            .chunks(chunk)
-            .enumerate()
-            .map(|(n, part)| {
-                let first = n * chunk;
-                let worker =
-                    scope.spawn(move || decide_part(program, now, part, first, explain, progress));
-                (first, part.len(), worker)
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|(first, len, worker)| {
-                // roe does not panic; should a worker fail anyway, each of its records still gets a line.
-                worker.join().unwrap_or_else(|_| {
-                    (first..first + len)
-                        .map(|index| {
-                            let error = roe::vm::RecordError::new(
-                                roe::diagnostics::codes::RECORD_MALFORMED,
-                                "this record could not be decided",
-                            );
-                            (decision::line(index, None, &Err(error)), true)
-                        })
-                        .collect()
+    let blocks = records.len().div_ceil(BLOCK);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String, bool)>(threads * 2);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (send, next, stop) = (send.clone(), &next, &stop);
+                scope.spawn(move || {
+                    let mut vm = Vm::new(program, now);
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = records.chunks(BLOCK).nth(b) else {
+                            break;
+                        };
+                        let (text, failed) = decide_block(&mut vm, part, b * BLOCK, explain);
+                        if let Some(bar) = progress {
+                            bar.inc(part.len() as u64);
+                        }
+                        if send.send((b, text, failed)).is_err() {
+                            break;
+                        }
+                    }
                 })
             })
-            .collect()
-    });
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    lines
+            .collect();
+        drop(send);
+        let written = write_in_order(receive, blocks, records.len(), out);
+        if written.is_err() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        // roe does not panic; should a worker fail anyway, its records got error lines.
+        for worker in workers {
+            let _ = worker.join();
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        written
+    })
 }
 
-/// The lines of `part`, whose first record has index `first`, on one VM.
-fn decide_part<R: Record>(
-    program: &Program,
-    now: Timestamp,
+/// Writes the blocks arriving on `receive` in block order. Should a block
+/// never arrive (its worker failed), each of its records gets an error line.
+fn write_in_order(
+    receive: std::sync::mpsc::Receiver<(usize, String, bool)>,
+    blocks: usize,
+    records: usize,
+    out: &mut impl Write,
+) -> std::io::Result<bool> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut first_unwritten = 0;
+    let mut failed = false;
+    for (b, text, block_failed) in receive {
+        waiting.insert(b, text);
+        failed |= block_failed;
+        while let Some(text) = waiting.remove(&first_unwritten) {
+            out.write_all(text.as_bytes())?;
+            first_unwritten += 1;
+        }
+    }
+    for b in first_unwritten..blocks {
+        match waiting.remove(&b) {
+            Some(text) => out.write_all(text.as_bytes())?,
+            None => {
+                failed = true;
+                for index in b * BLOCK..((b + 1) * BLOCK).min(records) {
+                    let error = roe::vm::RecordError::new(
+                        roe::diagnostics::codes::RECORD_MALFORMED,
+                        "this record could not be decided",
+                    );
+                    writeln!(out, "{}", decision::line(index, None, &Err(error)))?;
+                }
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// The lines of `part`, whose first record has index `first`, and whether any is an error.
+fn decide_block<R: Record>(
+    vm: &mut Vm<'_>,
     part: &[R],
     first: usize,
     explain: bool,
-    progress: Option<&ProgressBar>,
-) -> Vec<(String, bool)> {
-    let mut vm = Vm::new(program, now);
-    let mut lines = Vec::with_capacity(part.len());
+) -> (String, bool) {
+    let mut text = String::with_capacity(part.len() * 160);
+    let mut failed = false;
     for (i, record) in part.iter().enumerate() {
-        lines.push(record.decide(&mut vm, first + i, explain));
-        if let Some(bar) = progress
-            && (i + 1) % PROGRESS_STEP == 0
-        {
-            bar.inc(PROGRESS_STEP as u64);
-        }
+        let (line, error) = record.decide(vm, first + i, explain);
+        text.push_str(&line);
+        text.push('\n');
+        failed |= error;
     }
-    if let Some(bar) = progress {
-        bar.inc((part.len() % PROGRESS_STEP) as u64);
-    }
-    lines
+    (text, failed)
 }
 
 /// A progress bar on stderr for `records` records, when stderr is a terminal.
