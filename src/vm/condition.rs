@@ -28,12 +28,8 @@ use crate::vm::eval::{EvalError, Machine};
 /// A condition, or part of one, that gives a bool.
 #[derive(Clone, Debug)]
 pub enum Condition {
-    /// `slot OP constant`.
-    Test(Test),
-    /// A bool slot on its own.
-    Flag(u32),
-    /// Whether a slot has a value (`is set`).
-    Present(u32),
+    /// A test of one slot.
+    Literal(Literal),
     /// A bool let, by index: its tree, evaluated once per record.
     Let(u32),
     /// `not`.
@@ -44,6 +40,107 @@ pub enum Condition {
     Any(Box<[Condition]>),
     /// Code the interpreter runs.
     Block(Block),
+}
+
+/// A condition that reads one slot and nothing else: what a table of
+/// literals may evaluate whether or not a short-circuit would reach it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// `slot OP constant`.
+    Test(Test),
+    /// A bool slot on its own.
+    Flag(u32),
+    /// Whether a slot has a value (`is set`).
+    Present(u32),
+}
+
+impl Literal {
+    /// Whether it holds, or why it has no value (as the interpreter says).
+    #[inline]
+    pub fn holds(&self, slots: &[Value]) -> Result<bool, EvalError> {
+        match self {
+            Literal::Test(test) => test.holds(slots),
+            Literal::Flag(slot) => bool_of(slot_value(slots, *slot)?),
+            Literal::Present(slot) => Ok(*slot_value(slots, *slot)? != Value::Missing),
+        }
+    }
+
+    /// The literal as a plain check of a slot's value, when it is one of the
+    /// kinds a table evaluates without dispatching on the literal.
+    pub fn plain(&self) -> Option<Plain> {
+        match self {
+            Literal::Test(Test {
+                slot,
+                fast: Fast::Ints { lo, hi, inside },
+                ..
+            }) => Some(Plain::Ints {
+                slot: *slot,
+                lo: *lo,
+                hi: *hi,
+                inside: *inside,
+            }),
+            Literal::Test(Test {
+                slot,
+                fast: Fast::Enums { mask, inside },
+                ..
+            }) => Some(Plain::Enums {
+                slot: *slot,
+                mask: *mask,
+                inside: *inside,
+            }),
+            Literal::Flag(slot) => Some(Plain::Flag { slot: *slot }),
+            _ => None,
+        }
+    }
+
+    /// Whether it holds, when it has a value: [`Literal::holds`] without the
+    /// error, for evaluating many literals in a row.
+    #[inline(always)]
+    pub fn known(&self, slots: &[Value]) -> Option<bool> {
+        match self {
+            Literal::Test(test) => {
+                let v = slots.get(test.slot as usize)?;
+                test.fast(v).or_else(|| test.generic(v).ok())
+            }
+            Literal::Flag(slot) => match slots.get(*slot as usize)? {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            },
+            Literal::Present(slot) => Some(*slots.get(*slot as usize)? != Value::Missing),
+        }
+    }
+}
+
+/// The commonest literals as plain data: an int in a range, an enum in a
+/// set, a bool slot. Each holds exactly as the literal does when the slot has
+/// a value of its type, and has no value otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plain {
+    /// Whether an int slot lies in `lo..=hi` is `inside`.
+    Ints {
+        /// The slot.
+        slot: u32,
+        /// Lowest value in the range.
+        lo: i64,
+        /// Highest value in the range.
+        hi: i64,
+        /// Whether the literal holds inside the range.
+        inside: bool,
+    },
+    /// Whether an enum slot's variant is in `mask` is `inside`.
+    Enums {
+        /// The slot.
+        slot: u32,
+        /// The variants, as bits.
+        mask: u64,
+        /// Whether the literal holds for the variants in the mask.
+        inside: bool,
+    },
+    /// A bool slot.
+    Flag {
+        /// The slot.
+        slot: u32,
+    },
 }
 
 /// `slot OP constant`, with the comparison prepared for the constant's type.
@@ -122,12 +219,27 @@ impl Condition {
             .collect()
     }
 
+    /// The condition as a conjunction of literals, each with whether it must
+    /// hold (or, negated, not), if it is one.
+    pub fn literals(&self) -> Option<Vec<(Literal, bool)>> {
+        let literal = |c: &Condition| match c {
+            Condition::Literal(l) => Some((l.clone(), true)),
+            Condition::Not(inner) => match &**inner {
+                Condition::Literal(l) => Some((l.clone(), false)),
+                _ => None,
+            },
+            _ => None,
+        };
+        match self {
+            Condition::All(parts) => parts.iter().map(literal).collect(),
+            other => literal(other).map(|l| vec![l]),
+        }
+    }
+
     /// Whether the condition holds, or why it has no value (as the interpreter says).
     pub fn holds(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
         match self {
-            Condition::Test(test) => test.holds(env.slots),
-            Condition::Flag(slot) => bool_of(slot_value(env.slots, *slot)?),
-            Condition::Present(slot) => Ok(*slot_value(env.slots, *slot)? != Value::Missing),
+            Condition::Literal(literal) => literal.holds(env.slots),
             Condition::Let(n) => {
                 if let Some(v) = env.machine.begin_let(*n, env.depth)? {
                     return bool_of(&v);
@@ -177,7 +289,7 @@ impl Condition {
     #[inline]
     fn holds_inline(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
         match self {
-            Condition::Test(test) => test.holds(env.slots),
+            Condition::Literal(literal) => literal.holds(env.slots),
             other => other.holds(env),
         }
     }
@@ -197,6 +309,13 @@ fn slot_value(slots: &[Value], slot: u32) -> Result<&Value, EvalError> {
         .ok_or(EvalError::Damaged("slot index"))
 }
 
+impl PartialEq for Test {
+    /// The same test: the same slot, operator and constant.
+    fn eq(&self, other: &Test) -> bool {
+        self.slot == other.slot && self.op == other.op && self.constant == other.constant
+    }
+}
+
 impl Test {
     fn new(slot: u32, op: value::Op, constant: Value) -> Test {
         let fast = fast(op, &constant);
@@ -211,29 +330,61 @@ impl Test {
     #[inline]
     fn holds(&self, slots: &[Value]) -> Result<bool, EvalError> {
         let v = slot_value(slots, self.slot)?;
-        match (&self.fast, v) {
-            (Fast::Ints { lo, hi, inside }, Value::Int(x)) => Ok((lo <= x && x <= hi) == *inside),
+        match self.fast(v) {
+            Some(holds) => Ok(holds),
+            None => self.generic(v),
+        }
+    }
+
+    /// The test's answer for a value of its constant's type, by the shortcut.
+    #[inline(always)]
+    fn fast(&self, v: &Value) -> Option<bool> {
+        Some(match (&self.fast, v) {
+            (Fast::Ints { lo, hi, inside }, Value::Int(x)) => (lo <= x && x <= hi) == *inside,
             (Fast::IntSet { items, inside }, Value::Int(x)) => {
-                Ok(items.binary_search(x).is_ok() == *inside)
+                items.binary_search(x).is_ok() == *inside
             }
             (Fast::Enums { mask, inside }, Value::Enum(k)) => {
                 let bit = 1u64.checked_shl(*k).unwrap_or(0);
-                Ok((mask & bit != 0) == *inside)
+                (mask & bit != 0) == *inside
             }
-            (Fast::Bool { value, equal }, Value::Bool(b)) => Ok((b == value) == *equal),
+            (Fast::Bool { value, equal }, Value::Bool(b)) => (b == value) == *equal,
             (Fast::Strs { items, inside }, Value::Str(s)) => {
                 let (len, head) = (s.len(), head(s));
-                Ok(items.iter().any(|item| item.is(len, head, s)) == *inside)
+                items.iter().any(|item| item.is(len, head, s)) == *inside
             }
-            (Fast::Contains(needle), Value::Str(s)) => Ok(needle.find(s.as_bytes()).is_some()),
-            (Fast::StartsWith(prefix), Value::Str(s)) => Ok(s.starts_with(&**prefix)),
-            (Fast::EndsWith(suffix), Value::Str(s)) => Ok(s.ends_with(&**suffix)),
-            _ => match value::binary(self.op, v, &self.constant)? {
-                Value::Bool(b) => Ok(b),
-                _ => Err(OpError::Type.into()),
-            },
-        }
+            (Fast::Contains(finder), Value::Str(s)) => contains(finder, s.as_bytes()),
+            (Fast::StartsWith(prefix), Value::Str(s)) => s.starts_with(&**prefix),
+            (Fast::EndsWith(suffix), Value::Str(s)) => s.ends_with(&**suffix),
+            _ => return None,
+        })
     }
+
+    /// The test's answer by the interpreter's operator.
+    #[cold]
+    #[inline(never)]
+    fn generic(&self, v: &Value) -> Result<bool, EvalError> {
+        bool_of(&value::binary(self.op, v, &self.constant)?)
+    }
+}
+
+/// Whether `haystack` contains the finder's needle. Short strings, such as
+/// titles, are searched byte by byte: quicker than setting up the searcher.
+#[inline]
+fn contains(finder: &memchr::memmem::Finder<'_>, haystack: &[u8]) -> bool {
+    let needle = finder.needle();
+    if haystack.len() > 64 {
+        return finder.find(haystack).is_some();
+    }
+    let Some((first, rest)) = needle.split_first() else {
+        return true;
+    };
+    haystack.iter().enumerate().any(|(at, b)| {
+        b == first
+            && haystack
+                .get(at + 1..at + needle.len())
+                .is_some_and(|w| w.iter().zip(rest).all(|(x, y)| x == y))
+    })
 }
 
 /// A string constant, with its length and first eight bytes at hand so that
@@ -397,7 +548,7 @@ impl Decompiler<'_> {
                 stack.push(Node {
                     start: pc,
                     depth: 0,
-                    condition: Condition::Test(test),
+                    condition: Condition::Literal(Literal::Test(test)),
                 });
                 pc += 3;
                 continue;
@@ -407,7 +558,7 @@ impl Decompiler<'_> {
                 Instruction::Slot(slot) => Node {
                     start: pc,
                     depth: 0,
-                    condition: Condition::Flag(slot),
+                    condition: Condition::Literal(Literal::Flag(slot)),
                 },
                 Instruction::Let(n) => Node {
                     start: pc,
@@ -420,7 +571,9 @@ impl Decompiler<'_> {
                         start: inner.start,
                         depth: 0,
                         condition: match inner.condition {
-                            Condition::Flag(slot) => Condition::Present(slot),
+                            Condition::Literal(Literal::Flag(slot)) => {
+                                Condition::Literal(Literal::Present(slot))
+                            }
                             _ => Condition::Block(Block {
                                 start: inner.start,
                                 end: next,
@@ -562,9 +715,9 @@ mod tests {
             format!("({})", inner.join(op))
         };
         match c {
-            Condition::Test(_) => "T".to_owned(),
-            Condition::Flag(_) => "F".to_owned(),
-            Condition::Present(_) => "P".to_owned(),
+            Condition::Literal(Literal::Test(_)) => "T".to_owned(),
+            Condition::Literal(Literal::Flag(_)) => "F".to_owned(),
+            Condition::Literal(Literal::Present(_)) => "P".to_owned(),
             Condition::Let(_) => "L".to_owned(),
             Condition::Not(inner) => format!("!{}", shape(inner)),
             Condition::All(parts) => list(parts, " & "),
@@ -592,7 +745,7 @@ mod tests {
     #[test]
     fn tests_take_the_shortcut_of_their_constant() {
         let fast = |condition: &str| match first(condition) {
-            Condition::Test(t) => std::mem::discriminant(&t.fast),
+            Condition::Literal(Literal::Test(t)) => std::mem::discriminant(&t.fast),
             other => panic!("{condition}: not a test but {}", shape(&other)),
         };
         let ints = std::mem::discriminant(&Fast::Ints {
@@ -604,44 +757,44 @@ mod tests {
         assert_eq!(fast("score != 3"), ints);
         assert!(matches!(
             first("score in [1, 2]"),
-            Condition::Test(Test {
+            Condition::Literal(Literal::Test(Test {
                 fast: Fast::IntSet { .. },
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             first("segment in [smb, large]"),
-            Condition::Test(Test {
+            Condition::Literal(Literal::Test(Test {
                 fast: Fast::Enums {
                     mask: 0b101,
                     inside: true
                 },
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             first("country not in [\"DE\"]"),
-            Condition::Test(Test {
+            Condition::Literal(Literal::Test(Test {
                 fast: Fast::Strs { inside: false, .. },
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             first("email contains \"@\""),
-            Condition::Test(Test {
+            Condition::Literal(Literal::Test(Test {
                 fast: Fast::Contains(_),
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             first("do_not_route = false"),
-            Condition::Test(Test {
+            Condition::Literal(Literal::Test(Test {
                 fast: Fast::Bool {
                     value: false,
                     equal: true
                 },
                 ..
-            })
+            }))
         ));
     }
 

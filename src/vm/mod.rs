@@ -7,6 +7,7 @@ pub mod decision;
 mod eval;
 pub mod explain;
 mod index;
+mod matrix;
 mod stream;
 
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Vm<'p> {
     conditions: Vec<Condition>,
     /// Each let, as a tree where it can be one (none without condition trees).
     lets: Vec<Condition>,
+    /// A small policy's rules as a table of literals, when it has no index.
+    matrix: Option<matrix::Matrix>,
     slots: Vec<Value>,
     now: Timestamp,
     /// The rules worth evaluating by the value of one slot, when a table pays.
@@ -53,10 +56,19 @@ pub struct Vm<'p> {
     decisions: Vec<Option<Decision>>,
     /// Which rules' actions (and last, `otherwise`'s) read the record.
     reads_record: Vec<bool>,
+    /// The last decision lent by [`Vm::decide_bound_ref`] that is not kept.
+    lent: Option<Decision>,
     /// Team names, shared by every decision that names a team.
     team_names: Vec<Arc<str>>,
     /// Program texts decisions repeat (SLOs as written, field paths).
     texts: Vec<Arc<str>>,
+}
+
+/// A decision as the VM makes it: kept for every record a rule decides
+/// alike (by its index in `Vm::decisions`), or made for this record.
+enum Made {
+    Kept(usize),
+    New(Decision),
 }
 
 /// A deadline in UTC and, for business time, in the calendar's zone.
@@ -68,18 +80,26 @@ const DEADLINES_KEPT: usize = 32;
 impl<'p> Vm<'p> {
     /// A VM for `program` evaluating at `now`.
     pub fn new(program: &'p Program, now: Timestamp) -> Vm<'p> {
+        let conditions = conditions(program, true);
+        let index = index::RuleIndex::new(program);
+        let matrix = match index {
+            Some(_) => None,
+            None => matrix::Matrix::new(&conditions),
+        };
         Vm {
             program,
             tree: SlotTree::new(program),
             machine: Machine::new(program),
-            conditions: conditions(program, true),
+            conditions,
             lets: Condition::decompile_lets(program),
+            matrix,
             slots: vec![Value::Missing; program.parts().slots.len()],
             now,
-            index: index::RuleIndex::new(program),
+            index,
             names: None,
             decisions: vec![None; program.parts().rules.len() + 1],
             reads_record: reads_record(program),
+            lent: None,
             deadlines: Vec::new(),
             team_names: program
                 .parts()
@@ -108,6 +128,7 @@ impl<'p> Vm<'p> {
             index: None,
             conditions: conditions(program, false),
             lets: Vec::new(),
+            matrix: None,
             ..Vm::new(program, now)
         }
     }
@@ -117,7 +138,8 @@ impl<'p> Vm<'p> {
         let mut slots = std::mem::take(&mut self.slots);
         let decision = self
             .bind_into(record, &mut slots)
-            .and_then(|()| self.decide_slots(&slots));
+            .and_then(|()| self.decide_slots(&slots))
+            .and_then(|made| self.owned(made));
         self.slots = slots;
         decision
     }
@@ -146,7 +168,9 @@ impl<'p> Vm<'p> {
         );
         match bound {
             stream::Bound::Record { result, id } => {
-                let outcome = result.and_then(|()| self.decide_slots(&slots));
+                let outcome = result
+                    .and_then(|()| self.decide_slots(&slots))
+                    .and_then(|made| self.owned(made));
                 self.slots = slots;
                 (id, outcome)
             }
@@ -177,7 +201,42 @@ impl<'p> Vm<'p> {
 
     /// Decides a record bound earlier with [`Vm::bind`].
     pub fn decide_bound(&mut self, bound: &Bound) -> Result<Decision, RecordError> {
-        self.decide_slots(&bound.slots)
+        let made = self.decide_slots(&bound.slots)?;
+        self.owned(made)
+    }
+
+    /// Decides a record bound earlier, lending the decision until the VM's
+    /// next use: the cheapest way to decide, for callers that read the
+    /// decision and move on (clone it to keep it).
+    pub fn decide_bound_ref(&mut self, bound: &Bound) -> Result<&Decision, RecordError> {
+        match self.decide_slots(&bound.slots)? {
+            Made::Kept(at) => self
+                .decisions
+                .get(at)
+                .and_then(Option::as_ref)
+                .ok_or_else(|| damaged("?")),
+            Made::New(decision) => Ok(self.lent.insert(decision)),
+        }
+    }
+
+    /// A decision the VM made, as one the caller owns.
+    fn owned(&self, made: Made) -> Result<Decision, RecordError> {
+        match made {
+            Made::Kept(at) => self
+                .decisions
+                .get(at)
+                .and_then(Option::clone)
+                .ok_or_else(|| damaged("?")),
+            Made::New(decision) => Ok(decision),
+        }
+    }
+
+    /// A decision the VM made, to read.
+    fn made<'m>(&'m self, made: &'m Made) -> Option<&'m Decision> {
+        match made {
+            Made::Kept(at) => self.decisions.get(*at).and_then(Option::as_ref),
+            Made::New(decision) => Some(decision),
+        }
     }
 
     /// Whether the rule at `index` holds for a record bound earlier.
@@ -196,7 +255,7 @@ impl<'p> Vm<'p> {
         bind::bind(&parts.schema, parts.subject, &self.tree, record, slots)
     }
 
-    fn decide_slots(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
+    fn decide_slots(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
         self.machine.reset();
         match self.program.parts().hit_policy {
             HitPolicy::First => self.first_match(slots),
@@ -245,25 +304,36 @@ impl<'p> Vm<'p> {
             depth: 0,
         };
         let conditions = &self.conditions;
-        // Whether to go on after rule `i`; the error names no rule until one fails.
-        let mut visit = |i: usize| -> Result<bool, (usize, EvalError)> {
-            let holds = match conditions.get(i) {
-                Some(condition) => condition.holds(&mut env).map_err(|e| (i, e))?,
-                None => false,
+        // Whether to go on after rule `i`, evaluating it unless whether it
+        // holds is `known`; the error names no rule until one fails.
+        let mut visit = |i: usize, known: Option<bool>| -> Result<(), Option<(usize, EvalError)>> {
+            let holds = match (known, conditions.get(i)) {
+                (Some(holds), _) => holds,
+                (None, Some(condition)) => condition.holds(&mut env).map_err(|e| Some((i, e)))?,
+                (None, None) => false,
             };
-            Ok(!holds || found(i))
+            if holds && !found(i) {
+                Err(None)
+            } else {
+                Ok(())
+            }
         };
-        let scanned = match self
+        let candidates = self
             .index
             .as_ref()
-            .and_then(|index| index.candidates(slots))
-        {
-            Some(candidates) => candidates
-                .into_iter()
-                .try_for_each(|i| if visit(i)? { Ok(()) } else { Err(None) }),
-            None => {
-                (0..conditions.len()).try_for_each(|i| if visit(i)? { Ok(()) } else { Err(None) })
-            }
+            .and_then(|index| index.candidates(slots));
+        let table = self
+            .matrix
+            .as_ref()
+            .and_then(|m| Some((m.rows(), m.truth(slots)?)));
+        let scanned = match (candidates, table) {
+            (Some(candidates), _) => candidates.into_iter().try_for_each(|i| visit(i, None)),
+            // The table tells most rules apart without evaluating them.
+            (None, Some((rows, truth))) => rows
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, row)| visit(i, row.holds(truth))),
+            (None, None) => (0..conditions.len()).try_for_each(|i| visit(i, None)),
         };
         match scanned {
             Ok(()) | Err(None) => Ok(()),
@@ -280,23 +350,22 @@ impl<'p> Vm<'p> {
         Ok(held)
     }
 
-    fn first_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
-        let mut first = None;
+    fn first_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
+        let otherwise = self.program.parts().rules.len();
+        let mut first = otherwise;
         self.scan(slots, |i| {
-            first = Some(i);
+            first = i;
             false
         })?;
-        match first {
-            Some(i) => self.decision_alone(slots, i, false),
-            None => self.fallback(slots, false),
-        }
+        self.alone(slots, first, false)
     }
 
-    fn unique_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
+    fn unique_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
         let held = self.held(slots)?;
+        let otherwise = self.program.parts().rules.len();
         match held.as_slice() {
-            [] => self.fallback(slots, false),
-            [one] => self.decision_alone(slots, *one, false),
+            [] => self.alone(slots, otherwise, false),
+            [one] => self.alone(slots, *one, false),
             many => {
                 let names = self.names(many);
                 Err(RecordError::new(
@@ -310,17 +379,18 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn all_match(&mut self, slots: &[Value]) -> Result<Decision, RecordError> {
+    fn all_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
         let held = self.held(slots)?;
-        if held.is_empty() {
-            return self.fallback(slots, true);
-        }
-        let decision = match held.as_slice() {
-            [one] => self.decision_alone(slots, *one, true)?,
-            many => self.decision_of(slots, many, true)?,
+        let otherwise = self.program.parts().rules.len();
+        let made = match held.as_slice() {
+            [] => return self.alone(slots, otherwise, true),
+            [one] => self.alone(slots, *one, true)?,
+            many => Made::New(self.decision_of(slots, many, true)?),
         };
-        let owners: Vec<(String, &ActionOut)> = decision
-            .actions()
+        let owners: Vec<(String, &ActionOut)> = self
+            .made(&made)
+            .map(Decision::actions)
+            .unwrap_or_default()
             .iter()
             .filter_map(|a| owner(a).map(|o| (o, a)))
             .collect();
@@ -336,7 +406,7 @@ impl<'p> Vm<'p> {
                 ),
             ));
         }
-        Ok(decision)
+        Ok(made)
     }
 
     fn names(&self, rules: &[usize]) -> Vec<String> {
@@ -349,38 +419,24 @@ impl<'p> Vm<'p> {
             .collect()
     }
 
-    fn fallback(&mut self, slots: &[Value], all: bool) -> Result<Decision, RecordError> {
-        let otherwise = self.program.parts().rules.len();
-        if let Some(Some(kept)) = self.decisions.get(otherwise) {
-            return Ok(kept.clone());
+    /// The decision of rule `at` alone (`otherwise` past the last rule): the
+    /// one kept from an earlier record when its actions read nothing of the
+    /// record, else made now (and kept, when it may be).
+    fn alone(&mut self, slots: &[Value], at: usize, all: bool) -> Result<Made, RecordError> {
+        if let Some(Some(_)) = self.decisions.get(at) {
+            return Ok(Made::Kept(at));
         }
-        let decision = self.fallback_made(slots, all)?;
-        self.keep(otherwise, &decision);
-        Ok(decision)
-    }
-
-    /// The decision of rule `rule` alone: kept from an earlier record when
-    /// its actions do not read the record.
-    fn decision_alone(
-        &mut self,
-        slots: &[Value],
-        rule: usize,
-        all: bool,
-    ) -> Result<Decision, RecordError> {
-        if let Some(Some(kept)) = self.decisions.get(rule) {
-            return Ok(kept.clone());
-        }
-        let decision = self.decision_of(slots, &[rule], all)?;
-        self.keep(rule, &decision);
-        Ok(decision)
-    }
-
-    /// Keeps the decision of rule `at` alone for later records, if it reads nothing of this one.
-    fn keep(&mut self, at: usize, decision: &Decision) {
-        if self.reads_record.get(at) == Some(&false)
-            && let Some(slot) = self.decisions.get_mut(at)
-        {
-            *slot = Some(decision.clone());
+        let decision = if at == self.program.parts().rules.len() {
+            self.fallback_made(slots, all)?
+        } else {
+            self.decision_of(slots, &[at], all)?
+        };
+        match self.decisions.get_mut(at) {
+            Some(kept) if self.reads_record.get(at) == Some(&false) => {
+                *kept = Some(decision);
+                Ok(Made::Kept(at))
+            }
+            _ => Ok(Made::New(decision)),
         }
     }
 

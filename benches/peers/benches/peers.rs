@@ -307,23 +307,10 @@ struct Roe<'p> {
     vm: roe::vm::Vm<'p>,
 }
 
-/// roe's whole decision (actions and SLO deadlines included), named by the
-/// rule that decided.
-struct RoeDecision(roe::vm::Decision);
-
-impl AsRef<str> for RoeDecision {
-    fn as_ref(&self) -> &str {
-        match self.0.decided() {
-            roe::vm::Decided::Rule(Some(name)) => name,
-            _ => "",
-        }
-    }
-}
-
 impl Engine for Roe<'_> {
     type Bound = roe::vm::Bound;
     type Name<'a>
-        = RoeDecision
+        = &'a str
     where
         Self: 'a;
     fn bind(&self, record: &Json) -> roe::vm::Bound {
@@ -331,10 +318,12 @@ impl Engine for Roe<'_> {
             .bind(record)
             .unwrap_or_else(|e| panic!("roe rejects a generated lead: {}", e.message))
     }
-    fn decide(&mut self, record: &mut roe::vm::Bound) -> Option<RoeDecision> {
-        match self.vm.decide_bound(record) {
+    /// The whole decision is made (actions and SLO deadlines included) and
+    /// lent by the VM; the rule's name is read from it.
+    fn decide<'a>(&'a mut self, record: &mut roe::vm::Bound) -> Option<&'a str> {
+        match self.vm.decide_bound_ref(record) {
             Ok(d) => match d.decided() {
-                roe::vm::Decided::Rule(Some(name)) if name != "otherwise" => Some(RoeDecision(d)),
+                roe::vm::Decided::Rule(Some(name)) if name != "otherwise" => Some(name),
                 roe::vm::Decided::Rule(_) => None,
                 other => panic!("roe decided {other:?} under first match"),
             },
@@ -676,7 +665,7 @@ fn workload(c: &mut Criterion, label: &str, policy: &str, batch: usize, large: b
     let mut roe_bound: Vec<_> = records.iter().map(|r| roe.bind(r)).collect();
     let expected: Vec<Option<String>> = roe_bound
         .iter_mut()
-        .map(|b| roe.decide(b).map(|d| d.as_ref().to_owned()))
+        .map(|b| roe.decide(b).map(str::to_owned))
         .collect();
     roe_bound.truncate(batch);
     let decided = expected.iter().filter(|e| e.is_some()).count();
