@@ -422,6 +422,25 @@ fn lead_condition() -> impl Strategy<Value = String> {
                 .join(", ")
         )),
         (text_op(), country()).prop_map(|(o, c)| format!("email {o} \"{c}\"")),
+        (
+            prop::bool::ANY,
+            prop::collection::vec(
+                prop::sample::select(
+                    &["acme.example", "ACME.example", "straße.de", "noat", ""][..]
+                ),
+                1..3
+            )
+        )
+            .prop_map(|(is_in, d)| format!(
+                "domain(email) {} [{}]",
+                if is_in { "in" } else { "not in" },
+                d.iter()
+                    .map(|d| format!("\"{d}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        (text_op(), prop::sample::select(&["acme", "de", "ß"][..]))
+            .prop_map(|(o, d)| format!("domain(email) {o} \"{d}\"")),
         (text_op(), country()).prop_map(|(o, c)| format!("(title is set and title {o} \"{c}\")")),
         Just("do_not_route".to_owned()),
         prop::bool::ANY.prop_map(|b| format!("do_not_route = {b}")),
@@ -453,10 +472,10 @@ fn any_lead() -> impl Strategy<Value = serde_json::Value> {
         prop::sample::select(&["DE", "FR", "US", "", "DEUTSCHLAND"][..]),
         prop::option::of(prop::sample::select(&["VP Sales", "DE", "", "US CTO"][..])),
         prop::option::of(prop::sample::select(&[0.5, 2.0][..])),
-        (prop::option::of(any::<bool>()), any::<bool>()),
+        (prop::option::of(any::<bool>()), any::<bool>(), prop::sample::select(&["ana@acme.example", " Ana@ACME.example ", "noat", "a@b@acme.example", "ü@straße.de", "x@acme.example\u{a0}", ""][..])),
     )
-        .prop_map(|(score, employees, segment, country, title, revenue, (named, dnr))| {
-            let mut lead = serde_json::json!({"id":"L","email":format!("x@{country}.example{country}"),"country":country,"segment":segment,"source":"web","status":"raw","score":score,"created_at":"2026-11-30T07:00:00Z","do_not_route":dnr});
+        .prop_map(|(score, employees, segment, country, title, revenue, (named, dnr, email))| {
+            let mut lead = serde_json::json!({"id":"L","email":email,"country":country,"segment":segment,"source":"web","status":"raw","score":score,"created_at":"2026-11-30T07:00:00Z","do_not_route":dnr});
             let map = lead.as_object_mut().expect("an object");
             if let Some(n) = employees {
                 map.insert("employees".into(), n.into());

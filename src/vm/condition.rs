@@ -71,6 +71,7 @@ impl Literal {
         match self {
             Literal::Test(Test {
                 slot,
+                of: Of::Value,
                 fast: Fast::Ints { lo, hi, inside },
                 ..
             }) => Some(Plain::Ints {
@@ -81,6 +82,7 @@ impl Literal {
             }),
             Literal::Test(Test {
                 slot,
+                of: Of::Value,
                 fast: Fast::Enums { mask, inside },
                 ..
             }) => Some(Plain::Enums {
@@ -143,13 +145,25 @@ pub enum Plain {
     },
 }
 
-/// `slot OP constant`, with the comparison prepared for the constant's type.
+/// `slot OP constant` (or `domain(slot) OP constant`), with the comparison
+/// prepared for the constant's type.
 #[derive(Clone, Debug)]
 pub struct Test {
     slot: u32,
+    of: Of,
     op: value::Op,
     constant: Value,
     fast: Fast,
+}
+
+/// What of the slot's value a test compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Of {
+    /// The value itself.
+    Value,
+    /// `domain(...)` of the string: the part after the last `@`, trimmed and
+    /// in lower case, read in place when that changes nothing.
+    Domain,
 }
 
 /// The comparison a test makes when the slot holds a value of the constant's type.
@@ -312,15 +326,19 @@ fn slot_value(slots: &[Value], slot: u32) -> Result<&Value, EvalError> {
 impl PartialEq for Test {
     /// The same test: the same slot, operator and constant.
     fn eq(&self, other: &Test) -> bool {
-        self.slot == other.slot && self.op == other.op && self.constant == other.constant
+        self.slot == other.slot
+            && self.of == other.of
+            && self.op == other.op
+            && self.constant == other.constant
     }
 }
 
 impl Test {
-    fn new(slot: u32, op: value::Op, constant: Value) -> Test {
+    fn new(slot: u32, of: Of, op: value::Op, constant: Value) -> Test {
         let fast = fast(op, &constant);
         Test {
             slot,
+            of,
             op,
             constant,
             fast,
@@ -336,9 +354,19 @@ impl Test {
         }
     }
 
-    /// The test's answer for a value of its constant's type, by the shortcut.
+    /// The test's answer by the shortcut, when it has one for this value.
     #[inline(always)]
     fn fast(&self, v: &Value) -> Option<bool> {
+        match (self.of, v) {
+            (Of::Value, v) => self.fast_value(v),
+            (Of::Domain, Value::Str(s)) => self.fast_str(plain_domain(s)?),
+            (Of::Domain, _) => None,
+        }
+    }
+
+    /// The test's answer for a value of its constant's type, by the shortcut.
+    #[inline(always)]
+    fn fast_value(&self, v: &Value) -> Option<bool> {
         Some(match (&self.fast, v) {
             (Fast::Ints { lo, hi, inside }, Value::Int(x)) => (lo <= x && x <= hi) == *inside,
             (Fast::IntSet { items, inside }, Value::Int(x)) => {
@@ -349,13 +377,22 @@ impl Test {
                 (mask & bit != 0) == *inside
             }
             (Fast::Bool { value, equal }, Value::Bool(b)) => (b == value) == *equal,
-            (Fast::Strs { items, inside }, Value::Str(s)) => {
+            (_, Value::Str(s)) => return self.fast_str(s),
+            _ => return None,
+        })
+    }
+
+    /// The test's answer for a string, by the shortcut.
+    #[inline(always)]
+    fn fast_str(&self, s: &str) -> Option<bool> {
+        Some(match &self.fast {
+            Fast::Strs { items, inside } => {
                 let (len, head) = (s.len(), head(s));
                 items.iter().any(|item| item.is(len, head, s)) == *inside
             }
-            (Fast::Contains(finder), Value::Str(s)) => contains(finder, s.as_bytes()),
-            (Fast::StartsWith(prefix), Value::Str(s)) => s.starts_with(&**prefix),
-            (Fast::EndsWith(suffix), Value::Str(s)) => s.ends_with(&**suffix),
+            Fast::Contains(finder) => contains(finder, s.as_bytes()),
+            Fast::StartsWith(prefix) => s.starts_with(&**prefix),
+            Fast::EndsWith(suffix) => s.ends_with(&**suffix),
             _ => return None,
         })
     }
@@ -364,8 +401,27 @@ impl Test {
     #[cold]
     #[inline(never)]
     fn generic(&self, v: &Value) -> Result<bool, EvalError> {
-        bool_of(&value::binary(self.op, v, &self.constant)?)
+        match self.of {
+            Of::Value => bool_of(&value::binary(self.op, v, &self.constant)?),
+            Of::Domain => {
+                // `domain` does not read the evaluation instant.
+                let domain = value::call(
+                    value::Builtin::Domain,
+                    std::slice::from_ref(v),
+                    Timestamp::UNIX_EPOCH,
+                )?;
+                bool_of(&value::binary(self.op, &domain, &self.constant)?)
+            }
+        }
     }
+}
+
+/// `domain(s)` when it is a part of `s` as it stands (ASCII, no capitals),
+/// so that no new string is made for it.
+#[inline]
+fn plain_domain(s: &str) -> Option<&str> {
+    let domain = s.rsplit_once('@').map_or(s, |(_, d)| d).trim();
+    (domain.is_ascii() && !domain.bytes().any(|b| b.is_ascii_uppercase())).then_some(domain)
 }
 
 /// Whether `haystack` contains the finder's needle. Short strings, such as
@@ -544,13 +600,13 @@ impl Decompiler<'_> {
         let mut pc = start;
         while pc < end {
             let instruction = *code.get(pc as usize)?;
-            if let Some(test) = self.test_at(pc, end) {
+            if let Some((test, len)) = self.test_at(pc, end) {
                 stack.push(Node {
                     start: pc,
                     depth: 0,
                     condition: Condition::Literal(Literal::Test(test)),
                 });
-                pc += 3;
+                pc += len;
                 continue;
             }
             let next = pc + 1;
@@ -645,26 +701,33 @@ impl Decompiler<'_> {
         }
     }
 
-    /// The test `slot OP constant` starting at `pc`, if the three instructions are one.
-    fn test_at(&self, pc: u32, end: u32) -> Option<Test> {
+    /// The test `slot OP constant` or `domain(slot) OP constant` starting at
+    /// `pc`, if the instructions up to `end` begin with one, and its length.
+    fn test_at(&self, pc: u32, end: u32) -> Option<(Test, u32)> {
         let parts = self.program.parts();
-        if pc.checked_add(3)? > end {
-            return None;
-        }
-        let [
-            Instruction::Slot(slot),
-            Instruction::Const(c),
-            Instruction::Binary(op),
-        ] = parts.code.get(pc as usize..pc as usize + 3)?
-        else {
-            return None;
+        let code = parts.code.get(pc as usize..end as usize)?;
+        let (slot, of, c, op, len) = match code {
+            [
+                Instruction::Slot(slot),
+                Instruction::Const(c),
+                Instruction::Binary(op),
+                ..,
+            ] => (*slot, Of::Value, *c, *op, 3),
+            [
+                Instruction::Slot(slot),
+                Instruction::Call(value::Builtin::Domain),
+                Instruction::Const(c),
+                Instruction::Binary(op),
+                ..,
+            ] => (*slot, Of::Domain, *c, *op, 4),
+            _ => return None,
         };
         let gives_bool = !matches!(
             op,
             value::Op::Add | value::Op::Sub | value::Op::Mul | value::Op::Div
         );
-        let constant = parts.constants.get(*c as usize)?;
-        gives_bool.then(|| Test::new(*slot, *op, constant.clone()))
+        let constant = parts.constants.get(c as usize)?;
+        gives_bool.then(|| (Test::new(slot, of, op, constant.clone()), len))
     }
 }
 
@@ -740,6 +803,9 @@ mod tests {
         assert_eq!(shape(&first("employees is set and hot")), "(P & L)");
         assert_eq!(shape(&first("default(employees, 0) > 5")), "B");
         assert_eq!(shape(&first("created_at < now - 2h")), "B");
+        // `domain` is the one call a test reads through; others stay blocks.
+        assert_eq!(shape(&first("domain(email) in [\"a.example\"]")), "T");
+        assert_eq!(shape(&first("lower(email) = \"a\"")), "B");
     }
 
     #[test]
@@ -826,13 +892,14 @@ mod tests {
         }
         let text = |s: &[&str]| s.iter().map(|t| Value::str(t)).collect::<Vec<_>>();
         for op in [Op::Eq, Op::Ne, Op::Contains, Op::StartsWith, Op::EndsWith] {
-            for c in strs {
+            for c in strs.iter().chain(&["acme.example", "de"]) {
                 cases.push((op, Value::str(c), text(&strs)));
             }
         }
         for op in [Op::In, Op::NotIn] {
             let list = |items: Vec<Value>| Value::List(items.into());
             cases.push((op, list(text(&["DE", "abcdefghi"])), text(&strs)));
+            cases.push((op, list(text(&["acme.example", "straße.de"])), text(&strs)));
             cases.push((
                 op,
                 list(vec![Value::Int(2), Value::Int(-1)]),
@@ -846,7 +913,35 @@ mod tests {
             cases.push((op, list(Vec::new()), vec![Value::Int(1), Value::str("a")]));
         }
         for (op, constant, values) in cases {
-            let test = Test::new(0, op, constant.clone());
+            let test = Test::new(0, Of::Value, op, constant.clone());
+            let emails = [
+                "ana@acme.example",
+                " Ana@ACME.example ",
+                "noat",
+                "a@b@DE",
+                "ü@straße.de",
+                "x@de\u{a0}",
+                "",
+            ];
+            let of_domain = Test::new(0, Of::Domain, op, constant.clone());
+            for v in emails.iter().map(|e| Value::str(e)).chain([Value::Int(1)]) {
+                let expected = value::call(
+                    value::Builtin::Domain,
+                    std::slice::from_ref(&v),
+                    Timestamp::UNIX_EPOCH,
+                )
+                .map_err(EvalError::Op)
+                .and_then(|d| match value::binary(op, &d, &constant) {
+                    Ok(Value::Bool(b)) => Ok(b),
+                    Ok(_) => Err(EvalError::Op(OpError::Type)),
+                    Err(e) => Err(EvalError::Op(e)),
+                });
+                assert_eq!(
+                    of_domain.holds(std::slice::from_ref(&v)),
+                    expected,
+                    "domain({v:?}) {op:?} {constant:?}"
+                );
+            }
             for v in values
                 .into_iter()
                 .chain([Value::Missing, Value::Bool(true)])
