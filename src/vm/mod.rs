@@ -208,6 +208,25 @@ impl<'p> Vm<'p> {
     /// Decides a record bound earlier, lending the decision until the VM's
     /// next use: the cheapest way to decide, for callers that read the
     /// decision and move on (clone it to keep it).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let program = roe::load(include_bytes!("../../tests/roec/inbound_routing.roec"))?;
+    /// let mut vm = roe::vm::Vm::new(&program, "2026-11-30T10:00:00Z".parse()?);
+    /// let lead = serde_json::json!({
+    ///     "id": "L-1", "email": "ana@bigco.example", "country": "DE", "segment": "strategic",
+    ///     "source": "web", "status": "mql", "score": 80, "employees": 9000,
+    ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
+    /// });
+    /// let bound = vm.bind(&lead).map_err(|e| e.message)?;
+    /// let decision = vm.decide_bound_ref(&bound).map_err(|e| e.message)?;
+    /// assert_eq!(
+    ///     decision.decided(),
+    ///     &roe::vm::Decided::Rule(Some("enterprise_hot_emea".to_owned()))
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn decide_bound_ref(&mut self, bound: &Bound) -> Result<&Decision, RecordError> {
         match self.decide_slots(&bound.slots)? {
             Made::Kept(at) => self
