@@ -47,7 +47,11 @@ struct Listing<'p> {
     text: String,
     /// The (file, line) of the source line printed last.
     last_line: Option<(u32, usize)>,
-    /// The enum type of constants compared with an enum slot, to print variants by name.
+    /// The enum type of each `const` instruction (by position) whose constant
+    /// is compared with an enum slot or set into an enum field, to print its
+    /// variants by name. One constant may serve several enums (`Enum(2)` is
+    /// `enterprise` in one and `partner` in another), so each use is named
+    /// by its own site.
     enums: HashMap<u32, u32>,
 }
 
@@ -61,16 +65,16 @@ impl Listing<'_> {
     /// and constants set into an enum field, so the listing can name their variants.
     fn name_enum_constants(&mut self) {
         let parts = self.program.parts();
-        for window in parts.code.windows(3) {
+        for (at, window) in (1u32..).zip(parts.code.windows(3)) {
             if let [
                 Instruction::Slot(s),
-                Instruction::Const(c),
+                Instruction::Const(_),
                 Instruction::Binary(_),
             ] = window
                 && let Some(path) = parts.slots.get(*s as usize)
                 && let Some(Type::Enum(e)) = self.slot_type(path).as_ref().map(Type::required)
             {
-                self.enums.insert(*c, *e);
+                self.enums.insert(at, *e);
             }
         }
         let actions = parts
@@ -84,23 +88,50 @@ impl Listing<'_> {
                 ty: Type::Enum(e),
                 ..
             } = action
-                && let Some(Instruction::Const(c)) = parts.code.get(value.start as usize)
+                && let Some(Instruction::Const(_)) = parts.code.get(value.start as usize)
             {
-                self.enums.insert(*c, *e);
+                self.enums.insert(value.start, *e);
             }
         }
     }
 
-    /// A constant as the listing shows it, variants by name where known.
-    fn constant(&self, n: u32) -> String {
+    /// Constant `n` as the pool lists it: by the variant names of every enum
+    /// it is used as, or as a value.
+    fn pooled(&self, n: u32) -> String {
+        let parts = self.program.parts();
+        let mut enums: Vec<u32> = self
+            .enums
+            .iter()
+            .filter(|(at, _)| parts.code.get(**at as usize) == Some(&Instruction::Const(n)))
+            .map(|(_, e)| *e)
+            .collect();
+        enums.sort_unstable();
+        enums.dedup();
+        match enums.as_slice() {
+            [] => self.constant(n, None),
+            [one] => self.constant(n, Some(*one)),
+            several => several
+                .iter()
+                .map(|e| {
+                    let name = self
+                        .program
+                        .schema()
+                        .enum_type(*e)
+                        .map_or("?", |t| t.name.as_str());
+                    format!("{} ({name})", self.constant(n, Some(*e)))
+                })
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }
+    }
+
+    /// Constant `n` as the listing shows it, by the variant names of enum
+    /// `as_enum` when it is one.
+    fn constant(&self, n: u32, as_enum: Option<u32>) -> String {
         let Some(v) = self.program.parts().constants.get(n as usize) else {
             return String::new();
         };
-        let Some(variants) = self
-            .enums
-            .get(&n)
-            .and_then(|e| self.program.schema().enum_type(*e))
-        else {
+        let Some(variants) = as_enum.and_then(|e| self.program.schema().enum_type(e)) else {
             return value(v);
         };
         let name = |v: &Value| match v {
@@ -163,7 +194,7 @@ impl Listing<'_> {
         if !parts.constants.is_empty() {
             self.line("constants");
             for i in 0..parts.constants.len() {
-                let shown = self.constant(u32::try_from(i).unwrap_or(u32::MAX));
+                let shown = self.pooled(u32::try_from(i).unwrap_or(u32::MAX));
                 self.line(&format!("  c{i:<4} {shown}"));
             }
         }
@@ -245,7 +276,7 @@ impl Listing<'_> {
             let Some(instruction) = parts.code.get(pc as usize) else {
                 continue;
             };
-            let listed = self.instruction(*instruction);
+            let listed = self.instruction(pc, *instruction);
             self.line(&format!("{indent}{pc:04}  {listed}"));
         }
     }
@@ -275,11 +306,13 @@ impl Listing<'_> {
         let _ = writeln!(self.text, "{indent}      ; {}:{line}  {text}", file.name);
     }
 
-    fn instruction(&self, instruction: Instruction) -> String {
+    /// The instruction at `pc` as the listing shows it.
+    fn instruction(&self, pc: u32, instruction: Instruction) -> String {
         let parts = self.program.parts();
         match instruction {
             Instruction::Const(n) => {
-                format!("const     c{n:<5} ; {}", self.constant(n))
+                let shown = self.constant(n, self.enums.get(&pc).copied());
+                format!("const     c{n:<5} ; {shown}")
             }
             Instruction::Slot(n) => {
                 let shown = parts
@@ -451,5 +484,34 @@ fn value(v: &Value) -> String {
             "[{}]",
             items.iter().map(value).collect::<Vec<_>>().join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "compiler")]
+mod tests {
+    /// `segment = strategic` and `status = accepted` share the constant
+    /// `Enum(3)`; each use is named by its own enum, and the pool names both.
+    #[test]
+    fn a_constant_shared_by_two_enums_is_named_at_each_use() {
+        let text = "policy p for lead\nuse crm\n\
+                    rule a when segment = strategic then tag \"a\"\n\
+                    rule b when status = accepted then tag \"b\"\n";
+        let program = crate::compile_source("p.roe", text)
+            .program
+            .expect("compiles");
+        let listing = super::disassemble(&program, None);
+        assert!(
+            listing.contains("  c0    strategic (segment) / accepted (lead_status)\n"),
+            "{listing}"
+        );
+        assert!(
+            listing.contains("const     c0     ; strategic\n"),
+            "{listing}"
+        );
+        assert!(
+            listing.contains("const     c0     ; accepted\n"),
+            "{listing}"
+        );
     }
 }
