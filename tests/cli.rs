@@ -729,3 +729,39 @@ fn check_rejects_rules_that_overlap_under_unique_match() {
         stderr(&out)
     );
 }
+
+/// A reader that goes away (`roe run ... | head -1`) stops the run quietly;
+/// the status still tells that a record decided before was an error.
+#[test]
+fn a_closed_pipe_keeps_the_status_of_the_records_decided() {
+    let dir = scratch("closed-pipe");
+    let mut text = String::new();
+    for i in 0..10_000 {
+        let score = if i == 1 {
+            "\"bad\"".to_owned()
+        } else {
+            "5".to_owned()
+        };
+        text.push_str(&format!(
+            "{{\"id\":\"L-{i}\",\"email\":\"a@b.example\",\"country\":\"DE\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"raw\",\"score\":{score},\"created_at\":\"2026-11-30T09:00:00Z\",\"do_not_route\":false}}\n"
+        ));
+    }
+    let file = write(&dir, "leads.jsonl", &text);
+    let mut child = spawn_piped(&[
+        "run",
+        "examples/inbound_routing.roe",
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--records",
+        &file,
+    ]);
+    let mut first = String::new();
+    {
+        let out = child.stdout.take().expect("piped");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut first).expect("a line");
+    }
+    let output = child.wait_with_output().expect("roe finishes");
+    assert!(first.starts_with("{\"index\":0,"), "{first}");
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}

@@ -127,7 +127,9 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             let records = input::read(format, &text, &parts.schema, parts.subject);
             decide_all(&program, now, &records, explain, &mut out)
         };
-        decided.map(|any_error| failed = any_error)
+        let (any_error, written) = decided;
+        failed = any_error;
+        written
     };
     match written.and_then(|()| out.flush()) {
         // The reader went away (`roe run ... | head`): stop quietly.
@@ -200,19 +202,19 @@ const BLOCK: usize = 2_048;
 /// Decides every record and writes its line to `out`, in input order; large
 /// inputs are decided on every core, a block of records at a time, each
 /// block written as soon as the blocks before it are. Returns whether any
-/// record is an error.
+/// record decided is an error (all are, unless writing failed), and how
+/// writing went.
 fn decide_all<R: Record>(
     program: &Program,
     now: Timestamp,
     records: &[R],
     explain: bool,
     out: &mut impl Write,
-) -> std::io::Result<bool> {
+) -> (bool, std::io::Result<()>) {
     if records.len() < PARALLEL_FROM {
         let mut vm = Vm::new(program, now);
         let (text, failed) = decide_block(&mut vm, records, 0, explain);
-        out.write_all(text.as_bytes())?;
-        return Ok(failed);
+        return (failed, out.write_all(text.as_bytes()));
     }
     let progress = progress_bar(records.len());
     let progress = progress.as_ref();
@@ -244,7 +246,7 @@ fn decide_all<R: Record>(
             })
             .collect();
         drop(send);
-        let written = write_in_order(receive, blocks, records.len(), out);
+        let (failed, written) = write_in_order(receive, blocks, records.len(), out);
         if written.is_err() {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -255,45 +257,72 @@ fn decide_all<R: Record>(
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
-        written
+        (failed, written)
     })
 }
 
 /// Writes the blocks arriving on `receive` in block order. Should a block
 /// never arrive (its worker failed), each of its records gets an error line.
+/// Returns whether any record received is an error, and how writing went.
 fn write_in_order(
     receive: std::sync::mpsc::Receiver<(usize, String, bool)>,
     blocks: usize,
     records: usize,
     out: &mut impl Write,
-) -> std::io::Result<bool> {
-    let mut waiting = std::collections::BTreeMap::new();
-    let mut first_unwritten = 0;
+) -> (bool, std::io::Result<()>) {
+    let mut order = InOrder {
+        out,
+        waiting: std::collections::BTreeMap::new(),
+        next: 0,
+    };
     let mut failed = false;
     for (b, text, block_failed) in receive {
-        waiting.insert(b, text);
         failed |= block_failed;
-        while let Some(text) = waiting.remove(&first_unwritten) {
-            out.write_all(text.as_bytes())?;
-            first_unwritten += 1;
+        if let Err(e) = order.add(b, text) {
+            return (failed, Err(e));
         }
     }
-    for b in first_unwritten..blocks {
-        match waiting.remove(&b) {
-            Some(text) => out.write_all(text.as_bytes())?,
-            None => {
-                failed = true;
-                for index in b * BLOCK..((b + 1) * BLOCK).min(records) {
-                    let error = roe::vm::RecordError::new(
-                        roe::diagnostics::codes::RECORD_MALFORMED,
-                        "this record could not be decided",
-                    );
-                    writeln!(out, "{}", decision::line(index, None, &Err(error)))?;
-                }
-            }
+    // Every worker is done: a block still missing was lost with its worker.
+    let lost: Vec<usize> = (order.next..blocks)
+        .filter(|b| !order.waiting.contains_key(b))
+        .collect();
+    for b in lost {
+        failed = true;
+        let lines: String = (b * BLOCK..((b + 1) * BLOCK).min(records))
+            .map(|index| {
+                let error = roe::vm::RecordError::new(
+                    roe::diagnostics::codes::RECORD_MALFORMED,
+                    "this record could not be decided",
+                );
+                decision::line(index, None, &Err(error)) + "\n"
+            })
+            .collect();
+        if let Err(e) = order.add(b, lines) {
+            return (failed, Err(e));
         }
     }
-    Ok(failed)
+    (failed, Ok(()))
+}
+
+/// Blocks of output lines, written in block order as they become writable.
+struct InOrder<'w, W> {
+    out: &'w mut W,
+    /// Blocks that came before the ones ahead of them.
+    waiting: std::collections::BTreeMap<usize, String>,
+    /// The next block to write.
+    next: usize,
+}
+
+impl<W: Write> InOrder<'_, W> {
+    /// Takes block `b` and writes every block that can now be written.
+    fn add(&mut self, b: usize, text: String) -> std::io::Result<()> {
+        self.waiting.insert(b, text);
+        while let Some(text) = self.waiting.remove(&self.next) {
+            self.out.write_all(text.as_bytes())?;
+            self.next += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The lines of `part`, whose first record has index `first`, and whether any is an error.

@@ -1,20 +1,24 @@
 //! Rule conditions as trees of typed tests: the VM's lowering of a condition's
 //! bytecode for the common shapes — `and`, `or` and `not` over `field OP
-//! constant` — so that deciding a record runs no stack machine for them.
+//! constant`, `domain(field) OP constant`, `field is set`, bool lets — so that
+//! deciding a record runs no stack machine for them.
 //!
-//! A condition is decompiled from its block once per VM. Every node stands
-//! for a range of the block's code and gives exactly the value the
-//! interpreter would give for that range: a test compares the bound slot
-//! with its constant in place when both have the expected type and otherwise
-//! calls the very operator the interpreter calls; `and` and `or` stop where the
-//! interpreter's jumps would; and any range the decompiler does not
-//! recognise (arithmetic, lets, calls, ...) stays a block the interpreter
-//! runs. A block that does not decompile cleanly (only a damaged program's)
-//! is run whole by the interpreter.
+//! A condition (and each bool let) is decompiled from its block once per VM.
+//! Every node stands for a range of the block's code where a bool is required
+//! (the condition itself, an operand of `and`, `or`, `not`) and gives the
+//! interpreter's answer for that range: its bool, or its error (a range whose
+//! value is not a bool is an error either way). A test compares the bound
+//! slot with its constant in place when both have the expected type and
+//! otherwise calls the very operator the interpreter calls; `and` and `or`
+//! stop where the interpreter's jumps would; and any range the decompiler
+//! does not recognise (arithmetic, other calls, `default`, ...) stays a block
+//! the interpreter runs. A block that does not decompile cleanly (only a
+//! damaged program's) is run whole by the interpreter.
 //!
-//! Tests spend no fuel. That changes no outcome: without backward jumps, one
-//! record runs each instruction of a program at most once per block run, and
-//! the VM only uses trees for programs shorter than a record's fuel.
+//! Tests spend no fuel. That changes no outcome: the VM uses trees only when
+//! every block a record may run, each counted once per use, is shorter than
+//! a record's fuel together (see `fuel_suffices` in the VM), so no record can
+//! run out of it.
 
 use std::sync::Arc;
 
@@ -584,8 +588,9 @@ struct Node {
     condition: Condition,
 }
 
-/// Trees nest at most this deep (a checked policy nests at most 200 deep), so
-/// neither decompiling nor evaluating nor dropping a tree can exhaust the stack.
+/// Trees nest at most this deep, counting `not`s and joins of ranges (a
+/// checked policy's expressions nest at most 200 deep), so neither
+/// decompiling nor evaluating nor dropping a tree can exhaust the stack.
 const MAX_DEPTH: u32 = 256;
 
 impl Decompiler<'_> {

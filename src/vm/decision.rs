@@ -202,12 +202,15 @@ pub fn line(
     id: Option<&serde_json::Value>,
     outcome: &Result<Decision, RecordError>,
 ) -> String {
-    let Ok(decision) = outcome else {
-        return explained_line(index, id, outcome, None);
-    };
     // The members after the id come from the decision, serialized once for
-    // every record it decides alike.
-    let members = decision.json();
+    // every record it decides alike (none only if serializing failed).
+    let members = match outcome {
+        Ok(decision) => decision.json(),
+        Err(_) => "",
+    };
+    if members.is_empty() {
+        return explained_line(index, id, outcome, None);
+    }
     let mut out = String::with_capacity(members.len() + 48);
     out.push_str("{\"index\":");
     // Writing to a String cannot fail.

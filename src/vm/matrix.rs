@@ -144,6 +144,21 @@ impl Matrix {
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }
+
+    /// The first rule that holds (the rule count when none does), when
+    /// every rule is a conjunction of literals and there are at most 64:
+    /// found with no branch on the record's values.
+    #[inline]
+    pub fn first_held(&self, truth: u32) -> Option<usize> {
+        if self.rows.len() > 64 {
+            return None;
+        }
+        let mut held = 0u64;
+        for (at, row) in (0u32..).zip(&self.rows) {
+            held |= u64::from(row.holds(truth)?) << at;
+        }
+        Some((held.trailing_zeros() as usize).min(self.rows.len()))
+    }
 }
 
 impl Row {

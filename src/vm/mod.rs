@@ -37,7 +37,7 @@ pub struct Vm<'p> {
     machine: Machine,
     /// Each rule's condition, as a tree of tests where it can be one.
     conditions: Vec<Condition>,
-    /// Each let, as a tree where it can be one (none without condition trees).
+    /// Each let, as a tree where it can be one (none when the VM takes no shortcuts).
     lets: Vec<Condition>,
     /// A small policy's rules as a table of literals, when it has no index.
     matrix: Option<matrix::Matrix>,
@@ -80,35 +80,7 @@ const DEADLINES_KEPT: usize = 32;
 impl<'p> Vm<'p> {
     /// A VM for `program` evaluating at `now`.
     pub fn new(program: &'p Program, now: Timestamp) -> Vm<'p> {
-        let conditions = conditions(program, true);
-        let index = index::RuleIndex::new(program);
-        let matrix = match index {
-            Some(_) => None,
-            None => matrix::Matrix::new(&conditions),
-        };
-        Vm {
-            program,
-            tree: SlotTree::new(program),
-            machine: Machine::new(program),
-            conditions,
-            lets: Condition::decompile_lets(program),
-            matrix,
-            slots: vec![Value::Missing; program.parts().slots.len()],
-            now,
-            index,
-            names: None,
-            decisions: vec![None; program.parts().rules.len() + 1],
-            reads_record: reads_record(program),
-            lent: None,
-            deadlines: Vec::new(),
-            team_names: program
-                .parts()
-                .teams
-                .iter()
-                .map(|t| Arc::from(t.as_str()))
-                .collect(),
-            texts: Vec::new(),
-        }
+        Vm::lowered(program, now, fuel_suffices(program))
     }
 
     /// A VM that evaluates every rule in order, without the rule index; the two
@@ -121,15 +93,58 @@ impl<'p> Vm<'p> {
     }
 
     /// A VM that runs every rule's condition through the bytecode interpreter,
-    /// in order: no rule index, no condition trees. It decides exactly as
+    /// in order, and makes every decision anew: no rule index, no condition
+    /// trees, no table of literals, no kept decisions. It decides exactly as
     /// [`Vm::new`] does, only slower; tests and a fuzz target hold the two to it.
     pub fn interpreted(program: &'p Program, now: Timestamp) -> Vm<'p> {
+        Vm::lowered(program, now, false)
+    }
+
+    /// A VM with the interpreter's shortcuts (trees, index, table, kept
+    /// decisions) when `shortcuts`, which skip fuel, so only for programs
+    /// where no record can run out of it.
+    fn lowered(program: &'p Program, now: Timestamp, shortcuts: bool) -> Vm<'p> {
+        let parts = program.parts();
+        let conditions: Vec<Condition> = parts
+            .rules
+            .iter()
+            .map(|r| {
+                if shortcuts {
+                    Condition::decompile(program, r.condition)
+                } else {
+                    Condition::Block(r.condition)
+                }
+            })
+            .collect();
+        let index = shortcuts.then(|| index::RuleIndex::new(program)).flatten();
+        let matrix = match index {
+            None if shortcuts => matrix::Matrix::new(&conditions),
+            _ => None,
+        };
+        let reads_record = match shortcuts {
+            true => reads_record(program),
+            false => vec![true; parts.rules.len() + 1],
+        };
         Vm {
-            index: None,
-            conditions: conditions(program, false),
-            lets: Vec::new(),
-            matrix: None,
-            ..Vm::new(program, now)
+            program,
+            tree: SlotTree::new(program),
+            machine: Machine::new(program),
+            conditions,
+            lets: match shortcuts {
+                true => Condition::decompile_lets(program),
+                false => Vec::new(),
+            },
+            matrix,
+            slots: vec![Value::Missing; parts.slots.len()],
+            now,
+            index,
+            names: None,
+            decisions: vec![None; parts.rules.len() + 1],
+            reads_record,
+            lent: None,
+            deadlines: Vec::new(),
+            team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
+            texts: Vec::new(),
         }
     }
 
@@ -370,6 +385,14 @@ impl<'p> Vm<'p> {
     }
 
     fn first_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
+        if self.index.is_none()
+            && let Some(first) = self
+                .matrix
+                .as_ref()
+                .and_then(|m| m.first_held(m.truth(slots)?))
+        {
+            return self.alone(slots, first, false);
+        }
         let otherwise = self.program.parts().rules.len();
         let mut first = otherwise;
         self.scan(slots, |i| {
@@ -698,23 +721,36 @@ fn reads_record(program: &Program) -> Vec<bool> {
         .collect()
 }
 
-/// The rules' conditions as trees of tests, or as the blocks the
-/// interpreter runs when `trees` is false or the program is as long as a
-/// record's fuel (trees spend none).
-fn conditions(program: &Program, trees: bool) -> Vec<Condition> {
+/// Whether no record can run out of fuel: every block one record may run
+/// (each rule condition, let and action operand, each at most once per
+/// record) together are shorter than a record's fuel. Only then may the VM
+/// take shortcuts that spend none: condition trees, the index and the table
+/// of literals, kept decisions. A compiled program's blocks are disjoint, so
+/// this is its length; a hand-made `.roec` may share one block among rules.
+fn fuel_suffices(program: &Program) -> bool {
+    runnable_per_record(program) < eval::FUEL_PER_RECORD
+}
+
+/// The instructions of every block one record may run, a shared block once
+/// per use.
+fn runnable_per_record(program: &Program) -> u64 {
     let parts = program.parts();
-    let trees = trees && (parts.code.len() as u64) < eval::FUEL_PER_RECORD;
-    parts
+    let len = |b: Block| u64::from(b.end.saturating_sub(b.start));
+    let actions = |templates: &[ActionTemplate]| -> u64 {
+        templates
+            .iter()
+            .filter_map(ActionTemplate::block)
+            .map(len)
+            .sum()
+    };
+    let rules: u64 = parts
         .rules
         .iter()
-        .map(|r| {
-            if trees {
-                Condition::decompile(program, r.condition)
-            } else {
-                Condition::Block(r.condition)
-            }
-        })
-        .collect()
+        .map(|r| len(r.condition) + actions(&r.actions))
+        .sum();
+    let lets: u64 = parts.lets.iter().map(|l| len(l.block)).sum();
+    let otherwise = parts.otherwise.as_deref().map_or(0, actions);
+    rules + lets + otherwise
 }
 
 /// The error of rule `rule`'s condition, naming the rule.
@@ -755,4 +791,31 @@ fn eval_error(e: &EvalError, rule: &str) -> RecordError {
         EvalError::Op(OpError::Type) | EvalError::Damaged(_) => return damaged(rule),
     };
     RecordError::new(code, format!("rule `{rule}`: {what}"))
+}
+
+#[cfg(test)]
+#[cfg(feature = "compiler")]
+mod tests {
+    use super::*;
+
+    /// A hand-made `.roec` may give many rules one block: each use counts,
+    /// since the interpreter spends fuel on each.
+    #[test]
+    fn blocks_count_once_per_use_against_the_fuel() {
+        let text = "policy p for lead\nuse crm\nlet hot = score > 60\n\
+                    rule a when hot and segment = smb then tag \"a\"\n\
+                    rule b when score = 1 then drop \"b\"\n\
+                    otherwise tag \"c\"\n";
+        let program = crate::compile_source("p.roe", text)
+            .program
+            .expect("compiles");
+        // Conditions (5 + 3), the let (3), three action operands (1 each).
+        assert_eq!(runnable_per_record(&program), 14);
+        let mut parts = program.stripped().parts().clone();
+        let shared = parts.rules[0].condition;
+        parts.rules[1].condition = shared;
+        let sharing = Program::new(parts).expect("verifies");
+        assert_eq!(runnable_per_record(&sharing), 16);
+        assert!(fuel_suffices(&sharing));
+    }
 }
