@@ -65,6 +65,13 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// A JSON Lines lead `L-i` with this country and `score` (JSON text), newline included.
+fn lead_line(i: usize, country: &str, score: &str) -> String {
+    format!(
+        "{{\"id\":\"L-{i}\",\"email\":\"a@b.example\",\"country\":\"{country}\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"raw\",\"score\":{score},\"created_at\":\"2026-11-30T09:00:00Z\",\"do_not_route\":false}}\n"
+    )
+}
+
 /// A scratch directory unique to one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("roe-cli-{}-{name}", std::process::id()));
@@ -579,9 +586,7 @@ fn parallel_runs_keep_order_and_decisions() {
         } else {
             (i % 101).to_string()
         };
-        text.push_str(&format!(
-            "{{\"id\":\"L-{i}\",\"email\":\"a@b.example\",\"country\":\"{country}\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"raw\",\"score\":{score},\"created_at\":\"2026-11-30T09:00:00Z\",\"do_not_route\":false}}\n"
-        ));
+        text.push_str(&lead_line(i, country, &score));
     }
     let file = write(&dir, "leads.jsonl", &text);
     let args = [
@@ -737,14 +742,8 @@ fn a_closed_pipe_keeps_the_status_of_the_records_decided() {
     let dir = scratch("closed-pipe");
     let mut text = String::new();
     for i in 0..10_000 {
-        let score = if i == 1 {
-            "\"bad\"".to_owned()
-        } else {
-            "5".to_owned()
-        };
-        text.push_str(&format!(
-            "{{\"id\":\"L-{i}\",\"email\":\"a@b.example\",\"country\":\"DE\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"raw\",\"score\":{score},\"created_at\":\"2026-11-30T09:00:00Z\",\"do_not_route\":false}}\n"
-        ));
+        let score = if i == 1 { "\"bad\"" } else { "5" };
+        text.push_str(&lead_line(i, "DE", score));
     }
     let file = write(&dir, "leads.jsonl", &text);
     let mut child = spawn_piped(&[
