@@ -338,6 +338,12 @@ impl PartialEq for Test {
 }
 
 impl Test {
+    /// The slot, operator and constant of `slot OP constant` (not of a test
+    /// through `domain`).
+    pub fn of_slot(&self) -> Option<(u32, value::Op, &Value)> {
+        (self.of == Of::Value).then_some((self.slot, self.op, &self.constant))
+    }
+
     fn new(slot: u32, of: Of, op: value::Op, constant: Value) -> Test {
         let fast = fast(op, &constant);
         Test {

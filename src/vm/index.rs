@@ -1,4 +1,4 @@
-//! Rule indexing: the VM's lowering of a verified Program for `first match`
+//! Rule indexing: the VM's lowering of the rules' condition trees for `first match`
 //! (and the rule scans of the other hit policies) so that the cost per record
 //! does not grow with every rule.
 //!
@@ -20,9 +20,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::bytecode::instruction::Instruction;
-use crate::bytecode::program::{Block, Program};
 use crate::bytecode::value::{Op, Value};
+use crate::vm::condition::{self, Condition, Literal};
 
 /// Fewer guarded rules than this are not worth a table.
 const MIN_GUARDED: usize = 4;
@@ -167,15 +166,11 @@ impl Iterator for Candidates<'_> {
 }
 
 impl RuleIndex {
-    /// An index for `program`, or `None` when no slot guards enough rules.
-    pub fn new(program: &Program) -> Option<RuleIndex> {
-        let parts = program.parts();
-        let n = parts.rules.len();
-        let guards: Vec<Vec<(u32, Test)>> = parts
-            .rules
-            .iter()
-            .map(|r| guards(program, r.condition))
-            .collect();
+    /// An index for rules with these conditions (in file order), or `None`
+    /// when no slot guards enough rules.
+    pub fn new(conditions: &[Condition]) -> Option<RuleIndex> {
+        let n = conditions.len();
+        let guards: Vec<Vec<(u32, Test)>> = conditions.iter().map(guards).collect();
         let mut counts: HashMap<u32, usize> = HashMap::new();
         for rule in &guards {
             let mut slots: Vec<u32> = rule.iter().map(|(s, _)| *s).collect();
@@ -316,44 +311,27 @@ fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
     Some(Table::Range { bounds, sets })
 }
 
-/// The guards of a condition: the simple tests it begins with, each joined by
-/// `and` so that a false test makes the whole condition false.
-fn guards(program: &Program, block: Block) -> Vec<(u32, Test)> {
-    let parts = program.parts();
-    let (start, end) = (block.start as usize, block.end as usize);
-    let mut out = Vec::new();
-    let mut at = start;
-    while let Some((slot, test)) = parts
-        .code
-        .get(at..at + 3)
-        .and_then(|code| simple_test(program, code))
-    {
-        at += 3;
-        if at == end {
-            out.push((slot, test));
-            break;
-        }
-        if !jumps_to_end(program, at, end) {
-            break;
-        }
-        out.push((slot, test));
-        at += 1;
-    }
-    out
+/// The guards of a condition: the tests of a slot with a constant it begins
+/// with, each joined by `and` so that a false test makes the whole condition
+/// false.
+fn guards(condition: &Condition) -> Vec<(u32, Test)> {
+    let parts = match condition {
+        Condition::All(parts) => parts,
+        single => std::slice::from_ref(single),
+    };
+    parts
+        .iter()
+        .map_while(|part| match part {
+            Condition::Literal(Literal::Test(test)) => guard(test),
+            _ => None,
+        })
+        .collect()
 }
 
-/// `slot OP const` as a test of the slot's value, if it is one the index keeps.
-fn simple_test(program: &Program, code: &[Instruction]) -> Option<(u32, Test)> {
-    let parts = program.parts();
-    let [
-        Instruction::Slot(s),
-        Instruction::Const(c),
-        Instruction::Binary(op),
-    ] = code
-    else {
-        return None;
-    };
-    let test = match (op, parts.constants.get(*c as usize)?) {
+/// `slot OP const` as a guard on the slot's value, if it is one the index keeps.
+fn guard(test: &condition::Test) -> Option<(u32, Test)> {
+    let (slot, op, constant) = test.of_slot()?;
+    let test = match (op, constant) {
         (Op::Eq, v) => Test::OneOf(vec![key(v)?]),
         (Op::In, Value::List(items)) => Test::OneOf(items.iter().map(key).collect::<Option<_>>()?),
         (Op::Lt, Value::Int(k)) => Test::Between(i64::MIN, k.checked_sub(1)?),
@@ -362,31 +340,31 @@ fn simple_test(program: &Program, code: &[Instruction]) -> Option<(u32, Test)> {
         (Op::Ge, Value::Int(k)) => Test::Between(*k, i64::MAX),
         _ => return None,
     };
-    Some((*s, test))
-}
-
-/// Whether the `and` jump at `at`, and the jumps it lands on, lead to `end`.
-fn jumps_to_end(program: &Program, mut at: usize, end: usize) -> bool {
-    let code = &program.parts().code;
-    while let Some(Instruction::JumpIfFalseOrPop(target)) = code.get(at) {
-        at = *target as usize;
-        if at == end {
-            return true;
-        }
-    }
-    false
+    Some((slot, test))
 }
 
 #[cfg(test)]
 #[cfg(feature = "compiler")]
 mod tests {
     use super::*;
+    use crate::bytecode::program::Program;
 
     fn program(rules: &str) -> Program {
         let text = format!("policy p for lead\nuse crm\n{rules}");
         crate::compile_source("p.roe", &text)
             .program
             .expect("compiles")
+    }
+
+    /// The index of a program's rules, from their decompiled conditions.
+    fn index_of(program: &Program) -> Option<RuleIndex> {
+        let conditions: Vec<Condition> = program
+            .parts()
+            .rules
+            .iter()
+            .map(|r| Condition::decompile(program, r.condition))
+            .collect();
+        RuleIndex::new(&conditions)
     }
 
     /// The slots of a record with the given fields; every other slot missing.
@@ -418,7 +396,7 @@ mod tests {
              rule e when country = \"FR\" then tag \"e\"\n\
              rule f when country = \"JP\" or score > 3 then tag \"f\"\n",
         );
-        let index = RuleIndex::new(&p).expect("five rules are guarded on country");
+        let index = index_of(&p).expect("five rules are guarded on country");
         let de = slots(
             &p,
             &[("country", Value::str("DE")), ("score", Value::Int(5))],
@@ -460,7 +438,7 @@ mod tests {
         }
         rules.push_str("rule any when score > 50 then tag \"y\"\n");
         let p = program(&rules);
-        let index = RuleIndex::new(&p).expect("guarded on country");
+        let index = index_of(&p).expect("guarded on country");
         // `employees is set` is not a simple test: only `country` guards here.
         let record = slots(
             &p,
@@ -485,7 +463,7 @@ mod tests {
             ));
         }
         let p = program(&rules);
-        let index = RuleIndex::new(&p).expect("guarded on score");
+        let index = index_of(&p).expect("guarded on score");
         let at = |score: i64| {
             candidates(
                 &index,
@@ -513,7 +491,7 @@ mod tests {
              rule c when country = \"US\" then tag \"c\"\n\
              rule d when country = \"JP\" then tag \"d\"\n",
         );
-        let index = RuleIndex::new(&p).expect("guarded on country");
+        let index = index_of(&p).expect("guarded on country");
         assert_eq!(
             candidates(&index, &slots(&p, &[])),
             None,
@@ -533,6 +511,6 @@ mod tests {
              rule c when (country = \"US\" and score > 1) or score > 90 then tag \"c\"\n\
              rule d when (country = \"JP\" and score > 1) or score > 90 then tag \"d\"\n",
         );
-        assert!(RuleIndex::new(&p).is_none());
+        assert!(index_of(&p).is_none());
     }
 }

@@ -116,7 +116,9 @@ impl<'p> Vm<'p> {
                 }
             })
             .collect();
-        let index = shortcuts.then(|| index::RuleIndex::new(program)).flatten();
+        let index = shortcuts
+            .then(|| index::RuleIndex::new(&conditions))
+            .flatten();
         let matrix = match index {
             None if shortcuts => matrix::Matrix::new(&conditions),
             _ => None,
