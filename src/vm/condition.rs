@@ -221,6 +221,16 @@ impl Condition {
             .map_or(Condition::Block(block), |node| node.condition)
     }
 
+    /// Every rule condition of `program` as a tree, in file order.
+    pub fn decompile_rules(program: &Program) -> Vec<Condition> {
+        program
+            .parts()
+            .rules
+            .iter()
+            .map(|r| Condition::decompile(program, r.condition))
+            .collect()
+    }
+
     /// Every let of `program` as a tree (a let whose tree would nest deeply
     /// is its block), by index.
     pub fn decompile_lets(program: &Program) -> Vec<Condition> {

@@ -358,13 +358,7 @@ mod tests {
 
     /// The index of a program's rules, from their decompiled conditions.
     fn index_of(program: &Program) -> Option<RuleIndex> {
-        let conditions: Vec<Condition> = program
-            .parts()
-            .rules
-            .iter()
-            .map(|r| Condition::decompile(program, r.condition))
-            .collect();
-        RuleIndex::new(&conditions)
+        RuleIndex::new(&Condition::decompile_rules(program))
     }
 
     /// The slots of a record with the given fields; every other slot missing.

@@ -186,13 +186,7 @@ mod tests {
     }
 
     fn matrix(program: &Program) -> Option<Matrix> {
-        let conditions: Vec<Condition> = program
-            .parts()
-            .rules
-            .iter()
-            .map(|r| Condition::decompile(program, r.condition))
-            .collect();
-        Matrix::new(&conditions)
+        Matrix::new(&Condition::decompile_rules(program))
     }
 
     #[test]

@@ -105,17 +105,14 @@ impl<'p> Vm<'p> {
     /// where no record can run out of it.
     fn lowered(program: &'p Program, now: Timestamp, shortcuts: bool) -> Vm<'p> {
         let parts = program.parts();
-        let conditions: Vec<Condition> = parts
-            .rules
-            .iter()
-            .map(|r| {
-                if shortcuts {
-                    Condition::decompile(program, r.condition)
-                } else {
-                    Condition::Block(r.condition)
-                }
-            })
-            .collect();
+        let conditions: Vec<Condition> = match shortcuts {
+            true => Condition::decompile_rules(program),
+            false => parts
+                .rules
+                .iter()
+                .map(|r| Condition::Block(r.condition))
+                .collect(),
+        };
         let index = shortcuts
             .then(|| index::RuleIndex::new(&conditions))
             .flatten();
