@@ -33,6 +33,8 @@ pub struct Matrix {
     /// The other literals, with their bits.
     others: Vec<(Literal, u32)>,
     rows: Vec<Row>,
+    /// Whether every rule is a conjunction of literals, and at most 64.
+    all_literals: bool,
 }
 
 /// How one rule is decided.
@@ -101,12 +103,15 @@ impl Matrix {
                 None => others.push((literal.clone(), bit)),
             }
         }
+        let all_literals =
+            rows.len() <= 64 && rows.iter().all(|r| matches!(r, Row::Literals { .. }));
         Some(Matrix {
             ints,
             enums,
             flags,
             others,
             rows,
+            all_literals,
         })
     }
 
@@ -145,14 +150,16 @@ impl Matrix {
         &self.rows
     }
 
-    /// The first rule that holds (the rule count when none does), when
-    /// every rule is a conjunction of literals and there are at most 64:
-    /// found with no branch on the record's values.
+    /// The first rule that holds for the record in `slots` (the rule count
+    /// when none does), when every rule is a conjunction of literals and
+    /// there are at most 64: found with no branch on the record's values.
+    /// `None` when the table cannot tell.
     #[inline]
-    pub fn first_held(&self, truth: u32) -> Option<usize> {
-        if self.rows.len() > 64 {
+    pub fn first_held(&self, slots: &[Value]) -> Option<usize> {
+        if !self.all_literals {
             return None;
         }
+        let truth = self.truth(slots)?;
         let mut held = 0u64;
         for (at, row) in (0u32..).zip(&self.rows) {
             held |= u64::from(row.holds(truth)?) << at;

@@ -385,10 +385,7 @@ impl<'p> Vm<'p> {
 
     fn first_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
         if self.index.is_none()
-            && let Some(first) = self
-                .matrix
-                .as_ref()
-                .and_then(|m| m.first_held(m.truth(slots)?))
+            && let Some(first) = self.matrix.as_ref().and_then(|m| m.first_held(slots))
         {
             return self.alone(slots, first, false);
         }
