@@ -794,6 +794,42 @@ fn eval_error(e: &EvalError, rule: &str) -> RecordError {
 mod tests {
     use super::*;
 
+    /// A chain of lets deeper than the interpreter allows stops with the same
+    /// error with and without trees, on a worker thread's stack; one within
+    /// the limit decides alike.
+    #[test]
+    fn chains_of_lets_stop_at_the_same_depth_with_and_without_trees() {
+        let run = || {
+            for (n, too_deep) in [(250, false), (300, true)] {
+                let mut text = "policy p for lead\nuse crm\n".to_owned();
+                for i in 0..n {
+                    text.push_str(&format!("let l{i} = not l{}\n", i + 1));
+                }
+                text.push_str(&format!(
+                    "let l{n} = score > 5\nrule r when l0 then tag \"r\"\n"
+                ));
+                let program = crate::compile_source("p.roe", &text)
+                    .program
+                    .expect("compiles");
+                let now = Timestamp::UNIX_EPOCH;
+                let lead = serde_json::json!({"id":"L","email":"a@b.example","country":"DE","segment":"smb","source":"web","status":"raw","score":9,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
+                let trees = Vm::new(&program, now).decide(&lead);
+                let plain = Vm::interpreted(&program, now).decide(&lead);
+                assert_eq!(trees, plain, "{n} lets");
+                match trees {
+                    Err(e) => assert!(too_deep && e.code == codes::RUNTIME_FUEL, "{e:?}"),
+                    Ok(_) => assert!(!too_deep),
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .expect("a thread")
+            .join()
+            .expect("no overflow, no failure");
+    }
+
     /// A hand-made `.roec` may give many rules one block: each use counts,
     /// since the interpreter spends fuel on each.
     #[test]
