@@ -35,16 +35,11 @@ pub struct Vm<'p> {
     program: &'p Program,
     tree: SlotTree,
     machine: Machine,
-    /// Each rule's condition, as a tree of tests where it can be one.
-    conditions: Vec<Condition>,
-    /// Each let, as a tree where it can be one (none when the VM takes no shortcuts).
-    lets: Vec<Condition>,
-    /// A small policy's rules as a table of literals, when it has no index.
-    matrix: Option<matrix::Matrix>,
+    /// The program lowered for deciding: made once per program and shared
+    /// by every VM that decides with it.
+    lowered: Arc<Lowered>,
     slots: Vec<Value>,
     now: Timestamp,
-    /// The rules worth evaluating by the value of one slot, when a table pays.
-    index: Option<index::RuleIndex>,
     /// Field names by record type, for binding from JSON text: made on the
     /// first line bound that way, so a VM for one record does not pay for it.
     names: Option<stream::FieldNames>,
@@ -54,14 +49,66 @@ pub struct Vm<'p> {
     /// The decision of each rule alone (and last, of `otherwise`), kept once
     /// made when the rule's actions do not read the record.
     decisions: Vec<Option<Decision>>,
-    /// Which rules' actions (and last, `otherwise`'s) read the record.
-    reads_record: Vec<bool>,
     /// The last decision lent by [`Vm::decide_bound_ref`] that is not kept.
     lent: Option<Decision>,
     /// Team names, shared by every decision that names a team.
     team_names: Vec<Arc<str>>,
     /// Program texts decisions repeat (SLOs as written, field paths).
     texts: Vec<Arc<str>>,
+}
+
+/// A program lowered for deciding: its rules as condition trees, indexed or
+/// tabled, with what the VM may keep between records. Without shortcuts
+/// (see [`fuel_suffices`]) every condition is its bytecode block.
+#[derive(Debug)]
+pub(crate) struct Lowered {
+    /// Each rule's condition, as a tree of tests where it can be one.
+    conditions: Vec<Condition>,
+    /// Each let, as a tree where it can be one (none without shortcuts).
+    lets: Vec<Condition>,
+    /// The rules worth evaluating by the value of one slot, when a table pays.
+    index: Option<index::RuleIndex>,
+    /// A small policy's rules as a table of literals, when it has no index.
+    matrix: Option<matrix::Matrix>,
+    /// Which rules' actions (and last, `otherwise`'s) read the record; all
+    /// of them without shortcuts, so that no decision is kept.
+    reads_record: Vec<bool>,
+}
+
+impl Lowered {
+    /// `program` lowered, with the shortcuts that spend no fuel when
+    /// `shortcuts`, and its rule index when also `index`.
+    pub(crate) fn new(program: &Program, shortcuts: bool, index: bool) -> Lowered {
+        let parts = program.parts();
+        let conditions: Vec<Condition> = match shortcuts {
+            true => Condition::decompile_rules(program),
+            false => parts
+                .rules
+                .iter()
+                .map(|r| Condition::Block(r.condition))
+                .collect(),
+        };
+        let index = (shortcuts && index)
+            .then(|| index::RuleIndex::new(&conditions))
+            .flatten();
+        let matrix = match index {
+            None if shortcuts => matrix::Matrix::new(&conditions),
+            _ => None,
+        };
+        Lowered {
+            lets: match shortcuts {
+                true => Condition::decompile_lets(program),
+                false => Vec::new(),
+            },
+            reads_record: match shortcuts {
+                true => reads_record(program),
+                false => vec![true; parts.rules.len() + 1],
+            },
+            conditions,
+            index,
+            matrix,
+        }
+    }
 }
 
 /// A decision as the VM makes it: kept for every record a rule decides
@@ -78,18 +125,21 @@ type Deadline = (Arc<str>, Option<Arc<str>>);
 const DEADLINES_KEPT: usize = 32;
 
 impl<'p> Vm<'p> {
-    /// A VM for `program` evaluating at `now`.
+    /// A VM for `program` evaluating at `now`. The program is lowered for
+    /// deciding the first time a VM is made for it; later VMs share that.
     pub fn new(program: &'p Program, now: Timestamp) -> Vm<'p> {
-        Vm::lowered(program, now, fuel_suffices(program))
+        let lowered = program
+            .lowered()
+            .get_or_init(|| Arc::new(Lowered::new(program, fuel_suffices(program), true)))
+            .clone();
+        Vm::with(program, now, lowered)
     }
 
     /// A VM that evaluates every rule in order, without the rule index; the two
     /// decide alike, and tests hold them to it.
     pub fn without_index(program: &'p Program, now: Timestamp) -> Vm<'p> {
-        Vm {
-            index: None,
-            ..Vm::new(program, now)
-        }
+        let lowered = Lowered::new(program, fuel_suffices(program), false);
+        Vm::with(program, now, Arc::new(lowered))
     }
 
     /// A VM that runs every rule's condition through the bytecode interpreter,
@@ -97,49 +147,20 @@ impl<'p> Vm<'p> {
     /// trees, no table of literals, no kept decisions. It decides exactly as
     /// [`Vm::new`] does, only slower; tests and a fuzz target hold the two to it.
     pub fn interpreted(program: &'p Program, now: Timestamp) -> Vm<'p> {
-        Vm::lowered(program, now, false)
+        Vm::with(program, now, Arc::new(Lowered::new(program, false, false)))
     }
 
-    /// A VM with the interpreter's shortcuts (trees, index, table, kept
-    /// decisions) when `shortcuts`, which skip fuel, so only for programs
-    /// where no record can run out of it.
-    fn lowered(program: &'p Program, now: Timestamp, shortcuts: bool) -> Vm<'p> {
+    fn with(program: &'p Program, now: Timestamp, lowered: Arc<Lowered>) -> Vm<'p> {
         let parts = program.parts();
-        let conditions: Vec<Condition> = match shortcuts {
-            true => Condition::decompile_rules(program),
-            false => parts
-                .rules
-                .iter()
-                .map(|r| Condition::Block(r.condition))
-                .collect(),
-        };
-        let index = shortcuts
-            .then(|| index::RuleIndex::new(&conditions))
-            .flatten();
-        let matrix = match index {
-            None if shortcuts => matrix::Matrix::new(&conditions),
-            _ => None,
-        };
-        let reads_record = match shortcuts {
-            true => reads_record(program),
-            false => vec![true; parts.rules.len() + 1],
-        };
         Vm {
             program,
             tree: SlotTree::new(program),
             machine: Machine::new(program),
-            conditions,
-            lets: match shortcuts {
-                true => Condition::decompile_lets(program),
-                false => Vec::new(),
-            },
-            matrix,
+            lowered,
             slots: vec![Value::Missing; parts.slots.len()],
             now,
-            index,
             names: None,
             decisions: vec![None; parts.rules.len() + 1],
-            reads_record,
             lent: None,
             deadlines: Vec::new(),
             team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
@@ -301,12 +322,12 @@ impl<'p> Vm<'p> {
         let mut env = Env {
             machine: &mut self.machine,
             program: self.program,
-            lets: &self.lets,
+            lets: &self.lowered.lets,
             slots,
             now: self.now,
             depth: 0,
         };
-        match self.conditions.get(rule) {
+        match self.lowered.conditions.get(rule) {
             Some(condition) => condition
                 .holds(&mut env)
                 .map_err(|e| condition_error(self.program, rule, &e)),
@@ -331,12 +352,13 @@ impl<'p> Vm<'p> {
         let mut env = Env {
             machine: &mut self.machine,
             program,
-            lets: &self.lets,
+            lets: &self.lowered.lets,
             slots,
             now: self.now,
             depth: 0,
         };
-        let conditions = &self.conditions;
+        let lowered = &*self.lowered;
+        let conditions = &lowered.conditions;
         // Whether to go on after rule `i`, evaluating it unless whether it
         // holds is `known`; the error names no rule until one fails.
         let mut visit = |i: usize, known: Option<bool>| -> Result<(), Option<(usize, EvalError)>> {
@@ -351,11 +373,11 @@ impl<'p> Vm<'p> {
                 Ok(())
             }
         };
-        let candidates = self
+        let candidates = lowered
             .index
             .as_ref()
             .and_then(|index| index.candidates(slots));
-        let table = self
+        let table = lowered
             .matrix
             .as_ref()
             .and_then(|m| Some((m.rows(), m.truth(slots)?)));
@@ -384,8 +406,12 @@ impl<'p> Vm<'p> {
     }
 
     fn first_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
-        if self.index.is_none()
-            && let Some(first) = self.matrix.as_ref().and_then(|m| m.first_held(slots))
+        if self.lowered.index.is_none()
+            && let Some(first) = self
+                .lowered
+                .matrix
+                .as_ref()
+                .and_then(|m| m.first_held(slots))
         {
             return self.alone(slots, first, false);
         }
@@ -470,7 +496,7 @@ impl<'p> Vm<'p> {
             self.decision_of(slots, &[at], all)?
         };
         match self.decisions.get_mut(at) {
-            Some(kept) if self.reads_record.get(at) == Some(&false) => {
+            Some(kept) if self.lowered.reads_record.get(at) == Some(&false) => {
                 *kept = Some(decision);
                 Ok(Made::Kept(at))
             }
