@@ -300,13 +300,12 @@ impl Condition {
                 }
                 Ok(false)
             }
-            Condition::Block(block) => bool_of(&env.machine.run_nested(
-                env.program,
-                *block,
-                env.slots,
-                env.now,
-                env.depth,
-            )?),
+            Condition::Block(block) => {
+                bool_of(
+                    &env.machine
+                        .run(env.program, *block, env.slots, env.now, env.depth)?,
+                )
+            }
         }
     }
 }

@@ -66,19 +66,9 @@ impl Machine {
         self.fuel = FUEL_PER_RECORD;
     }
 
-    /// Runs `block` and returns the one value it leaves.
+    /// Runs `block`, inside lets nested `depth` deep (0 outside any let), and
+    /// returns the one value it leaves.
     pub fn run(
-        &mut self,
-        program: &Program,
-        block: Block,
-        slots: &[Value],
-        now: Timestamp,
-    ) -> Result<Value, EvalError> {
-        self.run_at(program, block, slots, now, 0, None)
-    }
-
-    /// Runs `block` inside lets nested `depth` deep.
-    pub fn run_nested(
         &mut self,
         program: &Program,
         block: Block,

@@ -337,7 +337,7 @@ impl<'p> Vm<'p> {
 
     fn eval(&mut self, slots: &[Value], block: Block, rule: &str) -> Result<Value, RecordError> {
         self.machine
-            .run(self.program, block, slots, self.now)
+            .run(self.program, block, slots, self.now, 0)
             .map_err(|e| eval_error(&e, rule))
     }
 
