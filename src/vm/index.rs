@@ -76,7 +76,7 @@ impl RuleSet {
 
 /// One guard: what it says of its slot's value.
 #[derive(Clone, Debug)]
-enum Test {
+enum Guard {
     /// The value is one of these.
     OneOf(Vec<Key>),
     /// The int value is in `lo..=hi`.
@@ -170,7 +170,7 @@ impl RuleIndex {
     /// when no slot guards enough rules.
     pub fn new(conditions: &[Condition]) -> Option<RuleIndex> {
         let n = conditions.len();
-        let guards: Vec<Vec<(u32, Test)>> = conditions.iter().map(guards).collect();
+        let guards: Vec<Vec<(u32, Guard)>> = conditions.iter().map(guards).collect();
         let mut counts: HashMap<u32, usize> = HashMap::new();
         for rule in &guards {
             let mut slots: Vec<u32> = rule.iter().map(|(s, _)| *s).collect();
@@ -210,19 +210,19 @@ impl RuleIndex {
 }
 
 /// The table of `slot` over every rule's guards, when its guards agree on one kind.
-fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
-    let on_slot = |rule: &Vec<(u32, Test)>| -> Vec<Test> {
+fn table(slot: u32, guards: &[Vec<(u32, Guard)>], n: usize) -> Option<Table> {
+    let on_slot = |rule: &Vec<(u32, Guard)>| -> Vec<Guard> {
         rule.iter()
             .filter(|(s, _)| *s == slot)
             .map(|(_, t)| t.clone())
             .collect()
     };
-    let tests: Vec<Vec<Test>> = guards.iter().map(on_slot).collect();
-    let all_equal = tests.iter().flatten().all(|t| matches!(t, Test::OneOf(_)));
+    let tests: Vec<Vec<Guard>> = guards.iter().map(on_slot).collect();
+    let all_equal = tests.iter().flatten().all(|t| matches!(t, Guard::OneOf(_)));
     let all_range = tests
         .iter()
         .flatten()
-        .all(|t| matches!(t, Test::Between(..)));
+        .all(|t| matches!(t, Guard::Between(..)));
     if all_equal {
         // A rule with several equality guards on one slot keeps the values in all of them.
         let mut kind = None;
@@ -231,7 +231,7 @@ fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
         for (i, rule) in tests.iter().enumerate() {
             let mut keys: Option<Vec<Key>> = None;
             for t in rule {
-                if let Test::OneOf(k) = t {
+                if let Guard::OneOf(k) = t {
                     keys = Some(match keys {
                         None => k.clone(),
                         Some(prev) => prev.into_iter().filter(|x| k.contains(x)).collect(),
@@ -270,11 +270,11 @@ fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
         .map(|rule| {
             rule.iter()
                 .fold(None, |acc: Option<(i64, i64)>, t| match t {
-                    Test::Between(lo, hi) => Some(match acc {
+                    Guard::Between(lo, hi) => Some(match acc {
                         None => (*lo, *hi),
                         Some((a, b)) => (a.max(*lo), b.min(*hi)),
                     }),
-                    Test::OneOf(_) => acc,
+                    Guard::OneOf(_) => acc,
                 })
         })
         .collect();
@@ -314,7 +314,7 @@ fn table(slot: u32, guards: &[Vec<(u32, Test)>], n: usize) -> Option<Table> {
 /// The guards of a condition: the tests of a slot with a constant it begins
 /// with, each joined by `and` so that a false test makes the whole condition
 /// false.
-fn guards(condition: &Condition) -> Vec<(u32, Test)> {
+fn guards(condition: &Condition) -> Vec<(u32, Guard)> {
     let parts = match condition {
         Condition::All(parts) => parts,
         single => std::slice::from_ref(single),
@@ -329,15 +329,15 @@ fn guards(condition: &Condition) -> Vec<(u32, Test)> {
 }
 
 /// `slot OP const` as a guard on the slot's value, if it is one the index keeps.
-fn guard(test: &condition::Test) -> Option<(u32, Test)> {
+fn guard(test: &condition::Test) -> Option<(u32, Guard)> {
     let (slot, op, constant) = test.of_slot()?;
     let test = match (op, constant) {
-        (Op::Eq, v) => Test::OneOf(vec![key(v)?]),
-        (Op::In, Value::List(items)) => Test::OneOf(items.iter().map(key).collect::<Option<_>>()?),
-        (Op::Lt, Value::Int(k)) => Test::Between(i64::MIN, k.checked_sub(1)?),
-        (Op::Le, Value::Int(k)) => Test::Between(i64::MIN, *k),
-        (Op::Gt, Value::Int(k)) => Test::Between(k.checked_add(1)?, i64::MAX),
-        (Op::Ge, Value::Int(k)) => Test::Between(*k, i64::MAX),
+        (Op::Eq, v) => Guard::OneOf(vec![key(v)?]),
+        (Op::In, Value::List(items)) => Guard::OneOf(items.iter().map(key).collect::<Option<_>>()?),
+        (Op::Lt, Value::Int(k)) => Guard::Between(i64::MIN, k.checked_sub(1)?),
+        (Op::Le, Value::Int(k)) => Guard::Between(i64::MIN, *k),
+        (Op::Gt, Value::Int(k)) => Guard::Between(k.checked_add(1)?, i64::MAX),
+        (Op::Ge, Value::Int(k)) => Guard::Between(*k, i64::MAX),
         _ => return None,
     };
     Some((slot, test))
