@@ -46,9 +46,9 @@ pub enum Condition {
     Block(Block),
 }
 
-/// A condition that reads one slot and nothing else: what a table of
-/// literals may evaluate whether or not a short-circuit would reach it.
-#[derive(Clone, Debug, PartialEq)]
+/// A condition that reads one slot and nothing else: what a probe (see
+/// `vm::probe`) checks in place.
+#[derive(Clone, Debug)]
 pub enum Literal {
     /// `slot OP constant`.
     Test(Test),
@@ -70,8 +70,8 @@ impl Literal {
     }
 
     /// The literal as a plain check of a slot's value, when it is one of the
-    /// kinds a table evaluates without dispatching on the literal.
-    pub fn plain(&self) -> Option<Plain> {
+    /// kinds the VM checks without dispatching on the literal.
+    pub fn plain(&self) -> Option<Plain<'_>> {
         match self {
             Literal::Test(Test {
                 slot,
@@ -95,12 +95,31 @@ impl Literal {
                 inside: *inside,
             }),
             Literal::Flag(slot) => Some(Plain::Flag { slot: *slot }),
+            Literal::Test(Test {
+                slot,
+                of: Of::Value,
+                fast: Fast::Strs { items, inside },
+                ..
+            }) => Some(Plain::Strs {
+                slot: *slot,
+                items,
+                inside: *inside,
+            }),
+            Literal::Test(Test {
+                slot,
+                of: Of::Value,
+                fast: Fast::Contains(finder),
+                ..
+            }) => Some(Plain::Contains {
+                slot: *slot,
+                finder,
+            }),
             _ => None,
         }
     }
 
     /// Whether it holds, when it has a value: [`Literal::holds`] without the
-    /// error, for evaluating many literals in a row.
+    /// error, for a probe that leaves errors to the tree.
     #[inline(always)]
     pub fn known(&self, slots: &[Value]) -> Option<bool> {
         match self {
@@ -118,10 +137,11 @@ impl Literal {
 }
 
 /// The commonest literals as plain data: an int in a range, an enum in a
-/// set, a bool slot. Each holds exactly as the literal does when the slot has
-/// a value of its type, and has no value otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plain {
+/// set, a bool slot, a string in a set or containing a constant. Each holds
+/// exactly as the literal does when the slot has a value of its type, and
+/// has no value otherwise.
+#[derive(Clone, Copy, Debug)]
+pub enum Plain<'a> {
     /// Whether an int slot lies in `lo..=hi` is `inside`.
     Ints {
         /// The slot.
@@ -146,6 +166,22 @@ pub enum Plain {
     Flag {
         /// The slot.
         slot: u32,
+    },
+    /// Whether a string slot is one of `items` (see [`one_of`]) is `inside`.
+    Strs {
+        /// The slot.
+        slot: u32,
+        /// The strings.
+        items: &'a [Word],
+        /// Whether the literal holds for the strings listed.
+        inside: bool,
+    },
+    /// Whether a string slot contains the finder's needle (see [`contains`]).
+    Contains {
+        /// The slot.
+        slot: u32,
+        /// The searcher for the needle.
+        finder: &'a memchr::memmem::Finder<'static>,
     },
 }
 
@@ -247,23 +283,6 @@ impl Condition {
             .collect()
     }
 
-    /// The condition as a conjunction of literals, each with whether it must
-    /// hold (or, negated, not), if it is one.
-    pub fn literals(&self) -> Option<Vec<(Literal, bool)>> {
-        let literal = |c: &Condition| match c {
-            Condition::Literal(l) => Some((l.clone(), true)),
-            Condition::Not(inner) => match &**inner {
-                Condition::Literal(l) => Some((l.clone(), false)),
-                _ => None,
-            },
-            _ => None,
-        };
-        match self {
-            Condition::All(parts) => parts.iter().map(literal).collect(),
-            other => literal(other).map(|l| vec![l]),
-        }
-    }
-
     /// Whether the condition holds, or why it has no value (as the interpreter says).
     pub fn holds(&self, env: &mut Env<'_>) -> Result<bool, EvalError> {
         match self {
@@ -336,16 +355,6 @@ fn slot_value(slots: &[Value], slot: u32) -> Result<&Value, EvalError> {
         .ok_or(EvalError::Damaged("slot index"))
 }
 
-impl PartialEq for Test {
-    /// The same test: the same slot, operator and constant.
-    fn eq(&self, other: &Test) -> bool {
-        self.slot == other.slot
-            && self.of == other.of
-            && self.op == other.op
-            && self.constant == other.constant
-    }
-}
-
 impl Test {
     /// The slot, operator and constant of `slot OP constant` (not of a test
     /// through `domain`).
@@ -405,10 +414,7 @@ impl Test {
     #[inline(always)]
     fn fast_str(&self, s: &str) -> Option<bool> {
         Some(match &self.fast {
-            Fast::Strs { items, inside } => {
-                let (len, head) = (s.len(), head(s));
-                items.iter().any(|item| item.is(len, head, s)) == *inside
-            }
+            Fast::Strs { items, inside } => one_of(items, s) == *inside,
             Fast::Contains(finder) => contains(finder, s.as_bytes()),
             Fast::StartsWith(prefix) => s.starts_with(&**prefix),
             Fast::EndsWith(suffix) => s.ends_with(&**suffix),
@@ -446,7 +452,7 @@ fn plain_domain(s: &str) -> Option<&str> {
 /// Whether `haystack` contains the finder's needle. Short strings, such as
 /// titles, are searched byte by byte: quicker than setting up the searcher.
 #[inline]
-fn contains(finder: &memchr::memmem::Finder<'_>, haystack: &[u8]) -> bool {
+pub fn contains(finder: &memchr::memmem::Finder<'_>, haystack: &[u8]) -> bool {
     let needle = finder.needle();
     if haystack.len() > 64 {
         return finder.find(haystack).is_some();
@@ -465,7 +471,7 @@ fn contains(finder: &memchr::memmem::Finder<'_>, haystack: &[u8]) -> bool {
 /// A string constant, with its length and first eight bytes at hand so that
 /// most strings it is not are told apart without comparing bytes one by one.
 #[derive(Clone, Debug)]
-struct Word {
+pub struct Word {
     len: usize,
     head: u64,
     text: Arc<str>,
@@ -488,17 +494,28 @@ impl Word {
     }
 }
 
-/// The first eight bytes of `s` as a number, zeros past its end.
+/// Whether `s` is one of `items`.
+#[inline]
+pub fn one_of(items: &[Word], s: &str) -> bool {
+    let (len, head) = (s.len(), head(s));
+    items.iter().any(|item| item.is(len, head, s))
+}
+
+/// The first eight bytes of `s` as a number. A shorter string's bytes are
+/// read as two overlapping halves that cover each byte, so that two strings
+/// of one length have one head only when they are equal.
 fn head(s: &str) -> u64 {
     let bytes = s.as_bytes();
     if let Some(first) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*first);
     }
-    // Shifted in one by one: a copy of unknown length would be a call to memcpy.
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0, |word, (i, b)| word | u64::from(*b) << (8 * i))
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*low)) | u64::from(u32::from_le_bytes(*high)) << 32;
+    }
+    if let (Some(low), Some(high)) = (bytes.first_chunk::<2>(), bytes.last_chunk::<2>()) {
+        return u64::from(u16::from_le_bytes(*low)) | u64::from(u16::from_le_bytes(*high)) << 16;
+    }
+    bytes.first().map_or(0, |b| u64::from(*b))
 }
 
 /// The shortcut for `OP constant`, where one gives the operator's answer.
@@ -904,6 +921,19 @@ mod tests {
             "abcdefghi",
             "abcdefghj",
             "xDEx",
+            // Shorter than eight bytes: each length, and near misses of one.
+            "DF",
+            "EE",
+            "DEV",
+            "DFU",
+            "abcde",
+            "abdde",
+            "abcdf",
+            "abcdef",
+            "abcdeg",
+            "abcdefg",
+            "bbcdefg",
+            "abcddfg",
         ];
         let mut cases: Vec<(Op, Value, Vec<Value>)> = Vec::new();
         for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {

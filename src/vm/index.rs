@@ -348,6 +348,7 @@ fn guard(test: &condition::Test) -> Option<(u32, Guard)> {
 mod tests {
     use super::*;
     use crate::bytecode::program::Program;
+    use crate::vm::slots_with as slots;
 
     fn program(rules: &str) -> Program {
         let text = format!("policy p for lead\nuse crm\n{rules}");
@@ -359,21 +360,6 @@ mod tests {
     /// The index of a program's rules, from their decompiled conditions.
     fn index_of(program: &Program) -> Option<RuleIndex> {
         RuleIndex::new(&Condition::decompile_rules(program))
-    }
-
-    /// The slots of a record with the given fields; every other slot missing.
-    fn slots(program: &Program, fields: &[(&str, Value)]) -> Vec<Value> {
-        program
-            .parts()
-            .slots
-            .iter()
-            .map(|path| {
-                fields
-                    .iter()
-                    .find(|(name, _)| path.len() == 1 && path[0] == *name)
-                    .map_or(Value::Missing, |(_, v)| v.clone())
-            })
-            .collect()
     }
 
     fn candidates(index: &RuleIndex, slots: &[Value]) -> Option<Vec<usize>> {

@@ -7,7 +7,7 @@ pub mod decision;
 mod eval;
 pub mod explain;
 mod index;
-mod matrix;
+mod probe;
 mod stream;
 
 use std::sync::Arc;
@@ -68,8 +68,11 @@ pub(crate) struct Lowered {
     lets: Vec<Condition>,
     /// The rules worth evaluating by the value of one slot, when a table pays.
     index: Option<index::RuleIndex>,
-    /// A small policy's rules as a table of literals, when it has no index.
-    matrix: Option<matrix::Matrix>,
+    /// Each rule's condition compiled, where it reads only slots.
+    probes: Option<probe::Probes>,
+    /// Whether the probes find the first rule that holds on their own: under
+    /// first match, without an index.
+    first_probes: bool,
     /// Which rules' actions (and last, `otherwise`'s) read the record; all
     /// of them without shortcuts, so that no decision is kept.
     reads_record: Vec<bool>,
@@ -91,11 +94,12 @@ impl Lowered {
         let index = (shortcuts && index)
             .then(|| index::RuleIndex::new(&conditions))
             .flatten();
-        let matrix = match index {
-            None if shortcuts => matrix::Matrix::new(&conditions),
-            _ => None,
+        let probes = match shortcuts {
+            true => probe::Probes::new(&conditions),
+            false => None,
         };
         Lowered {
+            first_probes: parts.hit_policy == HitPolicy::First && index.is_none(),
             lets: match shortcuts {
                 true => Condition::decompile_lets(program),
                 false => Vec::new(),
@@ -106,8 +110,16 @@ impl Lowered {
             },
             conditions,
             index,
-            matrix,
+            probes,
         }
+    }
+}
+
+impl Lowered {
+    /// The probes, when they find the first rule that holds on their own.
+    #[inline]
+    fn first_probes(&self) -> Option<&probe::Probes> {
+        self.probes.as_ref().filter(|_| self.first_probes)
     }
 }
 
@@ -309,10 +321,37 @@ impl<'p> Vm<'p> {
         bind::bind(&parts.schema, parts.subject, &self.tree, record, slots)
     }
 
+    #[inline]
     fn decide_slots(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
+        // Under first match without an index, the probes alone decide most
+        // records, and a kept decision needs nothing of the interpreter.
+        let from = match self.lowered.first_probes() {
+            Some(probes) => match probes.first_held(slots) {
+                Ok(first) if matches!(self.decisions.get(first), Some(Some(_))) => {
+                    return Ok(Made::Kept(first));
+                }
+                Ok(first) => return self.decide_first(slots, first),
+                Err(untold) => untold,
+            },
+            None => 0,
+        };
+        self.decide_from(slots, from)
+    }
+
+    /// The decision of rule `first`, found by the probes, made now. (Kept out
+    /// of line, as is `decide_from`, so that the probes' path inlines.)
+    #[inline(never)]
+    fn decide_first(&mut self, slots: &[Value], first: usize) -> Result<Made, RecordError> {
+        self.machine.reset();
+        self.alone(slots, first, false)
+    }
+
+    /// The decision, the rules before `from` known not to hold under first match.
+    #[inline(never)]
+    fn decide_from(&mut self, slots: &[Value], from: usize) -> Result<Made, RecordError> {
         self.machine.reset();
         match self.program.parts().hit_policy {
-            HitPolicy::First => self.first_match(slots),
+            HitPolicy::First => self.first_match(slots, from),
             HitPolicy::All => self.all_match(slots),
             HitPolicy::Unique => self.unique_match(slots),
         }
@@ -341,11 +380,13 @@ impl<'p> Vm<'p> {
             .map_err(|e| eval_error(&e, rule))
     }
 
-    /// Evaluates the rules that may hold, in file order (all of them, or those
-    /// the index leaves), calling `found` with each that holds until it says stop.
+    /// Evaluates the rules from `from` on that may hold, in file order (all
+    /// of them, or those the index leaves), calling `found` with each that
+    /// holds until it says stop.
     fn scan(
         &mut self,
         slots: &[Value],
+        from: usize,
         mut found: impl FnMut(usize) -> bool,
     ) -> Result<(), RecordError> {
         let program = self.program;
@@ -359,10 +400,11 @@ impl<'p> Vm<'p> {
         };
         let lowered = &*self.lowered;
         let conditions = &lowered.conditions;
-        // Whether to go on after rule `i`, evaluating it unless whether it
-        // holds is `known`; the error names no rule until one fails.
-        let mut visit = |i: usize, known: Option<bool>| -> Result<(), Option<(usize, EvalError)>> {
-            let holds = match (known, conditions.get(i)) {
+        let probes = lowered.probes.as_ref();
+        // Whether to go on after rule `i`, by its probe or else its tree; the
+        // error names no rule until one fails.
+        let mut visit = |i: usize| -> Result<(), Option<(usize, EvalError)>> {
+            let holds = match (probes.and_then(|p| p.holds(i, slots)), conditions.get(i)) {
                 (Some(holds), _) => holds,
                 (None, Some(condition)) => condition.holds(&mut env).map_err(|e| Some((i, e)))?,
                 (None, None) => false,
@@ -373,22 +415,16 @@ impl<'p> Vm<'p> {
                 Ok(())
             }
         };
-        let candidates = lowered
+        let scanned = match lowered
             .index
             .as_ref()
-            .and_then(|index| index.candidates(slots));
-        let table = lowered
-            .matrix
-            .as_ref()
-            .and_then(|m| Some((m.rows(), m.truth(slots)?)));
-        let scanned = match (candidates, table) {
-            (Some(candidates), _) => candidates.into_iter().try_for_each(|i| visit(i, None)),
-            // The table tells most rules apart without evaluating them.
-            (None, Some((rows, truth))) => rows
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, row)| visit(i, row.holds(truth))),
-            (None, None) => (0..conditions.len()).try_for_each(|i| visit(i, None)),
+            .and_then(|index| index.candidates(slots))
+        {
+            Some(candidates) => candidates
+                .into_iter()
+                .filter(|i| *i >= from)
+                .try_for_each(&mut visit),
+            None => (from..conditions.len()).try_for_each(visit),
         };
         match scanned {
             Ok(()) | Err(None) => Ok(()),
@@ -398,26 +434,18 @@ impl<'p> Vm<'p> {
 
     fn held(&mut self, slots: &[Value]) -> Result<Vec<usize>, RecordError> {
         let mut held = Vec::new();
-        self.scan(slots, |i| {
+        self.scan(slots, 0, |i| {
             held.push(i);
             true
         })?;
         Ok(held)
     }
 
-    fn first_match(&mut self, slots: &[Value]) -> Result<Made, RecordError> {
-        if self.lowered.index.is_none()
-            && let Some(first) = self
-                .lowered
-                .matrix
-                .as_ref()
-                .and_then(|m| m.first_held(slots))
-        {
-            return self.alone(slots, first, false);
-        }
+    /// The first rule from `from` on that holds (rules before it are known not to).
+    fn first_match(&mut self, slots: &[Value], from: usize) -> Result<Made, RecordError> {
         let otherwise = self.program.parts().rules.len();
         let mut first = otherwise;
-        self.scan(slots, |i| {
+        self.scan(slots, from, |i| {
             first = i;
             false
         })?;
@@ -813,6 +841,23 @@ fn eval_error(e: &EvalError, rule: &str) -> RecordError {
         EvalError::Op(OpError::Type) | EvalError::Damaged(_) => return damaged(rule),
     };
     RecordError::new(code, format!("rule `{rule}`: {what}"))
+}
+
+/// The slots of a record with the given top-level fields, every other slot
+/// missing: records for the lowerings' unit tests.
+#[cfg(all(test, feature = "compiler"))]
+fn slots_with(program: &Program, fields: &[(&str, Value)]) -> Vec<Value> {
+    program
+        .parts()
+        .slots
+        .iter()
+        .map(|path| {
+            fields
+                .iter()
+                .find(|(name, _)| path.len() == 1 && path[0] == *name)
+                .map_or(Value::Missing, |(_, v)| v.clone())
+        })
+        .collect()
 }
 
 #[cfg(test)]

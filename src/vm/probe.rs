@@ -1,0 +1,526 @@
+//! Rule conditions as compiled Rust: the VM's lowering of each condition
+//! tree that reads only slots (tests, `and`, `or`, `not`) into one value of a
+//! type made for its shape, so that checking a rule costs one dynamic call
+//! and the inlined tests, as a closure written by hand for it would.
+//!
+//! Each literal kind — an int range, an enum mask, a bool slot, a string set,
+//! `contains` — is a type of its own, and an `and` or `or` of two literals is
+//! a type generic over both, so the compiler inlines the pair into one
+//! function; longer or nested conditions are built from such pieces.
+//!
+//! A probe answers exactly as the condition's tree does, or not at all:
+//! `None` when a slot it reads holds a value of another type than its
+//! constant. It reads the slots in the tree's order and stops where the
+//! tree's short-circuits would, so the VM then evaluates that one rule by its
+//! tree, which gives the answer or the error of plain evaluation. Probes
+//! read nothing but the slots, so a rule with a let or a block has none.
+
+use std::fmt::Debug;
+
+use crate::bytecode::value::Value;
+use crate::vm::condition::{self, Condition, Literal, Plain, Word};
+
+/// Every rule's probe, in file order.
+#[derive(Debug)]
+pub struct Probes {
+    rules: Box<[Option<Box<dyn Probe>>]>,
+}
+
+impl Probes {
+    /// The probes of `conditions`, when at least one rule has one.
+    pub fn new(conditions: &[Condition]) -> Option<Probes> {
+        let rules: Box<[_]> = conditions.iter().map(probe).collect();
+        rules
+            .iter()
+            .any(Option::is_some)
+            .then_some(Probes { rules })
+    }
+
+    /// Whether rule `rule` holds for the record in `slots`, when its probe
+    /// can tell.
+    #[inline]
+    pub fn holds(&self, rule: usize, slots: &[Value]) -> Option<bool> {
+        self.rules.get(rule)?.as_ref()?.holds(slots)
+    }
+
+    /// The first rule that holds for the record in `slots` (the rule count
+    /// when none does), or else the first rule whose probe cannot tell.
+    #[inline]
+    pub fn first_held(&self, slots: &[Value]) -> Result<usize, usize> {
+        for (at, rule) in self.rules.iter().enumerate() {
+            match rule.as_ref().and_then(|probe| probe.holds(slots)) {
+                Some(false) => {}
+                Some(true) => return Ok(at),
+                None => return Err(at),
+            }
+        }
+        Ok(self.rules.len())
+    }
+}
+
+/// A condition that reads only slots, compiled.
+trait Probe: Debug + Send + Sync {
+    /// Whether it holds, or `None` when a slot has a value of another type.
+    fn holds(&self, slots: &[Value]) -> Option<bool>;
+}
+
+impl Probe for Box<dyn Probe> {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        (**self).holds(slots)
+    }
+}
+
+/// The probe of a condition, when it reads only slots.
+fn probe(condition: &Condition) -> Option<Box<dyn Probe>> {
+    match condition {
+        Condition::Literal(literal) => Some(with_literal(literal, true, Alone)),
+        Condition::Not(inner) => match &**inner {
+            Condition::Literal(literal) => Some(with_literal(literal, false, Alone)),
+            other => Some(Box::new(Negated(probe(other)?))),
+        },
+        Condition::All(parts) => junction::<false>(parts),
+        Condition::Any(parts) => junction::<true>(parts),
+        Condition::Let(_) | Condition::Block(_) => None,
+    }
+}
+
+/// The probe of `and` (`ANY` false) or `or` (`ANY` true) of `parts`, left
+/// to right. A pair of literals is one type; longer runs are split in two.
+fn junction<const ANY: bool>(parts: &[Condition]) -> Option<Box<dyn Probe>> {
+    match parts {
+        [] => None,
+        [one] => probe(one),
+        [a, b] => two::<ANY>(a, b),
+        [a, b, rest @ ..] => Some(Box::new(Pair::<_, _, ANY>(
+            two::<ANY>(a, b)?,
+            junction::<ANY>(rest)?,
+        ))),
+    }
+}
+
+/// The probe of `a and b` (`ANY` false) or `a or b` (`ANY` true).
+fn two<const ANY: bool>(a: &Condition, b: &Condition) -> Option<Box<dyn Probe>> {
+    match (as_literal(a), as_literal(b)) {
+        (Some((a, a_holds)), Some(second)) => {
+            Some(with_literal(a, a_holds, Then::<ANY> { second }))
+        }
+        _ => Some(Box::new(Pair::<_, _, ANY>(probe(a)?, probe(b)?))),
+    }
+}
+
+/// A literal, or a negated one, with whether it must hold.
+fn as_literal(condition: &Condition) -> Option<(&Literal, bool)> {
+    match condition {
+        Condition::Literal(literal) => Some((literal, true)),
+        Condition::Not(inner) => match &**inner {
+            Condition::Literal(literal) => Some((literal, false)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What to make of a literal's probe once its type is known.
+trait Make {
+    /// The probe made of `probe`.
+    fn make<P: Probe + 'static>(self, probe: P) -> Box<dyn Probe>;
+}
+
+/// The probe of `literal` (negated unless `holds`), handed to `make` as a
+/// value of its own type.
+fn with_literal<M: Make>(literal: &Literal, holds: bool, make: M) -> Box<dyn Probe> {
+    match literal.plain() {
+        Some(Plain::Ints {
+            slot,
+            lo,
+            hi,
+            inside,
+        }) => make.make(IntIn {
+            slot,
+            lo,
+            hi,
+            inside: inside == holds,
+        }),
+        Some(Plain::Enums { slot, mask, inside }) => make.make(EnumIn {
+            slot,
+            mask,
+            inside: inside == holds,
+        }),
+        Some(Plain::Flag { slot }) => make.make(FlagIs { slot, value: holds }),
+        Some(Plain::Strs {
+            slot,
+            items,
+            inside,
+        }) => make.make(StrIn {
+            slot,
+            items: items.into(),
+            inside: inside == holds,
+        }),
+        Some(Plain::Contains { slot, finder }) => make.make(Contains {
+            slot,
+            finder: finder.clone(),
+            holds,
+        }),
+        None if holds => make.make(Other(literal.clone())),
+        None => make.make(Negated(Other(literal.clone()))),
+    }
+}
+
+/// A literal's probe on its own.
+struct Alone;
+
+impl Make for Alone {
+    fn make<P: Probe + 'static>(self, probe: P) -> Box<dyn Probe> {
+        Box::new(probe)
+    }
+}
+
+/// The first of two literals joined by `and` or `or`: makes the second.
+struct Then<'a, const ANY: bool> {
+    second: (&'a Literal, bool),
+}
+
+impl<const ANY: bool> Make for Then<'_, ANY> {
+    fn make<P: Probe + 'static>(self, first: P) -> Box<dyn Probe> {
+        let (literal, holds) = self.second;
+        with_literal(literal, holds, Joined::<P, ANY>(first))
+    }
+}
+
+/// The first of two literals joined, its type known: joins the second.
+struct Joined<P, const ANY: bool>(P);
+
+impl<P: Probe + 'static, const ANY: bool> Make for Joined<P, ANY> {
+    fn make<Q: Probe + 'static>(self, second: Q) -> Box<dyn Probe> {
+        Box::new(Pair::<P, Q, ANY>(self.0, second))
+    }
+}
+
+/// `a and b` (`ANY` false) or `a or b` (`ANY` true), `b` only when `a`
+/// does not decide.
+#[derive(Debug)]
+struct Pair<P, Q, const ANY: bool>(P, Q);
+
+impl<P: Probe, Q: Probe, const ANY: bool> Probe for Pair<P, Q, ANY> {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        if self.0.holds(slots)? == ANY {
+            return Some(ANY);
+        }
+        self.1.holds(slots)
+    }
+}
+
+/// `not`.
+#[derive(Debug)]
+struct Negated<P>(P);
+
+impl<P: Probe> Probe for Negated<P> {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        self.0.holds(slots).map(|holds| !holds)
+    }
+}
+
+/// Whether an int slot lies in `lo..=hi` is `inside`.
+#[derive(Debug)]
+struct IntIn {
+    slot: u32,
+    lo: i64,
+    hi: i64,
+    inside: bool,
+}
+
+impl Probe for IntIn {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        let Value::Int(x) = slots.get(self.slot as usize)? else {
+            return None;
+        };
+        Some((self.lo <= *x && *x <= self.hi) == self.inside)
+    }
+}
+
+/// Whether an enum slot's variant is in `mask` is `inside`.
+#[derive(Debug)]
+struct EnumIn {
+    slot: u32,
+    mask: u64,
+    inside: bool,
+}
+
+impl Probe for EnumIn {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        let Value::Enum(k) = slots.get(self.slot as usize)? else {
+            return None;
+        };
+        let member = self.mask & 1u64.checked_shl(*k).unwrap_or(0) != 0;
+        Some(member == self.inside)
+    }
+}
+
+/// Whether a bool slot is `value`.
+#[derive(Debug)]
+struct FlagIs {
+    slot: u32,
+    value: bool,
+}
+
+impl Probe for FlagIs {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        let Value::Bool(b) = slots.get(self.slot as usize)? else {
+            return None;
+        };
+        Some(*b == self.value)
+    }
+}
+
+/// Whether a string slot is one of `items` is `inside`.
+#[derive(Debug)]
+struct StrIn {
+    slot: u32,
+    items: Box<[Word]>,
+    inside: bool,
+}
+
+impl Probe for StrIn {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        let Value::Str(s) = slots.get(self.slot as usize)? else {
+            return None;
+        };
+        Some(condition::one_of(&self.items, s) == self.inside)
+    }
+}
+
+/// Whether a string slot contains the finder's needle is `holds`.
+#[derive(Debug)]
+struct Contains {
+    slot: u32,
+    finder: memchr::memmem::Finder<'static>,
+    holds: bool,
+}
+
+impl Probe for Contains {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        let Value::Str(s) = slots.get(self.slot as usize)? else {
+            return None;
+        };
+        Some(condition::contains(&self.finder, s.as_bytes()) == self.holds)
+    }
+}
+
+/// Any other literal, checked by the condition tree's own code.
+#[derive(Debug)]
+struct Other(Literal);
+
+impl Probe for Other {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        self.0.known(slots)
+    }
+}
+
+#[cfg(test)]
+#[cfg(feature = "compiler")]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::bytecode::program::Program;
+    use crate::vm::condition::Env;
+    use crate::vm::eval::Machine;
+    use crate::vm::slots_with as slots;
+
+    /// Rule conditions of every shape a probe takes, and one it does not.
+    const RULES: [&str; 10] = [
+        "score > 50",
+        "score > 50 and segment = large",
+        "not do_not_route and country in [\"DE\", \"FR\"]",
+        "email contains \"vp\" or score <= 10",
+        "not (score > 5 and segment = smb)",
+        "score > 1 and segment = smb and country = \"DE\" and do_not_route",
+        "(score > 1 or do_not_route) and (segment = smb or not country = \"DE\")",
+        "domain(email) = \"acme.example\" and employees is set",
+        "employees is set and employees >= 200",
+        "hot",
+    ];
+
+    fn program() -> Program {
+        let rules: String = RULES
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("rule r{i} when {c} then tag \"r{i}\"\n"))
+            .collect();
+        let text = format!("policy p for lead\nuse crm\nlet hot = score > 60\n{rules}");
+        crate::compile_source("p.roe", &text)
+            .program
+            .expect("compiles")
+    }
+
+    /// Records over the values each test tells apart, with edges.
+    fn records(program: &Program) -> Vec<Vec<Value>> {
+        let mut records = Vec::new();
+        for score in [0, 5, 10, 11, 50, 51, 61] {
+            for segment in 0..3 {
+                for country in ["DE", "FR", "US", ""] {
+                    for email in ["ana@acme.example", "vp.bo@ACME.example", "noat"] {
+                        for employees in [Value::Missing, Value::Int(199), Value::Int(200)] {
+                            for do_not_route in [false, true] {
+                                records.push(slots(
+                                    program,
+                                    &[
+                                        ("score", Value::Int(score)),
+                                        ("segment", Value::Enum(segment)),
+                                        ("country", Value::str(country)),
+                                        ("email", Value::str(email)),
+                                        ("employees", employees.clone()),
+                                        ("do_not_route", Value::Bool(do_not_route)),
+                                    ],
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        records
+    }
+
+    /// Whether each rule holds for `slots` by its tree, as the VM evaluates it.
+    fn by_trees(program: &Program, slots: &[Value]) -> Vec<Option<bool>> {
+        let (conditions, lets) = (
+            Condition::decompile_rules(program),
+            Condition::decompile_lets(program),
+        );
+        let mut machine = Machine::new(program);
+        machine.reset();
+        let mut env = Env {
+            machine: &mut machine,
+            program,
+            lets: &lets,
+            slots,
+            now: Timestamp::UNIX_EPOCH,
+            depth: 0,
+        };
+        conditions.iter().map(|c| c.holds(&mut env).ok()).collect()
+    }
+
+    #[test]
+    fn each_literal_kind_is_a_type_of_its_own_and_pairs_are_one() {
+        let program = program();
+        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
+        let shapes: Vec<String> = probes
+            .rules
+            .iter()
+            .map(|p| {
+                let text = p.as_ref().map_or("none".to_owned(), |p| format!("{p:?}"));
+                // The kinds and how they nest, without their fields.
+                let mut shape = String::new();
+                let mut depth = 0;
+                for c in text.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        // Slot numbers are the compiler's to choose.
+                        _ if depth == 0 && c != ' ' && !c.is_ascii_digit() => shape.push(c),
+                        _ => {}
+                    }
+                }
+                shape
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                "IntIn",
+                "Pair(IntIn,EnumIn)",
+                "Pair(FlagIs,StrIn)",
+                "Pair(Contains,IntIn)",
+                "Negated(Pair(IntIn,EnumIn))",
+                "Pair(Pair(IntIn,EnumIn),Pair(StrIn,FlagIs))",
+                "Pair(Pair(IntIn,FlagIs),Pair(EnumIn,StrIn))",
+                "Pair(Other(Test(Test)),Other(Present()))",
+                "Pair(Other(Present()),IntIn)",
+                "none",
+            ]
+            .map(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn probes_answer_as_the_trees_on_every_record_the_trees_answer() {
+        let program = program();
+        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
+        let records = records(&program);
+        for slots in &records {
+            let trees = by_trees(&program, slots);
+            for (rule, tree) in trees.iter().enumerate() {
+                let probe = probes.holds(rule, slots);
+                let expected = if RULES[rule] == "hot" { None } else { *tree };
+                assert_eq!(probe, expected, "rule `{}` on {slots:?}", RULES[rule]);
+            }
+            let first = trees.iter().position(|t| *t != Some(false));
+            match (probes.first_held(slots), first) {
+                (Ok(found), Some(at)) => assert!(found == at && trees[at] == Some(true)),
+                (Ok(found), None) => assert_eq!(found, RULES.len()),
+                (Err(untold), Some(at)) => {
+                    assert!(untold == at && probes.holds(at, slots).is_none())
+                }
+                (Err(untold), None) => panic!("rule {untold} untold where every tree answers"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_slot_of_another_type_leaves_the_rule_to_its_tree() {
+        let program = program();
+        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
+        let wrong = [
+            ("score", Value::str("50")),
+            ("segment", Value::Int(1)),
+            ("country", Value::Int(3)),
+            ("email", Value::Bool(true)),
+            ("do_not_route", Value::Missing),
+            ("employees", Value::Number(250.0)),
+        ];
+        for (field, value) in wrong {
+            for slots in records(&program) {
+                let mut slots = slots;
+                let at = program
+                    .parts()
+                    .slots
+                    .iter()
+                    .position(|p| p.len() == 1 && p[0] == field)
+                    .expect("a slot of the field");
+                slots[at] = value.clone();
+                let trees = by_trees(&program, &slots);
+                for (rule, tree) in trees.iter().enumerate() {
+                    if let Some(holds) = probes.holds(rule, &slots) {
+                        assert_eq!(
+                            Some(holds),
+                            *tree,
+                            "rule `{}`, {field} {value:?}",
+                            RULES[rule]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_policy_of_lets_and_blocks_has_no_probes() {
+        let text = "policy p for lead\nuse crm\nlet hot = score > 60\n\
+                    rule a when hot then tag \"a\"\n\
+                    rule b when score + 1 > 2 then tag \"b\"\n";
+        let program = crate::compile_source("p.roe", text)
+            .program
+            .expect("compiles");
+        assert!(Probes::new(&Condition::decompile_rules(&program)).is_none());
+    }
+}
