@@ -10,7 +10,8 @@
 //!
 //! A probe answers exactly as the condition's tree does, or not at all:
 //! `None` when a slot it reads holds a value of another type than its
-//! constant. It reads the slots in the tree's order and stops where the
+//! constant (or a test the tree leaves to the interpreter's operator fails
+//! there). It reads the slots in the tree's order and stops where the
 //! tree's short-circuits would, so the VM then evaluates that one rule by its
 //! tree, which gives the answer or the error of plain evaluation. Probes
 //! read nothing but the slots, so a rule with a let or a block has none.
@@ -86,16 +87,21 @@ fn probe(condition: &Condition) -> Option<Box<dyn Probe>> {
 }
 
 /// The probe of `and` (`ANY` false) or `or` (`ANY` true) of `parts`, left
-/// to right. A pair of literals is one type; longer runs are split in two.
+/// to right. A pair of literals is one type; longer runs are split in
+/// halves, so that a loaded program's long run nests only as deep as its
+/// logarithm.
 fn junction<const ANY: bool>(parts: &[Condition]) -> Option<Box<dyn Probe>> {
     match parts {
         [] => None,
         [one] => probe(one),
         [a, b] => two::<ANY>(a, b),
-        [a, b, rest @ ..] => Some(Box::new(Pair::<_, _, ANY>(
-            two::<ANY>(a, b)?,
-            junction::<ANY>(rest)?,
-        ))),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            Some(Box::new(Pair::<_, _, ANY>(
+                junction::<ANY>(left)?,
+                junction::<ANY>(right)?,
+            )))
+        }
     }
 }
 
@@ -511,6 +517,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_long_run_of_ands_nests_as_deep_as_its_logarithm() {
+        // Only a hand-made program has a run this long; the parser bounds
+        // nesting. Built and checked on the test thread's small stack.
+        let flags = |n: usize| Condition::All(vec![Condition::Literal(Literal::Flag(0)); n].into());
+        let probes = Probes::new(&[flags(100_000), flags(3)]).expect("probes");
+        assert_eq!(probes.holds(0, &[Value::Bool(true)]), Some(true));
+        assert_eq!(probes.holds(1, &[Value::Bool(false)]), Some(false));
+        assert_eq!(probes.holds(0, &[Value::Int(1)]), None);
+        assert_eq!(probes.first_held(&[Value::Bool(false)]), Ok(2));
     }
 
     #[test]
