@@ -468,7 +468,7 @@ pub fn contains(finder: &memchr::memmem::Finder<'_>, haystack: &[u8]) -> bool {
     })
 }
 
-/// A string constant, with its length and first eight bytes at hand so that
+/// A string constant, with its length and head (see `head`) at hand so that
 /// most strings it is not are told apart without comparing bytes one by one.
 #[derive(Clone, Debug)]
 pub struct Word {
@@ -921,6 +921,8 @@ mod tests {
             "abcdefghi",
             "abcdefghj",
             "xDEx",
+            "xDEy",
+            "yDEx",
             // Shorter than eight bytes: each length, and near misses of one.
             "DF",
             "EE",

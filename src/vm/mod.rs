@@ -57,8 +57,8 @@ pub struct Vm<'p> {
     texts: Vec<Arc<str>>,
 }
 
-/// A program lowered for deciding: its rules as condition trees, indexed or
-/// tabled, with what the VM may keep between records. Without shortcuts
+/// A program lowered for deciding: its rules as condition trees and probes,
+/// maybe indexed, with what the VM may keep between records. Without shortcuts
 /// (see [`fuel_suffices`]) every condition is its bytecode block.
 #[derive(Debug)]
 pub(crate) struct Lowered {
@@ -72,7 +72,7 @@ pub(crate) struct Lowered {
     probes: Option<probe::Probes>,
     /// Whether the probes find the first rule that holds on their own: under
     /// first match, without an index.
-    first_probes: bool,
+    probes_find_first: bool,
     /// Which rules' actions (and last, `otherwise`'s) read the record; all
     /// of them without shortcuts, so that no decision is kept.
     reads_record: Vec<bool>,
@@ -99,7 +99,7 @@ impl Lowered {
             false => None,
         };
         Lowered {
-            first_probes: parts.hit_policy == HitPolicy::First && index.is_none(),
+            probes_find_first: parts.hit_policy == HitPolicy::First && index.is_none(),
             lets: match shortcuts {
                 true => Condition::decompile_lets(program),
                 false => Vec::new(),
@@ -113,13 +113,11 @@ impl Lowered {
             probes,
         }
     }
-}
 
-impl Lowered {
     /// The probes, when they find the first rule that holds on their own.
     #[inline]
     fn first_probes(&self) -> Option<&probe::Probes> {
-        self.probes.as_ref().filter(|_| self.first_probes)
+        self.probes.as_ref().filter(|_| self.probes_find_first)
     }
 }
 
@@ -156,7 +154,7 @@ impl<'p> Vm<'p> {
 
     /// A VM that runs every rule's condition through the bytecode interpreter,
     /// in order, and makes every decision anew: no rule index, no condition
-    /// trees, no table of literals, no kept decisions. It decides exactly as
+    /// trees, no probes, no kept decisions. It decides exactly as
     /// [`Vm::new`] does, only slower; tests and a fuzz target hold the two to it.
     pub fn interpreted(program: &'p Program, now: Timestamp) -> Vm<'p> {
         Vm::with(program, now, Arc::new(Lowered::new(program, false, false)))
@@ -774,8 +772,8 @@ fn reads_record(program: &Program) -> Vec<bool> {
 /// Whether no record can run out of fuel: every block one record may run
 /// (each rule condition, let and action operand, each at most once per
 /// record) together are shorter than a record's fuel. Only then may the VM
-/// take shortcuts that spend none: condition trees, the index and the table
-/// of literals, kept decisions. A compiled program's blocks are disjoint, so
+/// take shortcuts that spend none: condition trees, the index and the
+/// probes, kept decisions. A compiled program's blocks are disjoint, so
 /// this is its length; a hand-made `.roec` may share one block among rules.
 fn fuel_suffices(program: &Program) -> bool {
     runnable_per_record(program) < eval::FUEL_PER_RECORD

@@ -61,14 +61,27 @@ impl Probes {
 
 /// A condition that reads only slots, compiled.
 trait Probe: Debug + Send + Sync {
-    /// Whether it holds, or `None` when a slot has a value of another type.
+    /// Whether it holds, or `None` when the tree must tell: a slot has a
+    /// value of another type, or a test the tree leaves to the interpreter's
+    /// operator fails.
     fn holds(&self, slots: &[Value]) -> Option<bool>;
+
+    /// The probe's own type, for tests of what a condition compiles to.
+    #[cfg(all(test, feature = "compiler"))]
+    fn kind(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
 impl Probe for Box<dyn Probe> {
     #[inline]
     fn holds(&self, slots: &[Value]) -> Option<bool> {
         (**self).holds(slots)
+    }
+
+    #[cfg(all(test, feature = "compiler"))]
+    fn kind(&self) -> &'static str {
+        (**self).kind()
     }
 }
 
@@ -87,20 +100,24 @@ fn probe(condition: &Condition) -> Option<Box<dyn Probe>> {
 }
 
 /// The probe of `and` (`ANY` false) or `or` (`ANY` true) of `parts`, left
-/// to right. A pair of literals is one type; longer runs are split in
-/// halves, so that a loaded program's long run nests only as deep as its
-/// logarithm.
+/// to right. A pair of literals is one type, and three or four parts are
+/// two such halves; a longer run is a loop over its pairs, so that a probe
+/// nests no deeper than twice its tree, whatever a loaded program's runs.
 fn junction<const ANY: bool>(parts: &[Condition]) -> Option<Box<dyn Probe>> {
     match parts {
         [] => None,
         [one] => probe(one),
         [a, b] => two::<ANY>(a, b),
+        [a, b, rest @ ..] if rest.len() <= 2 => Some(Box::new(Pair::<_, _, ANY>(
+            two::<ANY>(a, b)?,
+            junction::<ANY>(rest)?,
+        ))),
         _ => {
-            let (left, right) = parts.split_at(parts.len() / 2);
-            Some(Box::new(Pair::<_, _, ANY>(
-                junction::<ANY>(left)?,
-                junction::<ANY>(right)?,
-            )))
+            let pairs = parts.chunks(2).map(|pair| match pair {
+                [a, b] => two::<ANY>(a, b),
+                _ => junction::<ANY>(pair),
+            });
+            Some(Box::new(Run::<ANY>(pairs.collect::<Option<_>>()?)))
         }
     }
 }
@@ -215,6 +232,22 @@ impl<P: Probe, Q: Probe, const ANY: bool> Probe for Pair<P, Q, ANY> {
             return Some(ANY);
         }
         self.1.holds(slots)
+    }
+}
+
+/// `and` (`ANY` false) or `or` (`ANY` true) of three or more, in order.
+#[derive(Debug)]
+struct Run<const ANY: bool>(Box<[Box<dyn Probe>]>);
+
+impl<const ANY: bool> Probe for Run<ANY> {
+    #[inline]
+    fn holds(&self, slots: &[Value]) -> Option<bool> {
+        for part in &self.0 {
+            if part.holds(slots)? == ANY {
+                return Some(ANY);
+            }
+        }
+        Some(!ANY)
     }
 }
 
@@ -342,25 +375,90 @@ mod tests {
     use crate::vm::eval::Machine;
     use crate::vm::slots_with as slots;
 
-    /// Rule conditions of every shape a probe takes, and one it does not.
-    const RULES: [&str; 10] = [
-        "score > 50",
-        "score > 50 and segment = large",
-        "not do_not_route and country in [\"DE\", \"FR\"]",
-        "email contains \"vp\" or score <= 10",
-        "not (score > 5 and segment = smb)",
-        "score > 1 and segment = smb and country = \"DE\" and do_not_route",
-        "(score > 1 or do_not_route) and (segment = smb or not country = \"DE\")",
-        "domain(email) = \"acme.example\" and employees is set",
-        "employees is set and employees >= 200",
-        "hot",
+    /// Rule conditions of every shape a probe takes, each with the shape (its
+    /// kinds and how they nest, as `Debug` shows them) and the type of its
+    /// outermost probe; and one condition that has no probe.
+    const RULES: [(&str, &str, &str); 17] = [
+        ("score > 50", "IntIn", "IntIn"),
+        (
+            "score > 50 and segment = large",
+            "Pair(IntIn,EnumIn)",
+            "Pair<IntIn, EnumIn, false>",
+        ),
+        (
+            "not do_not_route and country in [\"DE\", \"FR\"]",
+            "Pair(FlagIs,StrIn)",
+            "Pair<FlagIs, StrIn, false>",
+        ),
+        (
+            "email contains \"vp\" or score <= 10",
+            "Pair(Contains,IntIn)",
+            "Pair<Contains, IntIn, true>",
+        ),
+        (
+            "not score > 50 or not segment = large",
+            "Pair(IntIn,EnumIn)",
+            "Pair<IntIn, EnumIn, true>",
+        ),
+        ("not email contains \"vp\"", "Contains", "Contains"),
+        (
+            "not (score > 5 and segment = smb)",
+            "Negated(Pair(IntIn,EnumIn))",
+            "Negated<Box<dyn Probe>>",
+        ),
+        (
+            "score > 1 and segment = smb and country = \"DE\" and do_not_route",
+            "Pair(Pair(IntIn,EnumIn),Pair(StrIn,FlagIs))",
+            "Pair<Box<dyn Probe>, Box<dyn Probe>, false>",
+        ),
+        (
+            "score > 60 or segment = smb or do_not_route",
+            "Pair(Pair(IntIn,EnumIn),FlagIs)",
+            "Pair<Box<dyn Probe>, Box<dyn Probe>, true>",
+        ),
+        (
+            "score > 1 and segment = smb and country = \"DE\" and do_not_route and email contains \"vp\"",
+            "Run([Pair(IntIn,EnumIn),Pair(StrIn,FlagIs),Contains])",
+            "Run<false>",
+        ),
+        (
+            "score > 60 or segment = smb or do_not_route or country = \"FR\" or score < 3",
+            "Run([Pair(IntIn,EnumIn),Pair(FlagIs,StrIn),IntIn])",
+            "Run<true>",
+        ),
+        (
+            "(score > 1 or do_not_route) and (segment = smb or not country = \"DE\")",
+            "Pair(Pair(IntIn,FlagIs),Pair(EnumIn,StrIn))",
+            "Pair<Box<dyn Probe>, Box<dyn Probe>, false>",
+        ),
+        (
+            "domain(email) = \"acme.example\" and employees is set",
+            "Pair(Other(Test(Test)),Other(Present()))",
+            "Pair<Other, Other, false>",
+        ),
+        (
+            "not domain(email) = \"acme.example\"",
+            "Negated(Other(Test(Test)))",
+            "Negated<Other>",
+        ),
+        (
+            "not (employees is set)",
+            "Negated(Other(Present()))",
+            "Negated<Other>",
+        ),
+        (
+            "employees is set and employees >= 200",
+            "Pair(Other(Present()),IntIn)",
+            "Pair<Other, IntIn, false>",
+        ),
+        ("hot", "none", "none"),
     ];
 
     fn program() -> Program {
         let rules: String = RULES
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("rule r{i} when {c} then tag \"r{i}\"\n"))
+            .map(|(i, (c, _, _))| format!("rule r{i} when {c} then tag \"r{i}\"\n"))
             .collect();
         let text = format!("policy p for lead\nuse crm\nlet hot = score > 60\n{rules}");
         crate::compile_source("p.roe", &text)
@@ -397,95 +495,117 @@ mod tests {
         records
     }
 
-    /// Whether each rule holds for `slots` by its tree, as the VM evaluates it.
-    fn by_trees(program: &Program, slots: &[Value]) -> Vec<Option<bool>> {
-        let (conditions, lets) = (
-            Condition::decompile_rules(program),
-            Condition::decompile_lets(program),
-        );
-        let mut machine = Machine::new(program);
-        machine.reset();
-        let mut env = Env {
-            machine: &mut machine,
-            program,
-            lets: &lets,
-            slots,
-            now: Timestamp::UNIX_EPOCH,
-            depth: 0,
-        };
-        conditions.iter().map(|c| c.holds(&mut env).ok()).collect()
+    /// A program's rule conditions and lets as the VM's trees.
+    struct Trees<'p> {
+        program: &'p Program,
+        conditions: Vec<Condition>,
+        lets: Vec<Condition>,
+    }
+
+    impl Trees<'_> {
+        fn of(program: &Program) -> Trees<'_> {
+            Trees {
+                program,
+                conditions: Condition::decompile_rules(program),
+                lets: Condition::decompile_lets(program),
+            }
+        }
+
+        /// Whether each rule holds for `slots` by its tree (`None`: an error).
+        fn holds(&self, slots: &[Value]) -> Vec<Option<bool>> {
+            let mut machine = Machine::new(self.program);
+            machine.reset();
+            let mut env = Env {
+                machine: &mut machine,
+                program: self.program,
+                lets: &self.lets,
+                slots,
+                now: Timestamp::UNIX_EPOCH,
+                depth: 0,
+            };
+            self.conditions
+                .iter()
+                .map(|c| c.holds(&mut env).ok())
+                .collect()
+        }
+    }
+
+    /// The probes find the first rule as the trees do: the one that holds,
+    /// or the first they cannot tell, where the tree answers or fails.
+    fn assert_first_held(probes: &Probes, trees: &[Option<bool>], slots: &[Value]) {
+        let first = trees.iter().position(|t| *t != Some(false));
+        match (probes.first_held(slots), first) {
+            (Ok(found), Some(at)) => assert!(found == at && trees[at] == Some(true)),
+            (Ok(found), None) => assert_eq!(found, RULES.len()),
+            (Err(untold), Some(at)) => {
+                assert!(untold == at && probes.holds(at, slots).is_none())
+            }
+            (Err(untold), None) => panic!("rule {untold} untold where every tree answers"),
+        }
+    }
+
+    /// The kinds in a probe's `Debug` text and how they nest, without
+    /// their fields or slot numbers (the compiler's to choose).
+    fn shape(text: &str) -> String {
+        let mut shape = String::new();
+        let mut depth = 0;
+        for c in text.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ if depth == 0 && c != ' ' && !c.is_ascii_digit() => shape.push(c),
+                _ => {}
+            }
+        }
+        shape
     }
 
     #[test]
     fn each_literal_kind_is_a_type_of_its_own_and_pairs_are_one() {
         let program = program();
         let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
-        let shapes: Vec<String> = probes
-            .rules
-            .iter()
-            .map(|p| {
-                let text = p.as_ref().map_or("none".to_owned(), |p| format!("{p:?}"));
-                // The kinds and how they nest, without their fields.
-                let mut shape = String::new();
-                let mut depth = 0;
-                for c in text.chars() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => depth -= 1,
-                        // Slot numbers are the compiler's to choose.
-                        _ if depth == 0 && c != ' ' && !c.is_ascii_digit() => shape.push(c),
-                        _ => {}
-                    }
-                }
-                shape
-            })
-            .collect();
-        assert_eq!(
-            shapes,
-            [
-                "IntIn",
-                "Pair(IntIn,EnumIn)",
-                "Pair(FlagIs,StrIn)",
-                "Pair(Contains,IntIn)",
-                "Negated(Pair(IntIn,EnumIn))",
-                "Pair(Pair(IntIn,EnumIn),Pair(StrIn,FlagIs))",
-                "Pair(Pair(IntIn,FlagIs),Pair(EnumIn,StrIn))",
-                "Pair(Other(Test(Test)),Other(Present()))",
-                "Pair(Other(Present()),IntIn)",
-                "none",
-            ]
-            .map(str::to_owned)
-        );
+        for (rule, (condition, expected_shape, expected_kind)) in probes.rules.iter().zip(RULES) {
+            let (shape, kind) = match rule {
+                Some(p) => (
+                    shape(&format!("{p:?}")),
+                    p.kind().replace("roe::vm::probe::", ""),
+                ),
+                None => ("none".to_owned(), "none".to_owned()),
+            };
+            assert_eq!(shape, expected_shape, "{condition}");
+            assert_eq!(
+                kind.replace("alloc::boxed::", ""),
+                expected_kind,
+                "{condition}"
+            );
+        }
     }
 
     #[test]
     fn probes_answer_as_the_trees_on_every_record_the_trees_answer() {
         let program = program();
-        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
-        let records = records(&program);
-        for slots in &records {
-            let trees = by_trees(&program, slots);
-            for (rule, tree) in trees.iter().enumerate() {
-                let probe = probes.holds(rule, slots);
-                let expected = if RULES[rule] == "hot" { None } else { *tree };
-                assert_eq!(probe, expected, "rule `{}` on {slots:?}", RULES[rule]);
+        let trees = Trees::of(&program);
+        let probes = Probes::new(&trees.conditions).expect("probes");
+        for slots in &records(&program) {
+            let by_trees = trees.holds(slots);
+            for (rule, tree) in by_trees.iter().enumerate() {
+                let (condition, _, kind) = RULES[rule];
+                let expected = if kind == "none" { None } else { *tree };
+                assert_eq!(
+                    probes.holds(rule, slots),
+                    expected,
+                    "`{condition}` on {slots:?}"
+                );
             }
-            let first = trees.iter().position(|t| *t != Some(false));
-            match (probes.first_held(slots), first) {
-                (Ok(found), Some(at)) => assert!(found == at && trees[at] == Some(true)),
-                (Ok(found), None) => assert_eq!(found, RULES.len()),
-                (Err(untold), Some(at)) => {
-                    assert!(untold == at && probes.holds(at, slots).is_none())
-                }
-                (Err(untold), None) => panic!("rule {untold} untold where every tree answers"),
-            }
+            assert_first_held(&probes, &by_trees, slots);
         }
     }
 
     #[test]
     fn a_slot_of_another_type_leaves_the_rule_to_its_tree() {
         let program = program();
-        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
+        let trees = Trees::of(&program);
+        let probes = Probes::new(&trees.conditions).expect("probes");
         let wrong = [
             ("score", Value::str("50")),
             ("segment", Value::Int(1)),
@@ -495,36 +615,49 @@ mod tests {
             ("employees", Value::Number(250.0)),
         ];
         for (field, value) in wrong {
-            for slots in records(&program) {
-                let mut slots = slots;
-                let at = program
-                    .parts()
-                    .slots
-                    .iter()
-                    .position(|p| p.len() == 1 && p[0] == field)
-                    .expect("a slot of the field");
+            let at = program
+                .parts()
+                .slots
+                .iter()
+                .position(|p| p.len() == 1 && p[0] == field)
+                .expect("a slot of the field");
+            for mut slots in records(&program) {
                 slots[at] = value.clone();
-                let trees = by_trees(&program, &slots);
-                for (rule, tree) in trees.iter().enumerate() {
+                let by_trees = trees.holds(&slots);
+                for (rule, tree) in by_trees.iter().enumerate() {
                     if let Some(holds) = probes.holds(rule, &slots) {
-                        assert_eq!(
-                            Some(holds),
-                            *tree,
-                            "rule `{}`, {field} {value:?}",
-                            RULES[rule]
-                        );
+                        let condition = RULES[rule].0;
+                        assert_eq!(Some(holds), *tree, "`{condition}`, {field} {value:?}");
                     }
                 }
+                assert_first_held(&probes, &by_trees, &slots);
             }
         }
     }
 
     #[test]
-    fn a_long_run_of_ands_nests_as_deep_as_its_logarithm() {
+    fn a_long_run_of_ands_nests_no_deeper_than_its_tree() {
         // Only a hand-made program has a run this long; the parser bounds
         // nesting. Built and checked on the test thread's small stack.
         let flags = |n: usize| Condition::All(vec![Condition::Literal(Literal::Flag(0)); n].into());
         let probes = Probes::new(&[flags(100_000), flags(3)]).expect("probes");
+        let long = probes.rules[0].as_ref().expect("a probe");
+        assert_eq!(long.kind(), "roe::vm::probe::Run<false>");
+        let text = format!("{long:?}");
+        let mut depth = 0;
+        let deepest = text
+            .chars()
+            .map(|c| {
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth -= 1,
+                    _ => {}
+                }
+                depth
+            })
+            .max();
+        // Run( [ Pair( FlagIs {
+        assert_eq!(deepest, Some(4));
         assert_eq!(probes.holds(0, &[Value::Bool(true)]), Some(true));
         assert_eq!(probes.holds(1, &[Value::Bool(false)]), Some(false));
         assert_eq!(probes.holds(0, &[Value::Int(1)]), None);
