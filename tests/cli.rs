@@ -237,6 +237,11 @@ fn usage_errors_exit_two_with_one_line() {
             "yesterday",
         ],
         vec!["check", "--frobnicate"],
+        vec!["check", "--bogus", "x.roe"],
+        vec!["run", "tests/spec/inbound_routing.roe"],
+        vec!["explain", "tests/spec/inbound_routing.roe"],
+        vec!["frobnicate"],
+        vec![],
         vec![
             "build",
             "tests/spec/crm_schema.roe",
@@ -247,7 +252,17 @@ fn usage_errors_exit_two_with_one_line() {
     for args in cases {
         let out = roe(&args);
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).starts_with("roe: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
         assert!(stdout(&out).is_empty(), "{args:?}");
     }
     let out = roe(&[
@@ -347,8 +362,11 @@ fn a_one_megabyte_string_literal_compiles_and_runs() {
 
 /// With `--format json`, stdout of `roe run` stays pure decision lines: warnings go
 /// to stderr as a JSON array, and errors replace the decisions on stdout.
+/// With `--format json` diagnostics go to stdout as one array (LANGUAGE.md
+/// §9): for `run`, `explain` and `disasm`, as its first line, before the
+/// decisions or the listing; nothing is added when there are none.
 #[test]
-fn run_keeps_stdout_for_decisions() {
+fn json_diagnostics_come_first_on_stdout() {
     let dir = scratch("run-json");
     let warn = write(
         &dir,
@@ -357,11 +375,39 @@ fn run_keeps_stdout_for_decisions() {
     );
     let out = roe_stdin(&["run", &warn, "--records", "-", "--format", "json"], LEAD);
     assert_eq!(code(&out), 0);
-    assert!(stdout(&out).starts_with("{\"index\":0"), "{}", stdout(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let diagnostics: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).expect("an array first");
+    assert_eq!(diagnostics[0]["code"], "E2011", "{text}");
     assert!(
-        stderr(&out).contains("\"code\":\"E2011\""),
+        lines.next().is_some_and(|l| l.starts_with("{\"index\":0")),
+        "{text}"
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let out = roe(&["disasm", &warn, "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stdout(&out).starts_with("[{\"code\":\"E2011\""),
         "{}",
-        stderr(&out)
+        stdout(&out)
+    );
+    assert!(stdout(&out).lines().count() > 1, "the listing follows");
+    let clean = roe_stdin(
+        &[
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--format",
+            "json",
+        ],
+        LEAD,
+    );
+    assert!(
+        stdout(&clean).starts_with("{\"index\":0"),
+        "{}",
+        stdout(&clean)
     );
     let bad = write(
         &dir,
@@ -373,6 +419,18 @@ fn run_keeps_stdout_for_decisions() {
     let diagnostics: serde_json::Value =
         serde_json::from_str(stdout(&out).trim()).expect("one JSON array");
     assert_eq!(diagnostics[0]["code"], "E1003");
+    for args in [
+        vec!["test", &bad, "--format", "json"],
+        vec!["disasm", &bad, "--format", "json"],
+    ] {
+        let out = roe(&args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        let first = stdout(&out).lines().next().unwrap_or_default().to_owned();
+        let diagnostics: serde_json::Value =
+            serde_json::from_str(&first).expect("one JSON array first");
+        assert_eq!(diagnostics[0]["code"], "E1003", "{args:?}");
+        assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
+    }
 }
 
 /// `--records -` answers each line as it arrives: the first decision can be read
@@ -449,6 +507,15 @@ fn explain_says_why_and_exits_by_the_record() {
     ]);
     assert_eq!(code(&out), 3, "an invalid record");
     assert!(stdout(&out).contains("R0201"));
+    // A record that is not JSON at all is invalid too, as a line of `roe run` is.
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--record",
+        "notjson",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("{\"index\":0,\"error\":{\"code\":\"R0101\""));
 }
 
 #[test]
@@ -763,4 +830,36 @@ fn a_closed_pipe_keeps_the_status_of_the_records_decided() {
     assert!(first.starts_with("{\"index\":0,"), "{first}");
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert_eq!(stderr(&output), "");
+}
+
+/// Decisions have only the keys of LANGUAGE.md §12; `--local-times` adds the
+/// business-time instants in the calendar's zone.
+#[test]
+fn local_times_are_added_only_when_asked() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "tests/run/business_time.roe",
+            "--records",
+            "tests/run/business_time.jsonl",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        let out = roe(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stdout(&out)
+    };
+    let plain = run(&[]);
+    assert!(!plain.contains("_local"), "{plain}");
+    let local = run(&["--local-times"]);
+    assert!(
+        local.contains(r#""due":"2026-11-30T18:00:00Z","due_local":"2026-11-30T13:00:00-05:00""#),
+        "{local}"
+    );
+    assert!(
+        local.contains(r#""at":"2026-12-03T10:00:00Z","at_local":"2026-12-03T11:00:00+01:00""#),
+        "{local}"
+    );
+    assert_eq!(plain.lines().count(), local.lines().count());
 }

@@ -10,6 +10,10 @@ pub struct Args {
     /// A compiled policy (`.roec`), or a `.roe` source to compile and list.
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    /// How to print a source's diagnostics: drawn on stderr, or one JSON
+    /// array on stdout before the listing.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 /// Prints the listing; exit 1 when the file does not load or compile.
@@ -33,11 +37,9 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         }
     } else {
         let compilation = super::compile(&args.file)?;
-        output::diagnostics(
-            Format::Human,
-            &compilation.sources,
-            &compilation.diagnostics,
-        );
+        if !compilation.diagnostics.is_empty() {
+            output::diagnostics(args.format, &compilation.sources, &compilation.diagnostics);
+        }
         if compilation.has_errors() {
             return Ok(status::POLICY);
         }

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use roe::diagnostics::codes;
+use roe::vm::RecordError;
 use roe::vm::Vm;
 use roe::vm::explain::ExplainError;
 
@@ -40,8 +42,15 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         })?,
         None => args.record.clone(),
     };
-    let record: serde_json::Value = serde_json::from_str(text.trim())
-        .map_err(|e| UsageError(format!("the record is not valid JSON: {e}")))?;
+    let record: serde_json::Value = match serde_json::from_str(text.trim()) {
+        Ok(record) => record,
+        // Invalid as a record, like a line of `roe run` that is not JSON.
+        Err(e) => {
+            let error = RecordError::new(codes::RECORD_MALFORMED, format!("not valid JSON: {e}"));
+            output::stdout_line(&roe::vm::decision::line(0, None, &Err(error)));
+            return Ok(status::RECORDS);
+        }
+    };
     let now = args.now.unwrap_or_else(run::run_start);
     let mut vm = Vm::new(&program, now);
     let id = record.get("id");

@@ -13,7 +13,7 @@ mod test;
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// roe — compile and run Rules of Engagement policies.
 ///
@@ -58,8 +58,8 @@ pub enum Format {
     /// Drawn for people on stderr, coloured on a terminal.
     #[default]
     Human,
-    /// One JSON array on stdout (for `run`, on stderr when it holds only warnings,
-    /// so that stdout carries nothing but decisions).
+    /// One JSON array on stdout (for `run`, `explain` and `disasm`, its first
+    /// line when there are any: decisions and listings follow it).
     Json,
 }
 
@@ -80,7 +80,10 @@ pub struct UsageError(pub String);
 
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return refused(&error),
+    };
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
@@ -97,6 +100,44 @@ pub fn main() -> ExitCode {
             ExitCode::from(status::USAGE)
         }
     }
+}
+
+/// What clap said of the arguments: `--help` and `--version` print in full;
+/// anything else is a usage error, in one line on stderr (exit 2).
+fn refused(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        // Printing to a closed stdout is not worth a second message.
+        let _ = error.print();
+        return ExitCode::from(status::OK);
+    }
+    let command = std::env::args()
+        .nth(1)
+        .filter(|name| Cli::command().find_subcommand(name).is_some());
+    let help = match &command {
+        Some(name) => format!("roe {name} --help"),
+        None => "roe --help".to_owned(),
+    };
+    let rendered = error.render().to_string();
+    // clap's first paragraph says what is wrong; tips and usage follow it.
+    let what: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let what = what.join(" ");
+    let what = what.strip_prefix("error: ").unwrap_or(&what);
+    let what = match error.kind() {
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "a command is required: check, build, run, test, explain, lint or disasm"
+        }
+        _ => what,
+    };
+    output::error_line(&format!("roe: {what} (see `{help}`)"));
+    ExitCode::from(status::USAGE)
 }
 
 /// Compiles a policy with its tests (a `NAME.test.roe` beside it, or the policy a

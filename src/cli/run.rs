@@ -36,6 +36,24 @@ pub struct Args {
     /// How to print diagnostics about the policy.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Add `due_local` and `at_local` to business-time SLOs: the same instants
+    /// in the calendar's time zone, with its offset.
+    #[arg(long)]
+    local_times: bool,
+}
+
+/// What every VM of a run is made with.
+struct Setup<'p> {
+    program: &'p Program,
+    now: Timestamp,
+    local_times: bool,
+}
+
+impl<'p> Setup<'p> {
+    /// A VM for one thread of the run.
+    fn vm(&self) -> Vm<'p> {
+        Vm::new(self.program, self.now).with_local_times(self.local_times)
+    }
 }
 
 /// Input formats as the command line names them.
@@ -96,11 +114,16 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             args.policy.display()
         )));
     }
+    let setup = Setup {
+        program: &program,
+        now,
+        local_times: args.local_times,
+    };
     let mut failed = false;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = if stdin && format == InputFormat::Jsonl {
-        let mut vm = Vm::new(&program, now);
+        let mut vm = setup.vm();
         let mut result = Ok(());
         let mut index = 0;
         for line in std::io::stdin().lock().lines() {
@@ -121,11 +144,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         let decided = if format == InputFormat::Jsonl {
             // Each worker parses its own lines: parsing is most of the work.
             let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            decide_all(&program, now, &records, explain, &mut out)
+            decide_all(&setup, &records, explain, &mut out)
         } else {
             let parts = program.parts();
             let records = input::read(format, &text, &parts.schema, parts.subject);
-            decide_all(&program, now, &records, explain, &mut out)
+            decide_all(&setup, &records, explain, &mut out)
         };
         let (any_error, written) = decided;
         failed = any_error;
@@ -205,14 +228,13 @@ const BLOCK: usize = 2_048;
 /// record decided is an error (all are, unless writing failed), and how
 /// writing went.
 fn decide_all<R: Record>(
-    program: &Program,
-    now: Timestamp,
+    setup: &Setup<'_>,
     records: &[R],
     explain: bool,
     out: &mut impl Write,
 ) -> (bool, std::io::Result<()>) {
     if records.len() < PARALLEL_FROM {
-        let mut vm = Vm::new(program, now);
+        let mut vm = setup.vm();
         let (text, failed) = decide_block(&mut vm, records, 0, explain);
         return (failed, out.write_all(text.as_bytes()));
     }
@@ -228,7 +250,7 @@ fn decide_all<R: Record>(
             .map(|_| {
                 let (send, next, stop) = (send.clone(), &next, &stop);
                 scope.spawn(move || {
-                    let mut vm = Vm::new(program, now);
+                    let mut vm = setup.vm();
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                         let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(part) = records.chunks(BLOCK).nth(b) else {
@@ -407,17 +429,10 @@ pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>,
         output::summary(format, &compilation.diagnostics);
         return Ok(Err(status::POLICY));
     }
-    // Stdout carries the decisions; warnings go to stderr, as JSON with `--format json`.
+    // Warnings come first: drawn on stderr, or with `--format json` as one
+    // array on stdout's first line (decisions are objects, never arrays).
     if !compilation.diagnostics.is_empty() {
-        match format {
-            Format::Human => {
-                output::diagnostics(format, &compilation.sources, &compilation.diagnostics)
-            }
-            Format::Json => output::error_line(&roe::diagnostics::render::json(
-                &compilation.sources,
-                &compilation.diagnostics,
-            )),
-        }
+        output::diagnostics(format, &compilation.sources, &compilation.diagnostics);
     }
     match compilation.program {
         Some(program) => Ok(Ok(program)),

@@ -78,8 +78,9 @@ struct FileResult {
 pub fn run(args: &Args) -> Result<u8, UsageError> {
     let started = args.now.unwrap_or_else(run::run_start);
     let mut results = Vec::new();
-    let mut broken = false;
     let mut rendered_failures = String::new();
+    // Policies with errors, whose diagnostics a JSON report prints first.
+    let mut broken_files = Vec::new();
     for file in &args.files {
         let is_compiled =
             std::fs::read(file).is_ok_and(|b| b.starts_with(roe::bytecode::format::MAGIC));
@@ -93,12 +94,14 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             UsageError(format!("cannot read `{}`: {problem}", file.display()))
         })?;
         if compilation.has_errors() {
-            output::diagnostics(
-                super::Format::Human,
-                &compilation.sources,
-                &compilation.diagnostics,
-            );
-            broken = true;
+            if args.format != ReportFormat::Json {
+                output::diagnostics(
+                    super::Format::Human,
+                    &compilation.sources,
+                    &compilation.diagnostics,
+                );
+            }
+            broken_files.push(compilation);
             continue;
         }
         let Some(program) = &compilation.program else {
@@ -163,6 +166,13 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             }
         }
         ReportFormat::Json => {
+            if !broken_files.is_empty() {
+                let groups: Vec<_> = broken_files
+                    .iter()
+                    .map(|c| (&c.sources, c.diagnostics.as_slice()))
+                    .collect();
+                output::stdout_line(&roe::diagnostics::render::json_many(&groups));
+            }
             let files: Vec<JsonFile> = results
                 .iter()
                 .map(|r| JsonFile {
@@ -193,7 +203,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         }
         ReportFormat::Junit => output::stdout_line(&junit(&results)),
     }
-    Ok(if broken || failed > 0 || too_little {
+    Ok(if !broken_files.is_empty() || failed > 0 || too_little {
         status::POLICY
     } else {
         status::OK

@@ -55,6 +55,8 @@ pub struct Vm<'p> {
     team_names: Vec<Arc<str>>,
     /// Program texts decisions repeat (SLOs as written, field paths).
     texts: Vec<Arc<str>>,
+    /// Whether business-time SLOs also give their instants in the calendar's zone.
+    local_times: bool,
 }
 
 /// A program lowered for deciding: its rules as condition trees and probes,
@@ -175,7 +177,19 @@ impl<'p> Vm<'p> {
             deadlines: Vec::new(),
             team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
             texts: Vec::new(),
+            local_times: false,
         }
+    }
+
+    /// The VM, with business-time SLOs also given in the calendar's zone when
+    /// `on`: `due_local` beside `due`, `at_local` beside `at`. Off by default,
+    /// since the contract's decisions have only the keys of LANGUAGE.md §12.
+    pub fn with_local_times(mut self, on: bool) -> Vm<'p> {
+        self.local_times = on;
+        // Nothing decided before may stand with the other setting.
+        self.deadlines.clear();
+        self.decisions.iter_mut().for_each(|d| *d = None);
+        self
     }
 
     /// Decides one record: validates and binds it, then runs the rules.
@@ -641,7 +655,8 @@ impl<'p> Vm<'p> {
                     calendar.add_hours(self.now, *amount)
                 }
                 .map_err(|_| out_of_range())?;
-                Ok((due.to_string(), Some(calendar.local_rfc3339(due))))
+                let local = self.local_times.then(|| calendar.local_rfc3339(due));
+                Ok((due.to_string(), local))
             }
         }
     }
