@@ -383,23 +383,6 @@ impl<'a> Checker<'a> {
                 .enums
                 .iter()
                 .find(|e| e.variants.contains(&name.node));
-            if let Some(team) = self.team_names.get(&name.node) {
-                let team = team.span;
-                self.report(
-                    Diagnostic::error(
-                        codes::SHADOWING_NAME,
-                        format!("{kind} `{}` has the name of a team", name.node),
-                        name.span,
-                    )
-                    .label(name.span, "this name")
-                    .label(team, "is already the name of this team")
-                    .help(format!(
-                        "rename the {kind}, for example `{}_value`",
-                        name.node
-                    )),
-                );
-                continue;
-            }
             if let Some(owner) = owner {
                 let owner = owner.name.clone();
                 self.report(

@@ -233,11 +233,22 @@ fn setting_a_nested_field_needs_its_record() {
 
 #[test]
 fn names_that_belong_to_something_else_are_refused() {
-    assert_eq!(
-        codes("const sales = \"x\"\nrule r when true then notify sales"),
-        ["E1009"]
-    );
     assert_eq!(codes("rule otherwise when true then tag \"x\""), ["E1007"]);
+    // Names are unique per kind: a const may share its name with a team.
+    clean("const sales = \"x\"\nrule r when true then notify sales tag sales");
+}
+
+#[test]
+fn a_team_named_by_a_keyword_can_be_told() {
+    clean(
+        "team match members \"m@acme.example\"\nteam rule members \"r@acme.example\"\n\
+         rule r when true then hand off to match escalate to match after 2h notify rule",
+    );
+    // `now` begins an expression: a time, which is no team, person or channel.
+    assert_eq!(
+        codes("team now members \"n@acme.example\"\nrule r when true then notify now"),
+        ["E2001"]
+    );
 }
 
 #[test]
