@@ -389,6 +389,22 @@ pub fn to_number(v: &Value) -> Result<Value, OpError> {
     }
 }
 
+/// A duration as a literal writes it, in the largest of `d`, `h`, `m` and `s`
+/// that divides it: `set wait to 4h` prints `"4h"` and `90m` prints `"90m"`
+/// (LANGUAGE.md §6: durations print as written), and a record's duration
+/// field reads it back.
+fn duration_text(d: SignedDuration) -> String {
+    let sign = if d.is_negative() { "-" } else { "" };
+    let seconds = d.unsigned_abs().as_secs();
+    match [(86_400, 'd'), (3_600, 'h'), (60, 'm')]
+        .into_iter()
+        .find(|(unit, _)| seconds != 0 && seconds.is_multiple_of(*unit))
+    {
+        Some((unit, letter)) => format!("{sign}{}{letter}", seconds / unit),
+        None => format!("{sign}{seconds}s"),
+    }
+}
+
 /// A value as JSON, as decisions print it and records carry it: enum variants
 /// by name, instants in RFC 3339, dates `YYYY-MM-DD`, durations in seconds (`"90s"`).
 pub fn to_json(
@@ -407,7 +423,7 @@ pub fn to_json(
         Value::Str(s) => J::String(s.to_string()),
         Value::Time(t) => J::String(t.to_string()),
         Value::Date(d) => J::String(d.to_string()),
-        Value::Duration(d) => J::String(format!("{}s", d.as_secs())),
+        Value::Duration(d) => J::String(duration_text(*d)),
         Value::Enum(i) => {
             let name = match ty.required() {
                 Type::Enum(e) => schema
@@ -430,5 +446,25 @@ pub fn to_json(
                     .collect(),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_as_a_literal_writes_them() {
+        let text = |secs: i64| duration_text(SignedDuration::from_secs(secs));
+        assert_eq!(text(4 * 3_600), "4h");
+        assert_eq!(text(90 * 60), "90m");
+        assert_eq!(text(86_400), "1d");
+        assert_eq!(text(121 * 86_400), "121d");
+        assert_eq!(text(61), "61s");
+        assert_eq!(text(0), "0s");
+        assert_eq!(text(-2 * 3_600), "-2h");
+        // The extremes print without overflow.
+        assert_eq!(duration_text(SignedDuration::MIN), "-9223372036854775808s");
+        assert_eq!(duration_text(SignedDuration::MAX), "9223372036854775807s");
     }
 }
