@@ -69,6 +69,8 @@ pub struct SourceFile {
     /// The full text.
     pub text: String,
     line_starts: Vec<usize>,
+    /// The character offset of each line's start, counted when first needed.
+    line_char_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -80,17 +82,45 @@ impl SourceFile {
             name,
             text,
             line_starts,
+            line_char_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The line (0-based) that holds a byte offset, and that line's first byte.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        };
+        (line, self.line_starts.get(line).copied().unwrap_or(0))
+    }
+
+    /// The number of characters before a byte offset.
+    pub fn char_offset(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let (line, start) = self.line_of(offset);
+        let char_starts = self.line_char_starts.get_or_init(|| {
+            let mut chars = 0;
+            let mut starts = Vec::with_capacity(self.line_starts.len());
+            let mut from = 0;
+            for &at in &self.line_starts {
+                chars += self.text.get(from..at).map_or(0, |t| t.chars().count());
+                starts.push(chars);
+                from = at;
+            }
+            starts
+        });
+        let before = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count());
+        char_starts.get(line).copied().unwrap_or(0) + before
     }
 
     /// The 1-based line and 1-based character column of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next.saturating_sub(1),
-        };
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let (line, start) = self.line_of(offset);
         let column = self
             .text
             .get(start..offset)
@@ -136,5 +166,25 @@ impl SourceMap {
         self.get(span.file)
             .and_then(|f| f.text.get(span.range()))
             .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_offsets_count_characters_across_lines() {
+        let mut sources = SourceMap::new();
+        let id = sources.add("f.roe", "— é\nxé y\n");
+        let file = sources.get(id).expect("the file");
+        // `—` is three bytes and `é` two: byte 6 is the newline, after 3 characters.
+        assert_eq!(file.char_offset(0), 0);
+        assert_eq!(file.char_offset(3), 1);
+        assert_eq!(file.char_offset(6), 3);
+        assert_eq!(file.char_offset(7), 4);
+        assert_eq!(file.char_offset(10), 6);
+        assert_eq!(file.char_offset(1_000), 9);
+        assert_eq!(file.line_column(10), (2, 3));
     }
 }

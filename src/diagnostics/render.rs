@@ -27,11 +27,20 @@ pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> St
 
 type AriadneSpan = (String, std::ops::Range<usize>);
 
+/// A span as ariadne takes it: the file's name and a range of characters
+/// (ariadne's byte mode places a second file's header by characters, so a
+/// file with non-ASCII text before it would be misplaced).
 fn ariadne_span(sources: &SourceMap, span: Span) -> AriadneSpan {
-    let name = sources
-        .get(span.file)
-        .map_or_else(|| "<unknown>".to_owned(), |f| f.name.clone());
-    (name, span.range())
+    match sources.get(span.file) {
+        Some(f) => {
+            let range = span.range();
+            (
+                f.name.clone(),
+                f.char_offset(range.start)..f.char_offset(range.end),
+            )
+        }
+        None => ("<unknown>".to_owned(), span.range()),
+    }
 }
 
 fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, AriadneSpan> {
@@ -42,13 +51,24 @@ fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, Ar
     };
     let config = Config::default()
         .with_color(color)
-        .with_index_type(IndexType::Byte);
+        .with_index_type(IndexType::Char);
     let mut report = Report::build(kind, ariadne_span(sources, d.span))
         .with_code(d.code)
         .with_message(&d.message)
         .with_config(config);
+    // ariadne draws labels in the order given and starts a new group, with a
+    // header of its own, at each label above the one before: ordered by
+    // place, the report's own file first, each file is drawn once.
+    let mut by_place: Vec<usize> = (0..d.labels.len()).collect();
+    by_place.sort_by_key(|&i| {
+        let span = d.labels[i].span;
+        (span.file != d.span.file, span.file, span.start)
+    });
     for (i, label) in d.labels.iter().enumerate() {
-        let mut l = Label::new(ariadne_span(sources, label.span)).with_message(&label.message);
+        let order = by_place.iter().position(|&at| at == i).unwrap_or(i);
+        let mut l = Label::new(ariadne_span(sources, label.span))
+            .with_message(&label.message)
+            .with_order(i32::try_from(order).unwrap_or(i32::MAX));
         if color {
             l = l.with_color(if i == 0 { Color::Red } else { Color::Blue });
         }
@@ -145,4 +165,30 @@ pub fn json_many(groups: &[(&SourceMap, &[Diagnostic])]) -> String {
         })
         .collect();
     serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    #[test]
+    fn each_file_is_drawn_once_with_its_own_place() {
+        let mut sources = SourceMap::new();
+        let policy = sources.add("p.roe", "rule a\nrule a\n");
+        let library = sources.add("<lib>", "# — é\nenum a x\n");
+        // The primary label comes second in the file; the other file has
+        // multi-byte characters before its label.
+        let d = Diagnostic::error("E1007", "declared twice", Span::new(policy, 12, 13))
+            .label(Span::new(policy, 12, 13), "again here")
+            .label(Span::new(policy, 5, 6), "first here")
+            .label(Span::new(library, 14, 15), "and here");
+        let text = human(&sources, &[d], false);
+        assert_eq!(text.matches("p.roe").count(), 1, "{text}");
+        assert!(text.contains("╭─[ p.roe:2:6 ]"), "{text}");
+        assert!(text.contains("├─[ <lib>:2:6 ]"), "{text}");
+        let first = text.find("first here").unwrap_or(usize::MAX);
+        let again = text.find("again here").unwrap_or(0);
+        assert!(first < again, "in line order: {text}");
+    }
 }
