@@ -281,6 +281,20 @@ impl<'a> Checker<'a> {
                         .help("start the file with `policy NAME for RECORD`, for example `policy inbound for lead`"),
                 );
             }
+            // A library holds declarations only (LANGUAGE.md §3); tests need a
+            // policy, this file's or the one a test file names.
+            let tests_for = has(|i| matches!(i, Item::TestsFor(_)));
+            let test = root.items.iter().find_map(|i| match i {
+                Item::Test(t) => Some(t.span),
+                _ => None,
+            });
+            if let (false, Some(span)) = (tests_for, test) {
+                self.report(
+                    Diagnostic::error(codes::MISPLACED_HEADER, "tests need a policy", span)
+                        .label(span, "this test belongs to no policy")
+                        .help("start the file with `policy NAME for RECORD`, or, for a test file beside `NAME.roe`, with `tests for \"NAME.roe\"`"),
+                );
+            }
         }
         header
     }
