@@ -72,7 +72,8 @@ pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> V
     }
 }
 
-fn plain_json_error(e: &serde_json::Error) -> String {
+/// serde_json's message without its line (a record is one line): `... (column N)`.
+pub fn plain_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.find(" at line ") {
         Some(i) => format!("{} (column {})", &text[..i], e.column()),

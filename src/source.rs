@@ -95,9 +95,13 @@ impl SourceFile {
         (line, self.line_starts.get(line).copied().unwrap_or(0))
     }
 
-    /// The number of characters before a byte offset.
+    /// The number of characters before a byte offset (before the character
+    /// it falls in, inside one).
     pub fn char_offset(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let (line, start) = self.line_of(offset);
         let char_starts = self.line_char_starts.get_or_init(|| {
             let mut chars = 0;
@@ -181,6 +185,7 @@ mod tests {
         // `—` is three bytes and `é` two: byte 6 is the newline, after 3 characters.
         assert_eq!(file.char_offset(0), 0);
         assert_eq!(file.char_offset(3), 1);
+        assert_eq!(file.char_offset(2), 0, "inside `—`");
         assert_eq!(file.char_offset(6), 3);
         assert_eq!(file.char_offset(7), 4);
         assert_eq!(file.char_offset(10), 6);

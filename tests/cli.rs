@@ -213,6 +213,12 @@ fn build_writes_a_program_that_run_loads() {
 fn usage_errors_exit_two_with_one_line() {
     let dir = scratch("usage");
     let records = write(&dir, "leads.txt", LEAD);
+    // A policy's warnings wait until the command's own arguments are good.
+    let warn = write(
+        &dir,
+        "warn.roe",
+        "policy p for lead\nuse crm\nrule r when score is set then tag \"x\"\n",
+    );
     let cases: Vec<Vec<&str>> = vec![
         vec!["check", "does/not/exist.roe"],
         vec!["run", "does/not/exist.roe", "--records", "-"],
@@ -242,6 +248,16 @@ fn usage_errors_exit_two_with_one_line() {
         vec!["explain", "tests/spec/inbound_routing.roe"],
         vec!["frobnicate"],
         vec![],
+        vec![
+            "run",
+            &warn,
+            "--records",
+            "missing.jsonl",
+            "--format",
+            "json",
+        ],
+        vec!["run", &warn, "--records", &records],
+        vec!["explain", &warn, "--record", "@missing.json"],
         vec![
             "build",
             "tests/spec/crm_schema.roe",
@@ -360,8 +376,6 @@ fn a_one_megabyte_string_literal_compiles_and_runs() {
     assert!(stdout(&out).len() > 1_000_000);
 }
 
-/// With `--format json`, stdout of `roe run` stays pure decision lines: warnings go
-/// to stderr as a JSON array, and errors replace the decisions on stdout.
 /// With `--format json` diagnostics go to stdout as one array (LANGUAGE.md
 /// §9): for `run`, `explain` and `disasm`, as its first line, before the
 /// decisions or the listing; nothing is added when there are none.
@@ -862,4 +876,18 @@ fn local_times_are_added_only_when_asked() {
         "{local}"
     );
     assert_eq!(plain.lines().count(), local.lines().count());
+}
+
+/// A file name that is not UTF-8 is still a usage error, not a crash.
+#[cfg(unix)]
+#[test]
+fn a_name_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.roe");
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .arg(name)
+        .output()
+        .expect("the roe binary runs");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }

@@ -394,8 +394,10 @@ pub fn to_number(v: &Value) -> Result<Value, OpError> {
 /// (LANGUAGE.md §6: durations print as written), and a record's duration
 /// field reads it back.
 fn duration_text(d: SignedDuration) -> String {
-    let sign = if d.is_negative() { "-" } else { "" };
-    let seconds = d.unsigned_abs().as_secs();
+    // Whole seconds, as durations are written; a part of a second is dropped.
+    let whole = d.as_secs();
+    let sign = if whole < 0 { "-" } else { "" };
+    let seconds = whole.unsigned_abs();
     match [(86_400, 'd'), (3_600, 'h'), (60, 'm')]
         .into_iter()
         .find(|(unit, _)| seconds != 0 && seconds.is_multiple_of(*unit))
@@ -406,7 +408,7 @@ fn duration_text(d: SignedDuration) -> String {
 }
 
 /// A value as JSON, as decisions print it and records carry it: enum variants
-/// by name, instants in RFC 3339, dates `YYYY-MM-DD`, durations in seconds (`"90s"`).
+/// by name, instants in RFC 3339, dates `YYYY-MM-DD`, durations as a literal writes them (`"4h"`, `"90s"`).
 pub fn to_json(
     v: &Value,
     ty: &crate::bytecode::schema::Type,
@@ -463,6 +465,7 @@ mod tests {
         assert_eq!(text(61), "61s");
         assert_eq!(text(0), "0s");
         assert_eq!(text(-2 * 3_600), "-2h");
+        assert_eq!(duration_text(SignedDuration::new(0, -500_000_000)), "0s");
         // The extremes print without overflow.
         assert_eq!(duration_text(SignedDuration::MIN), "-9223372036854775808s");
         assert_eq!(duration_text(SignedDuration::MAX), "9223372036854775807s");

@@ -419,6 +419,26 @@ impl Checker<'_> {
             if let Some(d) = self.team_names.get(name) {
                 return Some(TTarget::Team(u32::try_from(d.index).ok()?));
             }
+            // A bare keyword is a team's name or nothing: never a field or
+            // value (those are read through a dot), and most often the next
+            // action or declaration after a target left out.
+            if crate::syntax::lexer::is_keyword(name) {
+                if !self.may_declare(name) {
+                    self.report(
+                        Diagnostic::error(
+                            codes::UNKNOWN_TEAM,
+                            format!("`{name}` is not a team"),
+                            expr.span,
+                        )
+                        .label(expr.span, "taken as whom to tell")
+                        .help(format!(
+                            "write whom to tell: a team, or a person or channel such as \"#sales-hot\" (a field named `{name}` is read through a dot: `{}.{name}`)",
+                            self.subject_name
+                        )),
+                    );
+                }
+                return None;
+            }
             let known = self.values.contains_key(name)
                 || self
                     .subject

@@ -288,12 +288,23 @@ impl<'a> Checker<'a> {
                 Item::Test(t) => Some(t.span),
                 _ => None,
             });
-            if let (false, Some(span)) = (tests_for, test) {
-                self.report(
+            match (tests_for, test) {
+                // A test file beside a file that is no policy.
+                (false, Some(span)) if span.file != root.file => self.report(
+                    Diagnostic::error(
+                        codes::MISPLACED_HEADER,
+                        "the file these tests are for has no `policy` header",
+                        span,
+                    )
+                    .label(span, "this test belongs to no policy")
+                    .help("start the policy file with `policy NAME for RECORD`"),
+                ),
+                (false, Some(span)) => self.report(
                     Diagnostic::error(codes::MISPLACED_HEADER, "tests need a policy", span)
                         .label(span, "this test belongs to no policy")
                         .help("start the file with `policy NAME for RECORD`, or, for a test file beside `NAME.roe`, with `tests for \"NAME.roe\"`"),
-                );
+                ),
+                _ => {}
             }
         }
         header

@@ -234,8 +234,18 @@ fn setting_a_nested_field_needs_its_record() {
 #[test]
 fn names_that_belong_to_something_else_are_refused() {
     assert_eq!(codes("rule otherwise when true then tag \"x\""), ["E1007"]);
-    // Names are unique per kind: a const may share its name with a team.
+}
+
+#[test]
+fn a_const_may_share_its_name_with_a_team() {
+    // Names are unique per kind (LANGUAGE.md §3).
     clean("const sales = \"x\"\nrule r when true then notify sales tag sales");
+}
+
+#[test]
+fn a_keyword_that_names_no_team_is_no_target() {
+    // Not a field either: fields named by keywords are read through a dot.
+    assert_eq!(codes("rule r when true then notify match"), ["E1005"]);
 }
 
 #[test]

@@ -22,15 +22,16 @@ pub struct Args {
     /// The evaluation instant (RFC 3339); default: now, to the second.
     #[arg(long, value_name = "TIME", value_parser = run::parse_now)]
     now: Option<Timestamp>,
-    /// Human text, or one JSON object on stdout.
+    /// Human text, or one JSON object on stdout (after the policy's
+    /// diagnostics as one JSON array, when it has any).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
 
 /// Explains the decision; exit 1 for policy errors, 3 for an invalid record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let program = match run::load_policy(&args.policy, args.format)? {
-        Ok(program) => program,
+    let (program, warnings) = match run::load_policy(&args.policy, args.format)? {
+        Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
     let text = match args.record.strip_prefix('@') {
@@ -42,11 +43,13 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         })?,
         None => args.record.clone(),
     };
+    warnings.print();
     let record: serde_json::Value = match serde_json::from_str(text.trim()) {
         Ok(record) => record,
         // Invalid as a record, like a line of `roe run` that is not JSON.
         Err(e) => {
-            let error = RecordError::new(codes::RECORD_MALFORMED, format!("not valid JSON: {e}"));
+            let message = format!("not valid JSON: {}", roe::input::plain_json_error(&e));
+            let error = RecordError::new(codes::RECORD_MALFORMED, message);
             output::stdout_line(&roe::vm::decision::line(0, None, &Err(error)));
             return Ok(status::RECORDS);
         }

@@ -114,8 +114,10 @@ fn refused(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::from(status::OK);
     }
-    let command = std::env::args()
+    // Read without assuming UTF-8: a file name may be any bytes.
+    let command = std::env::args_os()
         .nth(1)
+        .and_then(|arg| arg.into_string().ok())
         .filter(|name| Cli::command().find_subcommand(name).is_some());
     let help = match &command {
         Some(name) => format!("roe {name} --help"),

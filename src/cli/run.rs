@@ -91,8 +91,8 @@ pub fn parse_now(text: &str) -> Result<Timestamp, String> {
 
 /// Loads the policy and decides every record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let program = match load_policy(&args.policy, args.format)? {
-        Ok(program) => program,
+    let (program, warnings) = match load_policy(&args.policy, args.format)? {
+        Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
     let now = args.now.unwrap_or_else(run_start);
@@ -123,6 +123,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = if stdin && format == InputFormat::Jsonl {
+        warnings.print();
         let mut vm = setup.vm();
         let mut result = Ok(());
         let mut index = 0;
@@ -141,6 +142,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         result
     } else {
         let text = read_records(args, stdin)?;
+        warnings.print();
         let decided = if format == InputFormat::Jsonl {
             // Each worker parses its own lines: parsing is most of the work.
             let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -403,10 +405,29 @@ fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
     })
 }
 
-/// The program, or the exit status when the policy has errors.
-/// Loads a `.roec` or compiles a `.roe`: the program, or the exit status when
-/// the policy has errors (already reported).
-pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>, UsageError> {
+/// A policy's warnings, printed once the command's own arguments have proved
+/// good, so that a usage error stays one line.
+pub struct Warnings {
+    compilation: Option<roe::Compilation>,
+    format: Format,
+}
+
+impl Warnings {
+    /// Prints them: drawn on stderr, or with `--format json` as one array on
+    /// stdout's first line (decisions and explanations are objects, never arrays).
+    pub fn print(self) {
+        if let Some(c) = self.compilation.filter(|c| !c.diagnostics.is_empty()) {
+            output::diagnostics(self.format, &c.sources, &c.diagnostics);
+        }
+    }
+}
+
+/// Loads a `.roec` or compiles a `.roe`: the program and its warnings, or the
+/// exit status when the policy has errors (already reported).
+pub fn load_policy(
+    policy: &Path,
+    format: Format,
+) -> Result<Result<(Program, Warnings), u8>, UsageError> {
     let bytes = std::fs::read(policy).map_err(|e| {
         UsageError(format!(
             "cannot read `{}`: {}",
@@ -415,27 +436,32 @@ pub fn load_policy(policy: &Path, format: Format) -> Result<Result<Program, u8>,
         ))
     })?;
     if bytes.starts_with(roe::bytecode::format::MAGIC) {
+        let none = Warnings {
+            compilation: None,
+            format,
+        };
         return Ok(match roe::bytecode::format::decode(&bytes) {
-            Ok(program) => Ok(program),
+            Ok(program) => Ok((program, none)),
             Err(e) => {
                 output::error_line(&format!("roe: cannot load `{}`: {e}", policy.display()));
                 Err(status::POLICY)
             }
         });
     }
-    let compilation = super::compile(policy)?;
+    let mut compilation = super::compile(policy)?;
     if compilation.has_errors() {
         output::diagnostics(format, &compilation.sources, &compilation.diagnostics);
         output::summary(format, &compilation.diagnostics);
         return Ok(Err(status::POLICY));
     }
-    // Warnings come first: drawn on stderr, or with `--format json` as one
-    // array on stdout's first line (decisions are objects, never arrays).
-    if !compilation.diagnostics.is_empty() {
-        output::diagnostics(format, &compilation.sources, &compilation.diagnostics);
-    }
-    match compilation.program {
-        Some(program) => Ok(Ok(program)),
+    match compilation.program.take() {
+        Some(program) => Ok(Ok((
+            program,
+            Warnings {
+                compilation: Some(compilation),
+                format,
+            },
+        ))),
         None => Err(UsageError(format!(
             "`{}` has no `policy` header: it is a library, and there is nothing to run",
             policy.display()

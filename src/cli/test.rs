@@ -33,7 +33,8 @@ pub struct Args {
 enum ReportFormat {
     /// Drawn for people.
     Human,
-    /// One JSON object on stdout.
+    /// One JSON object on stdout (after the diagnostics of policies with
+    /// errors, as one JSON array).
     Json,
     /// JUnit XML on stdout.
     Junit,

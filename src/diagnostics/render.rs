@@ -57,12 +57,12 @@ fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, Ar
         .with_message(&d.message)
         .with_config(config);
     // ariadne draws labels in the order given and starts a new group, with a
-    // header of its own, at each label above the one before: ordered by
-    // place, the report's own file first, each file is drawn once.
+    // header of its own, at each label that ends above the one before: ordered
+    // by where they end, the report's own file first, each file is drawn once.
     let mut by_place: Vec<usize> = (0..d.labels.len()).collect();
     by_place.sort_by_key(|&i| {
         let span = d.labels[i].span;
-        (span.file != d.span.file, span.file, span.start)
+        (span.file != d.span.file, span.file, span.end, span.start)
     });
     for (i, label) in d.labels.iter().enumerate() {
         let order = by_place.iter().position(|&at| at == i).unwrap_or(i);
