@@ -279,6 +279,15 @@ impl Checker<'_> {
         (rules, otherwise)
     }
 
+    /// Reports a keyword where a team's name belongs that names no team.
+    fn keyword_is_no_team(&mut self, name: &str, span: Span, label: &str, help: String) {
+        self.report(
+            Diagnostic::error(codes::UNKNOWN_TEAM, format!("`{name}` is not a team"), span)
+                .label(span, label)
+                .help(help),
+        );
+    }
+
     fn team_index(&mut self, name: &ast::Name) -> Option<u32> {
         if let Some(d) = self.team_names.get(&name.node) {
             return u32::try_from(d.index).ok();
@@ -287,18 +296,11 @@ impl Checker<'_> {
             return None;
         }
         if crate::syntax::lexer::is_keyword(&name.node) {
-            self.report(
-                Diagnostic::error(
-                    codes::UNKNOWN_TEAM,
-                    format!("`{}` is not a team", name.node),
-                    name.span,
-                )
-                .label(name.span, "a team's name belongs here")
-                .help(format!(
-                    "name the team first: `hand off to sales_emea {} ...`",
-                    name.node
-                )),
+            let help = format!(
+                "name the team first: `hand off to sales_emea {} ...`",
+                name.node
             );
+            self.keyword_is_no_team(&name.node, name.span, "a team's name belongs here", help);
             return None;
         }
         let help = help_did_you_mean(&name.node, self.team_names.keys().map(String::as_str))
@@ -424,18 +426,11 @@ impl Checker<'_> {
             // action or declaration after a target left out.
             if crate::syntax::lexer::is_keyword(name) {
                 if !self.may_declare(name) {
-                    self.report(
-                        Diagnostic::error(
-                            codes::UNKNOWN_TEAM,
-                            format!("`{name}` is not a team"),
-                            expr.span,
-                        )
-                        .label(expr.span, "taken as whom to tell")
-                        .help(format!(
-                            "write whom to tell: a team, or a person or channel such as \"#sales-hot\" (a field named `{name}` is read through a dot: `{}.{name}`)",
-                            self.subject_name
-                        )),
+                    let help = format!(
+                        "write whom to tell: a team, or a person or channel such as \"#sales-hot\" (a field named `{name}` is read through a dot: `{}.{name}`)",
+                        self.subject_name
                     );
+                    self.keyword_is_no_team(name, expr.span, "taken as whom to tell", help);
                 }
                 return None;
             }
