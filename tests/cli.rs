@@ -292,6 +292,12 @@ fn usage_errors_exit_two_with_one_line() {
         "says how to fix it: {}",
         stderr(&out)
     );
+    let out = roe(&["check", "--formt", "json", "x.roe"]);
+    assert!(
+        stderr(&out).contains("did you mean `--format`?"),
+        "keeps clap's suggestion: {}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub fn main() -> ExitCode {
 /// What clap said of the arguments: `--help` and `--version` print in full;
 /// anything else is a usage error, in one line on stderr (exit 2).
 fn refused(error: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     if matches!(
         error.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
@@ -138,7 +138,16 @@ fn refused(error: &clap::Error) -> ExitCode {
         }
         _ => what,
     };
-    output::error_line(&format!("roe: {what} (see `{help}`)"));
+    // clap's own suggestion (`--formt` → `--format`), kept in the one line.
+    let suggested = [ContextKind::SuggestedArg, ContextKind::SuggestedSubcommand]
+        .into_iter()
+        .find_map(|kind| match error.get(kind) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            Some(ContextValue::Strings(s)) => s.first().cloned(),
+            _ => None,
+        });
+    let suggestion = suggested.map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+    output::error_line(&format!("roe: {what}{suggestion} (see `{help}`)"));
     ExitCode::from(status::USAGE)
 }
 
