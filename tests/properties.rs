@@ -385,6 +385,15 @@ proptest! {
     }
 }
 
+/// Strings as a list literal's items: `"DE", "FR"`.
+fn quoted(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A well-typed condition over a lead: the shapes condition trees take apart
 /// (tests of a field with a constant of every type, `and`, `or`, `not`) and
 /// the ones they leave to the interpreter (arithmetic, `default`, lets, `now`,
@@ -416,10 +425,7 @@ fn lead_condition() -> impl Strategy<Value = String> {
         (prop::bool::ANY, prop::collection::vec(country(), 1..4)).prop_map(|(is_in, c)| format!(
             "country {} [{}]",
             if is_in { "in" } else { "not in" },
-            c.iter()
-                .map(|c| format!("\"{c}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+            quoted(&c)
         )),
         (text_op(), country()).prop_map(|(o, c)| format!("email {o} \"{c}\"")),
         (
@@ -434,10 +440,7 @@ fn lead_condition() -> impl Strategy<Value = String> {
             .prop_map(|(is_in, d)| format!(
                 "domain(email) {} [{}]",
                 if is_in { "in" } else { "not in" },
-                d.iter()
-                    .map(|d| format!("\"{d}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(&d)
             )),
         (text_op(), prop::sample::select(&["acme", "de", "ß"][..]))
             .prop_map(|(o, d)| format!("domain(email) {o} \"{d}\"")),
