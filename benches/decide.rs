@@ -54,12 +54,13 @@ fn examples(c: &mut Criterion) {
             "examples/hygiene_leads.json",
         ),
     ];
-    for (name, policy, data) in cases {
-        let program = program(policy);
+    for (name, path, data) in cases {
+        let program = program(path);
         let records = records(data, &program);
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(records.len() as u64));
-        let mut vm = roe::vm::Vm::new(&program, now());
+        let policy = roe::Policy::new(program);
+        let mut vm = policy.vm(now());
         let bound: Vec<_> = records
             .iter()
             .map(|r| vm.bind(r).expect("example records are valid"))
@@ -121,14 +122,14 @@ fn generated_leads(n: usize) -> String {
 }
 
 fn end_to_end(c: &mut Criterion) {
-    let program = program("examples/inbound_routing.roe");
+    let policy = roe::Policy::new(program("examples/inbound_routing.roe"));
     let text = generated_leads(100_000);
     let mut group = c.benchmark_group("run");
     group.sample_size(10);
     group.throughput(Throughput::Elements(100_000));
     group.bench_function("inbound_routing_100k_jsonl", |b| {
         b.iter(|| {
-            let mut vm = roe::vm::Vm::new(&program, now());
+            let mut vm = policy.vm(now());
             let mut bytes = 0usize;
             for (index, line) in text.lines().enumerate() {
                 if !line.trim().is_empty() {
@@ -151,7 +152,7 @@ fn end_to_end(c: &mut Criterion) {
 }
 
 /// The name of the rule that decided, as the closures name it (`None` for `otherwise`).
-fn decided_rule(vm: &mut roe::vm::Vm<'_>, record: &roe::vm::Bound) -> Option<String> {
+fn decided_rule(vm: &mut roe::vm::Vm<'_>, record: &roe::vm::BoundRecord) -> Option<String> {
     match vm.decide_bound(record).map(|d| d.decided().clone()) {
         Ok(roe::vm::Decided::Rule(Some(name))) if name != "otherwise" => Some(name),
         _ => None,
@@ -161,11 +162,15 @@ fn decided_rule(vm: &mut roe::vm::Vm<'_>, record: &roe::vm::Bound) -> Option<Str
 /// The workload's policy compiled, its records bound, and the same records as
 /// structs for the closures, which are checked to decide exactly as the VM does.
 fn workload<'p>(
-    program: &'p roe::bytecode::program::Program,
+    policy: &'p roe::Policy,
     closures: &[workloads::Closure],
-) -> (roe::vm::Vm<'p>, Vec<roe::vm::Bound>, Vec<workloads::Lead>) {
+) -> (
+    roe::vm::Vm<'p>,
+    Vec<roe::vm::BoundRecord>,
+    Vec<workloads::Lead>,
+) {
     let records = workloads::leads(1_000);
-    let mut vm = roe::vm::Vm::new(program, now());
+    let mut vm = policy.vm(now());
     let bound: Vec<_> = records
         .iter()
         .map(|r| vm.bind(r).expect("valid records"))
@@ -186,7 +191,7 @@ fn bench_vm(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
     vm: &mut roe::vm::Vm<'_>,
-    bound: &[roe::vm::Bound],
+    bound: &[roe::vm::BoundRecord],
 ) {
     group.bench_function(name, |b| {
         b.iter(|| {
@@ -216,11 +221,13 @@ fn bench_closures(
 
 /// W1: six rules, decided by the VM and by hand-written closures over a struct.
 fn inbound(c: &mut Criterion) {
-    let program = roe::compile_source("inbound.roe", &workloads::inbound_policy())
-        .program
-        .expect("the workload compiles");
+    let policy = roe::Policy::new(
+        roe::compile_source("inbound.roe", &workloads::inbound_policy())
+            .program
+            .expect("the workload compiles"),
+    );
     let closures = workloads::w1_closures();
-    let (mut vm, bound, structs) = workload(&program, &closures);
+    let (mut vm, bound, structs) = workload(&policy, &closures);
     let mut group = c.benchmark_group("w1_inbound_6_rules");
     group.throughput(Throughput::Elements(bound.len() as u64));
     bench_vm(&mut group, "decide_bound", &mut vm, &bound);
@@ -245,13 +252,19 @@ fn territories(c: &mut Criterion) {
         .program
         .expect("the workload compiles");
     let closures = workloads::w2_closures();
-    let (mut indexed, bound, structs) = workload(&program, &closures);
+    let policy = roe::Policy::new(program.clone());
+    let (mut indexed, bound, structs) = workload(&policy, &closures);
     let mut group = c.benchmark_group("w2_territories_1000_rules");
     group.throughput(Throughput::Elements(bound.len() as u64));
     let now = now();
     bench_vm(&mut group, "indexed", &mut indexed, &bound);
     bench_closures(&mut group, &closures, &structs);
-    let mut plain = roe::vm::Vm::without_index(&program, now);
+    let no_index = roe::vm::plan::PlanOptions {
+        index: false,
+        ..roe::vm::plan::PlanOptions::ALL
+    };
+    let unindexed = roe::Policy::with_options(program, no_index);
+    let mut plain = unindexed.vm(now);
     group.sample_size(10);
     bench_vm(&mut group, "every_rule", &mut plain, &bound);
     group.finish();

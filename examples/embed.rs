@@ -28,14 +28,16 @@ fn main() -> ExitCode {
     };
     let loaded = match args.next().map(|f| u64::from_str_radix(&f, 16)) {
         None => roe::load(&bytes),
-        Some(Ok(fingerprint)) => roe::bytecode::format::decode_expecting(&bytes, fingerprint),
+        Some(Ok(fingerprint)) => {
+            roe::bytecode::format::decode_expecting(&bytes, fingerprint).map(roe::Policy::new)
+        }
         Some(Err(_)) => {
             eprintln!("embed: the fingerprint is 16 hex digits, as `roe disasm` prints it");
             return ExitCode::from(2);
         }
     };
-    let program = match loaded {
-        Ok(program) => program,
+    let policy = match loaded {
+        Ok(policy) => policy,
         Err(e) => {
             eprintln!("embed: cannot load {path}: {e}");
             return ExitCode::from(1);
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
     };
     // One `now` for the whole run, so the decisions are reproducible.
     let now = jiff::Timestamp::now();
-    let mut vm = roe::vm::Vm::new(&program, now);
+    let mut vm = policy.vm(now);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut index = 0;

@@ -7,11 +7,12 @@
 //!
 //! With the `compiler` feature (the default) [`compile_source`] and
 //! [`compile_file`] run the whole pipeline. Without it the crate is the runtime
-//! alone: [`bytecode::format::decode`] loads a `.roec` and [`vm::Vm`] decides
+//! alone: [`load`] loads a `.roec` as a [`Policy`], and its [`vm::Vm`]s decide
 //! records with it.
 
 #[cfg(feature = "compiler")]
 pub mod analysis;
+pub mod batch;
 pub mod bytecode;
 #[cfg(feature = "compiler")]
 pub mod check;
@@ -33,29 +34,30 @@ mod pipeline;
 pub use pipeline::{Compilation, compile_file, compile_source, compile_with_tests};
 
 use bytecode::format::DecodeError;
-use bytecode::program::Program;
+pub use vm::Policy;
 use vm::{Decision, RecordError};
 
-/// Loads a compiled policy (the bytes of a `.roec` file) and verifies it.
+/// Loads a compiled policy (the bytes of a `.roec` file), verifies it and
+/// plans it for deciding.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let program = roe::load(include_bytes!("../tests/roec/inbound_routing.roec"))?;
-/// assert_eq!(program.subject().map(|r| r.name.as_str()), Some("lead"));
+/// let policy = roe::load(include_bytes!("../tests/roec/inbound_routing.roec"))?;
+/// assert_eq!(policy.program().subject().map(|r| r.name.as_str()), Some("lead"));
 /// let record = serde_json::json!({
 ///     "id": "L-1", "email": "ana@bigco.example", "country": "DE", "segment": "strategic",
 ///     "source": "web", "status": "mql", "score": 80, "employees": 9000,
 ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
 /// });
-/// let decision = roe::decide(&program, &record, "2026-11-30T10:00:00Z".parse()?)
+/// let decision = roe::decide(&policy, &record, "2026-11-30T10:00:00Z".parse()?)
 ///     .map_err(|e| e.message)?;
 /// assert_eq!(decision.actions()[0].team.as_deref(), Some("enterprise_emea"));
 /// assert_eq!(decision.actions()[0].due.as_deref(), Some("2026-11-30T14:00:00Z"));
 /// # Ok(())
 /// # }
 /// ```
-pub fn load(bytes: &[u8]) -> Result<Program, DecodeError> {
-    bytecode::format::decode(bytes)
+pub fn load(bytes: &[u8]) -> Result<Policy, DecodeError> {
+    bytecode::format::decode(bytes).map(Policy::new)
 }
 
 /// Decides one record (a JSON object) at the instant `now`.
@@ -63,19 +65,45 @@ pub fn load(bytes: &[u8]) -> Result<Program, DecodeError> {
 /// For many records, [`decide_batch`] or a reused [`vm::Vm`] avoids setting up
 /// the machine again for each one.
 pub fn decide(
-    program: &Program,
+    policy: &Policy,
     record: &serde_json::Value,
     now: jiff::Timestamp,
 ) -> Result<Decision, RecordError> {
-    vm::Vm::new(program, now).decide(record)
+    policy.vm(now).decide(record)
 }
 
-/// Decides records in order at one `now`: one result per record, nothing dropped.
+/// Decides records in order at one `now`: one result per record, nothing
+/// dropped; a large batch on every core (see [`batch`]).
 pub fn decide_batch(
-    program: &Program,
+    policy: &Policy,
     records: &[serde_json::Value],
     now: jiff::Timestamp,
 ) -> Vec<Result<Decision, RecordError>> {
-    let mut vm = vm::Vm::new(program, now);
-    records.iter().map(|r| vm.decide(r)).collect()
+    let mut out = Vec::with_capacity(records.len());
+    let delivered: Result<(), std::convert::Infallible> = batch::in_order(
+        batch::Spread::for_records(records.len()),
+        records.chunks(batch::BLOCK),
+        || policy.vm(now),
+        |vm, block| block.iter().map(|r| vm.decide(r)).collect::<Vec<_>>(),
+        |decided| {
+            match decided {
+                Ok(decided) => out.extend(decided),
+                Err(lost) => out.extend(lost.iter().map(|_| Err(batch_failed()))),
+            }
+            Ok(())
+        },
+    );
+    match delivered {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// The error of a record whose block could not be decided (see
+/// [`batch::in_order`]): never expected, but never a lost record.
+pub fn batch_failed() -> RecordError {
+    RecordError::new(
+        diagnostics::codes::RECORD_MALFORMED,
+        "this record could not be decided",
+    )
 }

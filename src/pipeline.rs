@@ -29,6 +29,11 @@ impl Compilation {
     pub fn has_errors(&self) -> bool {
         diagnostics::has_errors(&self.diagnostics)
     }
+
+    /// The compiled policy, planned for deciding, when it compiled.
+    pub fn into_policy(self) -> Option<crate::Policy> {
+        self.program.map(crate::Policy::new)
+    }
 }
 
 /// Compiles policy text; `use "file"` is resolved against the current directory.
@@ -39,9 +44,8 @@ impl Compilation {
 ///     "inbound.roe",
 ///     "policy inbound for lead\nuse crm\nrule hot when score > 50 then tag \"hot\"",
 /// );
-/// let program = compilation.program.ok_or("the policy has errors")?;
-/// let now = "2026-11-30T10:00:00Z".parse()?;
-/// let mut vm = roe::vm::Vm::new(&program, now);
+/// let policy = compilation.into_policy().ok_or("the policy has errors")?;
+/// let mut vm = policy.vm("2026-11-30T10:00:00Z".parse()?);
 /// let record = serde_json::json!({
 ///     "id": "L-1", "email": "a@b.example", "country": "DE", "segment": "smb",
 ///     "source": "web", "status": "raw", "score": 80,

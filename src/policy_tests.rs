@@ -10,9 +10,8 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::bytecode::program::Program;
 use crate::source::Span;
-use crate::vm::{ActionOut, Decided, Decision, RecordError, Vm};
+use crate::vm::{ActionOut, Decided, Decision, Policy, RecordError};
 
 /// A test ready to run.
 #[derive(Clone, Debug)]
@@ -141,11 +140,11 @@ impl Coverage {
 
 /// Runs every case; `started` is the `now` of tests without `at`.
 pub fn run(
-    program: &Program,
+    policy: &Policy,
     cases: &[TestCase],
     started: Timestamp,
 ) -> (Vec<TestOutcome>, Coverage) {
-    let parts = program.parts();
+    let parts = policy.program().parts();
     let mut coverage = Coverage {
         rules: parts
             .rules
@@ -179,18 +178,18 @@ pub fn run(
     };
     let outcomes = cases
         .iter()
-        .map(|case| run_one(program, case, started, &mut coverage))
+        .map(|case| run_one(policy, case, started, &mut coverage))
         .collect();
     (outcomes, coverage)
 }
 
 fn run_one(
-    program: &Program,
+    policy: &Policy,
     case: &TestCase,
     started: Timestamp,
     coverage: &mut Coverage,
 ) -> TestOutcome {
-    let mut vm = Vm::new(program, case.at.unwrap_or(started));
+    let mut vm = policy.vm(case.at.unwrap_or(started));
     let (outcome, explanation) = match &case.record {
         Err(problem) => (
             Err(RecordError::new(

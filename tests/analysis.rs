@@ -140,7 +140,8 @@ proptest! {
         let has_otherwise = checked.otherwise.is_some();
 
         // Which rules hold for each record of the universe.
-        let mut vm = roe::vm::Vm::new(&program, now);
+        let vm_policy = roe::Policy::new(program.clone());
+        let mut vm = vm_policy.vm(now);
         let table: Vec<Vec<bool>> = universe()
             .iter()
             .map(|r| {

@@ -154,7 +154,8 @@ fn record_examples_print_the_quoted_lines() {
             .program
             .expect("the example policy compiles");
         let parts = program.parts();
-        let mut vm = roe::vm::Vm::new(&program, now);
+        let vm_policy = roe::Policy::new(program.clone());
+        let mut vm = vm_policy.vm(now);
         let inputs = roe::input::read(
             roe::input::InputFormat::Jsonl,
             record,

@@ -25,7 +25,8 @@ fn explanations() {
         let text = std::fs::read_to_string(&records).expect("readable");
         let format = roe::input::InputFormat::from_extension(&records).expect("a known extension");
         let parts = program.parts();
-        let mut vm = roe::vm::Vm::new(&program, common::NOW.parse().expect("an instant"));
+        let vm_policy = roe::Policy::new(program.clone());
+        let mut vm = vm_policy.vm(common::NOW.parse().expect("an instant"));
         let mut out = String::new();
         for (index, record) in roe::input::read(format, &text, &parts.schema, parts.subject)
             .iter()
@@ -61,7 +62,8 @@ fn a_stripped_program_cannot_explain() {
     .expect("compiles");
     let record = serde_json::json!({"id":"L-1","email":"a@b.example","country":"DE","segment":"smb","source":"web","status":"raw","score":80,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
     let stripped = program.stripped();
-    let mut vm = roe::vm::Vm::new(&stripped, common::NOW.parse().expect("an instant"));
+    let vm_policy = roe::Policy::new(stripped.clone());
+    let mut vm = vm_policy.vm(common::NOW.parse().expect("an instant"));
     assert_eq!(
         vm.explain(&record).err(),
         Some(roe::vm::explain::ExplainError::NoDebugInfo)

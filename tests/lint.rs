@@ -60,7 +60,8 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
     let Some(record) = &finding.witness else {
         return;
     };
-    let mut vm = Vm::new(program, common::NOW.parse().expect("instant"));
+    let vm_policy = roe::Policy::new(program.clone());
+    let mut vm = vm_policy.vm(common::NOW.parse().expect("instant"));
     let decision = vm.decide(record);
     let certain = !finding.message.contains(" may ");
     let policy = program.parts().hit_policy;
@@ -116,10 +117,7 @@ fn check_witness(compilation: &roe::Compilation, program: &Program, finding: &Di
         (codes::GAP, HitPolicy::All) if certain => {
             let decided = decision.expect("decided");
             assert!(
-                !decided
-                    .actions()
-                    .iter()
-                    .any(|a| matches!(a.action, "hand_off" | "assign" | "drop")),
+                !decided.actions().iter().any(|a| a.action.owns()),
                 "{record} should get no owner"
             );
         }

@@ -106,9 +106,9 @@ proptest! {
 
     #[test]
     fn deciding_any_record_never_panics(record in arbitrary_json(3)) {
-        let (_, program) = &policies()[0];
+        let (_, policy) = &policies()[0];
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        let mut vm = roe::vm::Vm::new(program, now);
+        let mut vm = policy.vm(now);
         let outcome = vm.decide(&record);
         let _ = roe::vm::decision::line(0, record.get("id"), &outcome);
     }
@@ -142,9 +142,8 @@ proptest! {
 
 /// The lead policies the properties decide with, compiled once for all cases:
 /// the expression suite first, then two shipped examples.
-fn policies() -> &'static [(&'static str, roe::bytecode::program::Program)] {
-    static POLICIES: std::sync::OnceLock<Vec<(&str, roe::bytecode::program::Program)>> =
-        std::sync::OnceLock::new();
+fn policies() -> &'static [(&'static str, roe::Policy)] {
+    static POLICIES: std::sync::OnceLock<Vec<(&str, roe::Policy)>> = std::sync::OnceLock::new();
     POLICIES.get_or_init(|| {
         [
             "tests/run/expressions.roe",
@@ -154,10 +153,20 @@ fn policies() -> &'static [(&'static str, roe::bytecode::program::Program)] {
         .into_iter()
         .map(|path| {
             let compilation = roe::compile_file(std::path::Path::new(path)).expect("readable");
-            (path, compilation.program.expect("compiles"))
+            (
+                path,
+                roe::Policy::new(compilation.program.expect("compiles")),
+            )
         })
         .collect()
     })
+}
+
+/// `program` planned with every shortcut, and as the reference interpreter.
+fn planned_and_interpreted(program: roe::bytecode::program::Program) -> (roe::Policy, roe::Policy) {
+    let interpreted =
+        roe::Policy::with_options(program.clone(), roe::vm::plan::PlanOptions::INTERPRETED);
+    (roe::Policy::new(program), interpreted)
 }
 
 /// JSON values shaped like leads: the real field names with values of any type.
@@ -265,8 +274,9 @@ proptest! {
         let checked = compilation.checked.expect("the generated policy checks");
         let program = roe::compile::compile(&checked, &compilation.sources).expect("compiles");
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        let mut indexed = roe::vm::Vm::new(&program, now);
-        let mut plain = roe::vm::Vm::interpreted(&program, now);
+        let (planned, interpreted) = planned_and_interpreted(program);
+        let mut indexed = planned.vm(now);
+        let mut plain = interpreted.vm(now);
         for (country, score) in records {
             let record = serde_json::json!({"id":"L","email":"a@b.example","country":country,"segment":"smb","source":"web","status":"raw","score":score,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
             prop_assert_eq!(indexed.decide(&record), plain.decide(&record));
@@ -310,8 +320,8 @@ proptest! {
     #[test]
     fn deciding_and_explaining_agree(lead in valid_lead()) {
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        for (path, program) in policies() {
-            let mut vm = roe::vm::Vm::new(program, now);
+        for (path, policy) in policies() {
+            let mut vm = policy.vm(now);
             let decided = vm.decide(&lead);
             let explanation = match vm.explain(&lead) {
                 Ok((explanation, _)) => explanation,
@@ -370,9 +380,9 @@ proptest! {
         // The same VM decides other records in between, with their keys in
         // another order, as a file's records would be.
         let reordered = r#"{"do_not_route":false,"created_at":"2026-11-30T08:00:00Z","score":7,"status":"raw","source":"web","segment":"smb","country":"DE","email":"a@b.example","id":"R"}"#;
-        for (path, program) in policies() {
-            let mut from_text = roe::vm::Vm::new(program, now);
-            let mut parsed = roe::vm::Vm::new(program, now);
+        for (path, policy) in policies() {
+            let mut from_text = policy.vm(now);
+            let mut parsed = policy.vm(now);
             for line in [text.as_str(), reordered, text.as_str()] {
                 let expected = match roe::input::jsonl_line(line) {
                     None => continue,
@@ -515,8 +525,9 @@ proptest! {
         let checked = compilation.checked.unwrap_or_else(|| panic!("does not check:\n{policy}"));
         let program = roe::compile::compile(&checked, &compilation.sources).expect("compiles");
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
-        let mut trees = roe::vm::Vm::new(&program, now);
-        let mut plain = roe::vm::Vm::interpreted(&program, now);
+        let (planned, interpreted) = planned_and_interpreted(program);
+        let mut trees = planned.vm(now);
+        let mut plain = interpreted.vm(now);
         for lead in &leads {
             prop_assert_eq!(trees.decide(lead), plain.decide(lead), "{}\n{}", policy, lead);
         }

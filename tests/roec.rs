@@ -101,7 +101,7 @@ fn damage_past_the_checksum_never_panics_and_loaded_programs_run() {
                 Err(_) => refused += 1,
                 Ok(program) => {
                     loaded += 1;
-                    let _ = roe::decide(&program, &record, now);
+                    let _ = roe::decide(&roe::Policy::new(program), &record, now);
                 }
             }
         }
@@ -151,8 +151,8 @@ fn stripping_keeps_decisions_and_drops_sources() {
     let record = serde_json::json!({"id":"L-1","email":"a@b.example","country":"DE","segment":"strategic","source":"web","status":"raw","score":80,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
     let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
     assert_eq!(
-        roe::decide(&stripped, &record, now),
-        roe::decide(&program, &record, now)
+        roe::decide(&roe::Policy::new(stripped), &record, now),
+        roe::decide(&roe::Policy::new(program), &record, now)
     );
 }
 

@@ -34,7 +34,8 @@ fn a_compiled_policy_decides_without_the_compiler() {
 
 #[test]
 fn the_program_describes_the_records_it_expects() {
-    let program = roe::load(ROEC).expect("loads");
+    let policy = roe::load(ROEC).expect("loads");
+    let program = policy.program();
     let subject = program.subject().expect("a subject record");
     assert_eq!(subject.name, "lead");
     let score = subject.field("score").expect("lead.score").1;

@@ -237,7 +237,7 @@ fn readme_tour_tests_pass() {
     );
     let program = compilation.program.expect("compiles");
     let (outcomes, coverage) = roe::policy_tests::run(
-        &program,
+        &roe::Policy::new(program.clone()),
         &compilation.tests,
         "2026-11-30T10:00:00Z".parse().expect("an instant"),
     );

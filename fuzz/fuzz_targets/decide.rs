@@ -5,17 +5,17 @@
 
 use std::sync::OnceLock;
 
-static PROGRAM: OnceLock<Option<roe::bytecode::program::Program>> = OnceLock::new();
+static POLICY: OnceLock<Option<roe::Policy>> = OnceLock::new();
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let program = PROGRAM.get_or_init(|| {
+    let policy = POLICY.get_or_init(|| {
         let source = include_str!("../../examples/inbound_routing.roe");
-        roe::compile_source("inbound_routing.roe", source).program
+        roe::compile_source("inbound_routing.roe", source).program.map(roe::Policy::new)
     });
-    let (Some(program), Ok(text)) = (program, std::str::from_utf8(data)) else { return };
+    let (Some(policy), Ok(text)) = (policy, std::str::from_utf8(data)) else { return };
     let now = jiff::Timestamp::UNIX_EPOCH;
-    let mut vm = roe::vm::Vm::new(program, now);
-    let mut from_text = roe::vm::Vm::new(program, now);
+    let mut vm = policy.vm(now);
+    let mut from_text = policy.vm(now);
     for (index, line) in text.lines().enumerate() {
         if let Some(record) = roe::input::jsonl_line(line) {
             let (id, outcome) = match &record {

@@ -14,9 +14,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         if let Ok(program) = roe::bytecode::format::decode(&bytes) {
             let record = serde_json::json!({"id": "L-1", "score": 80, "country": "DE"});
             let now = jiff::Timestamp::UNIX_EPOCH;
-            let fast = roe::vm::Vm::new(&program, now).decide(&record);
-            let plain = roe::vm::Vm::interpreted(&program, now).decide(&record);
-            assert_eq!(fast, plain, "the index or a condition tree changed a decision");
+            let interpreted = roe::vm::plan::PlanOptions::INTERPRETED;
+            let plain = roe::Policy::with_options(program.clone(), interpreted).vm(now).decide(&record);
+            let fast = roe::Policy::new(program).vm(now).decide(&record);
+            assert_eq!(fast, plain, "the plan changed a decision");
         }
     }
 });

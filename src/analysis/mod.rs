@@ -23,7 +23,7 @@ use crate::bytecode::program::{HitPolicy, Program};
 use crate::check::tir::Checked;
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
-use crate::vm::Vm;
+use crate::vm::Policy;
 use condition::Translator;
 use rules::RuleAnalysis;
 use space::Cube;
@@ -72,6 +72,8 @@ fn with_rules(
     questions: impl FnOnce(&mut RuleAnalysis),
 ) -> Vec<Diagnostic> {
     let (space, conditions) = conditions(checked);
+    // Examples are confirmed by the VM that decides records.
+    let policy = Policy::new(program.clone());
     let mut rules = RuleAnalysis {
         checked,
         sources,
@@ -79,7 +81,7 @@ fn with_rules(
         sigs: conditions.iter().map(|c| rules::Sig::of(c)).collect(),
         left: std::cell::Cell::new(rules::TOTAL_BUDGET),
         conditions: &conditions,
-        vm: Vm::new(program, now),
+        vm: policy.vm(now),
         out: Vec::new(),
     };
     questions(&mut rules);

@@ -183,10 +183,7 @@ impl RuleAnalysis<'_> {
             Claim::Undecided => match self.vm.decide_bound(&bound) {
                 Ok(d) => match d.decided() {
                     Decided::Rule(rule) => rule.is_none(),
-                    Decided::Rules(_) => !d
-                        .actions()
-                        .iter()
-                        .any(|a| matches!(a.action, "hand_off" | "assign" | "drop")),
+                    Decided::Rules(_) => !d.actions().iter().any(|a| a.action.owns()),
                 },
                 Err(_) => false,
             },

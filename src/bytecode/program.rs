@@ -2,8 +2,6 @@
 //! compiler or loaded from a `.roec` file. The two paths meet in
 //! [`Program::new`], which checks every index before anything runs.
 
-use std::sync::{Arc, OnceLock};
-
 use jiff::SignedDuration;
 use regex::Regex;
 
@@ -255,9 +253,6 @@ pub struct Program {
     parts: ProgramParts,
     regexes: Vec<Regex>,
     calendars: Vec<Calendar>,
-    /// The program lowered for deciding, made by the first VM and shared by
-    /// every later one (on any thread).
-    lowered: OnceLock<Arc<crate::vm::Lowered>>,
 }
 
 /// Why a set of parts is not a program the VM can run.
@@ -288,7 +283,6 @@ impl Program {
             parts,
             regexes,
             calendars,
-            lowered: OnceLock::new(),
         })
     }
 
@@ -323,11 +317,6 @@ impl Program {
     /// The calendar `n`, ready for business-time arithmetic.
     pub fn calendar(&self, n: u32) -> Option<&Calendar> {
         self.calendars.get(n as usize)
-    }
-
-    /// Where the VM keeps the program lowered for deciding.
-    pub(crate) fn lowered(&self) -> &OnceLock<Arc<crate::vm::Lowered>> {
-        &self.lowered
     }
 
     /// The compiled pattern `n`.

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use roe::diagnostics::codes;
 use roe::vm::RecordError;
-use roe::vm::Vm;
 use roe::vm::explain::ExplainError;
 
 use super::{Format, UsageError, output, run, status};
@@ -30,7 +29,7 @@ pub struct Args {
 
 /// Explains the decision; exit 1 for policy errors, 3 for an invalid record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let (program, warnings) = match run::load_policy(&args.policy, args.format)? {
+    let (policy, warnings) = match run::load_policy(&args.policy, args.format)? {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -55,7 +54,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         }
     };
     let now = args.now.unwrap_or_else(run::run_start);
-    let mut vm = Vm::new(&program, now);
+    let mut vm = policy.vm(now);
     let id = record.get("id");
     match vm.explain(&record) {
         Ok((explanation, decision)) => {

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use roe::bytecode::program::Program;
+use roe::batch::{BLOCK, Spread};
 use roe::input::{self, InputFormat};
 use roe::vm::explain::ExplainError;
-use roe::vm::{Vm, decision};
+use roe::vm::{Policy, Vm, decision};
 
 use super::{Format, UsageError, output, status};
 
@@ -44,15 +44,16 @@ pub struct Args {
 
 /// What every VM of a run is made with.
 struct Setup<'p> {
-    program: &'p Program,
+    policy: &'p Policy,
     now: Timestamp,
     local_times: bool,
+    explain: bool,
 }
 
-impl<'p> Setup<'p> {
+impl Setup<'_> {
     /// A VM for one thread of the run.
-    fn vm(&self) -> Vm<'p> {
-        Vm::new(self.program, self.now).with_local_times(self.local_times)
+    fn vm(&self) -> Vm<'_> {
+        self.policy.vm(self.now).with_local_times(self.local_times)
     }
 }
 
@@ -91,7 +92,7 @@ pub fn parse_now(text: &str) -> Result<Timestamp, String> {
 
 /// Loads the policy and decides every record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let (program, warnings) = match load_policy(&args.policy, args.format)? {
+    let (policy, warnings) = match load_policy(&args.policy, args.format)? {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -107,73 +108,237 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             ))
         })?,
     };
-    let explain = args.explain;
-    if explain && program.parts().debug.is_none() {
+    if args.explain && policy.program().parts().debug.is_none() {
         return Err(UsageError(format!(
             "`{}` was built with --strip: --explain needs its debug info",
             args.policy.display()
         )));
     }
     let setup = Setup {
-        program: &program,
+        policy: &policy,
         now,
         local_times: args.local_times,
+        explain: args.explain,
     };
-    let mut failed = false;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = Output {
+        to: std::io::BufWriter::new(stdout.lock()),
+        failed: false,
+        flush_each: false,
+    };
     let written = if stdin && format == InputFormat::Jsonl {
         warnings.print();
-        let mut vm = setup.vm();
-        let mut result = Ok(());
-        let mut index = 0;
-        for line in std::io::stdin().lock().lines() {
-            let line = line.map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
-            if !line.trim().is_empty() {
-                let (text, error) = line.as_str().decide(&mut vm, index, explain);
-                failed |= error;
-                index += 1;
-                result = writeln!(out, "{text}").and_then(|()| out.flush());
-                if result.is_err() {
-                    break;
-                }
-            }
-        }
-        result
+        // One line at a time, each answered as it arrives.
+        out.flush_each = true;
+        let lines = std::io::BufReader::new(std::io::stdin())
+            .lines()
+            .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+            .enumerate()
+            .map(|(first, line)| Block {
+                first,
+                records: Records::Arrived(line),
+            });
+        decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
     } else {
         let text = read_records(args, stdin)?;
         warnings.print();
-        let decided = if format == InputFormat::Jsonl {
+        let parts = policy.program().parts();
+        let read;
+        let lines: Vec<&str>;
+        let (records, count) = if format == InputFormat::Jsonl {
             // Each worker parses its own lines: parsing is most of the work.
-            let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            decide_all(&setup, &records, explain, &mut out)
+            lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            (Records::Text(&lines), lines.len())
         } else {
-            let parts = program.parts();
-            let records = input::read(format, &text, &parts.schema, parts.subject);
-            decide_all(&setup, &records, explain, &mut out)
+            read = input::read(format, &text, &parts.schema, parts.subject);
+            (Records::Read(&read), read.len())
         };
-        let (any_error, written) = decided;
-        failed = any_error;
+        let spread = Spread::for_records(count);
+        let bar = (spread != Spread::SERIAL)
+            .then(|| progress_bar(count))
+            .flatten();
+        let blocks = (0..count).step_by(BLOCK).map(|first| Block {
+            first,
+            records: records.part(first..(first + BLOCK).min(count)),
+        });
+        let written = decide_all(&setup, spread, blocks, bar.as_ref(), &mut out);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
         written
     };
-    match written.and_then(|()| out.flush()) {
+    match written.and_then(|()| out.to.flush().map_err(Failure::Write)) {
         // The reader went away (`roe run ... | head`): stop quietly.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(UsageError(format!("cannot write the decisions: {e}"))),
+        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(Failure::Write(e)) => {
+            return Err(UsageError(format!("cannot write the decisions: {e}")));
+        }
+        Err(Failure::Read(e)) => {
+            return Err(UsageError(format!("cannot read standard input: {e}")));
+        }
         Ok(()) => {}
     }
-    Ok(if failed { status::RECORDS } else { status::OK })
+    Ok(if out.failed {
+        status::RECORDS
+    } else {
+        status::OK
+    })
 }
 
-/// The output line for one record, and whether it is an error.
-fn decide_line(
+/// Where the decision lines go, and whether any was an error.
+struct Output<W> {
+    to: W,
+    failed: bool,
+    /// Whether each block is flushed as it is written (records from a pipe).
+    flush_each: bool,
+}
+
+/// Why a run stopped before its last record.
+enum Failure {
+    /// Writing the decisions failed.
+    Write(std::io::Error),
+    /// Reading standard input failed.
+    Read(std::io::Error),
+}
+
+/// Records of a block, or of the whole input.
+enum Records<'r> {
+    /// JSON Lines the worker parses itself.
+    Text(&'r [&'r str]),
+    /// Records read already (JSON arrays and CSV).
+    Read(&'r [input::InputRecord]),
+    /// One line of standard input, as it arrived.
+    Arrived(std::io::Result<String>),
+}
+
+impl<'r> Records<'r> {
+    /// The records in `range` of a whole input.
+    fn part(&self, range: std::ops::Range<usize>) -> Records<'r> {
+        match self {
+            Records::Text(lines) => Records::Text(lines.get(range).unwrap_or_default()),
+            Records::Read(read) => Records::Read(read.get(range).unwrap_or_default()),
+            Records::Arrived(_) => Records::Text(&[]),
+        }
+    }
+
+    /// How many records there are.
+    fn len(&self) -> usize {
+        match self {
+            Records::Text(lines) => lines.len(),
+            Records::Read(read) => read.len(),
+            Records::Arrived(_) => 1,
+        }
+    }
+}
+
+/// A block of records as a worker receives it, with the index of its first.
+struct Block<'r> {
+    first: usize,
+    records: Records<'r>,
+}
+
+/// The lines of a block, decided, and whether any is an error.
+struct Decided {
+    text: String,
+    failed: bool,
+}
+
+/// Decides every block on the spread's threads and writes each block's
+/// lines, in input order, as soon as the blocks before it are written.
+fn decide_all<'r>(
+    setup: &Setup<'_>,
+    spread: Spread,
+    blocks: impl Iterator<Item = Block<'r>> + Send,
+    bar: Option<&ProgressBar>,
+    out: &mut Output<impl Write>,
+) -> Result<(), Failure> {
+    roe::batch::in_order(
+        spread,
+        blocks,
+        || setup.vm(),
+        |vm, block| {
+            let decided = decide_block(setup, vm, block);
+            if let Some(bar) = bar {
+                bar.inc(block.records.len() as u64);
+            }
+            decided
+        },
+        |decided| {
+            let decided = match decided {
+                Ok(decided) => decided.map_err(Failure::Read)?,
+                Err(lost) => lost_block(&lost),
+            };
+            out.failed |= decided.failed;
+            out.to
+                .write_all(decided.text.as_bytes())
+                .and_then(|()| match out.flush_each {
+                    true => out.to.flush(),
+                    false => Ok(()),
+                })
+                .map_err(Failure::Write)
+        },
+    )
+}
+
+/// The lines of a block.
+fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Decided> {
+    let mut decided = Decided {
+        text: String::with_capacity(block.records.len() * 160),
+        failed: false,
+    };
+    let mut push = |(line, error): (String, bool)| {
+        decided.text.push_str(&line);
+        decided.text.push('\n');
+        decided.failed |= error;
+    };
+    let index = (block.first..).take(block.records.len());
+    match &block.records {
+        Records::Text(lines) => index
+            .zip(lines.iter())
+            .for_each(|(i, line)| push(decide_text(setup, vm, i, line))),
+        Records::Read(read) => index
+            .zip(read.iter())
+            .for_each(|(i, record)| push(decide_read(setup, vm, i, record))),
+        Records::Arrived(Ok(line)) => push(decide_text(setup, vm, block.first, line)),
+        Records::Arrived(Err(e)) => {
+            return Err(std::io::Error::new(e.kind(), e.to_string()));
+        }
+    }
+    Ok(decided)
+}
+
+/// An error line for each record of a block that could not be decided.
+fn lost_block(block: &Block<'_>) -> Decided {
+    let text = (block.first..)
+        .take(block.records.len())
+        .map(|index| decision::line(index, None, &Err(roe::batch_failed())) + "\n")
+        .collect();
+    Decided { text, failed: true }
+}
+
+/// The output line for a JSON Lines record, and whether it is an error.
+fn decide_text(setup: &Setup<'_>, vm: &mut Vm<'_>, index: usize, line: &str) -> (String, bool) {
+    if !setup.explain {
+        // Bound straight from the text, without a `Value` in between.
+        let (id, outcome) = vm.decide_line(line);
+        return (
+            decision::line(index, id.as_ref(), &outcome),
+            outcome.is_err(),
+        );
+    }
+    // Blank lines were left out before, so every line is a record.
+    decide_read(setup, vm, index, &input::jsonl_record(line))
+}
+
+/// The output line for a record read already, and whether it is an error.
+fn decide_read(
+    setup: &Setup<'_>,
     vm: &mut Vm<'_>,
     index: usize,
     record: &input::InputRecord,
-    explain: bool,
 ) -> (String, bool) {
     let (id, outcome, why) = match record {
-        Ok(json) if explain => match vm.explain(json) {
+        Ok(json) if setup.explain => match vm.explain(json) {
             Ok((explanation, outcome)) => {
                 let why = outcome.as_ref().ok().map(|d| explanation.why(d.decided()));
                 (json.get("id"), outcome, why)
@@ -188,183 +353,6 @@ fn decide_line(
         decision::explained_line(index, id, &outcome, why.as_ref()),
         outcome.is_err(),
     )
-}
-
-/// One input record as a worker receives it: a JSONL line it parses itself,
-/// or a record read already (JSON arrays and CSV).
-trait Record: Sync {
-    /// The record's output line, and whether it is an error.
-    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool);
-}
-
-impl Record for &str {
-    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool) {
-        if !explain {
-            // Bound straight from the text, without a `Value` in between.
-            let (id, outcome) = vm.decide_line(self);
-            return (
-                decision::line(index, id.as_ref(), &outcome),
-                outcome.is_err(),
-            );
-        }
-        // Blank lines were left out before, so every line is a record.
-        decide_line(vm, index, &input::jsonl_record(self), explain)
-    }
-}
-
-impl Record for input::InputRecord {
-    fn decide(&self, vm: &mut Vm<'_>, index: usize, explain: bool) -> (String, bool) {
-        decide_line(vm, index, self, explain)
-    }
-}
-
-/// Records below this count are decided on one thread, without a progress bar.
-const PARALLEL_FROM: usize = 4_096;
-
-/// Records a worker decides at a time, into one buffer of output lines.
-const BLOCK: usize = 2_048;
-
-/// Decides every record and writes its line to `out`, in input order; large
-/// inputs are decided on every core, a block of records at a time, each
-/// block written as soon as the blocks before it are. Returns whether any
-/// record decided is an error (all are, unless writing failed), and how
-/// writing went.
-fn decide_all<R: Record>(
-    setup: &Setup<'_>,
-    records: &[R],
-    explain: bool,
-    out: &mut impl Write,
-) -> (bool, std::io::Result<()>) {
-    if records.len() < PARALLEL_FROM {
-        let mut vm = setup.vm();
-        let (text, failed) = decide_block(&mut vm, records, 0, explain);
-        return (failed, out.write_all(text.as_bytes()));
-    }
-    let progress = progress_bar(records.len());
-    let progress = progress.as_ref();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let blocks = records.len().div_ceil(BLOCK);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String, bool)>(threads * 2);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (send, next, stop) = (send.clone(), &next, &stop);
-                scope.spawn(move || {
-                    let mut vm = setup.vm();
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(part) = records.chunks(BLOCK).nth(b) else {
-                            break;
-                        };
-                        let (text, failed) = decide_block(&mut vm, part, b * BLOCK, explain);
-                        if let Some(bar) = progress {
-                            bar.inc(part.len() as u64);
-                        }
-                        if send.send((b, text, failed)).is_err() {
-                            break;
-                        }
-                    }
-                })
-            })
-            .collect();
-        drop(send);
-        let (failed, written) = write_in_order(receive, blocks, records.len(), out);
-        if written.is_err() {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        // roe does not panic; should a worker fail anyway, its records got error lines.
-        for worker in workers {
-            let _ = worker.join();
-        }
-        if let Some(bar) = progress {
-            bar.finish_and_clear();
-        }
-        (failed, written)
-    })
-}
-
-/// Writes the blocks arriving on `receive` in block order. Should a block
-/// never arrive (its worker failed), each of its records gets an error line.
-/// Returns whether any record received is an error, and how writing went.
-fn write_in_order(
-    receive: std::sync::mpsc::Receiver<(usize, String, bool)>,
-    blocks: usize,
-    records: usize,
-    out: &mut impl Write,
-) -> (bool, std::io::Result<()>) {
-    let mut order = InOrder {
-        out,
-        waiting: std::collections::BTreeMap::new(),
-        next: 0,
-    };
-    let mut failed = false;
-    for (b, text, block_failed) in receive {
-        failed |= block_failed;
-        if let Err(e) = order.add(b, text) {
-            return (failed, Err(e));
-        }
-    }
-    // Every worker is done: a block still missing was lost with its worker.
-    let lost: Vec<usize> = (order.next..blocks)
-        .filter(|b| !order.waiting.contains_key(b))
-        .collect();
-    for b in lost {
-        failed = true;
-        let lines: String = (b * BLOCK..((b + 1) * BLOCK).min(records))
-            .map(|index| {
-                let error = roe::vm::RecordError::new(
-                    roe::diagnostics::codes::RECORD_MALFORMED,
-                    "this record could not be decided",
-                );
-                decision::line(index, None, &Err(error)) + "\n"
-            })
-            .collect();
-        if let Err(e) = order.add(b, lines) {
-            return (failed, Err(e));
-        }
-    }
-    (failed, Ok(()))
-}
-
-/// Blocks of output lines, written in block order as they become writable.
-struct InOrder<'w, W> {
-    out: &'w mut W,
-    /// Blocks that came before the ones ahead of them.
-    waiting: std::collections::BTreeMap<usize, String>,
-    /// The next block to write.
-    next: usize,
-}
-
-impl<W: Write> InOrder<'_, W> {
-    /// Takes block `b` and writes every block that can now be written.
-    fn add(&mut self, b: usize, text: String) -> std::io::Result<()> {
-        self.waiting.insert(b, text);
-        while let Some(text) = self.waiting.remove(&self.next) {
-            self.out.write_all(text.as_bytes())?;
-            self.next += 1;
-        }
-        Ok(())
-    }
-}
-
-/// The lines of `part`, whose first record has index `first`, and whether any is an error.
-fn decide_block<R: Record>(
-    vm: &mut Vm<'_>,
-    part: &[R],
-    first: usize,
-    explain: bool,
-) -> (String, bool) {
-    let mut text = String::with_capacity(part.len() * 160);
-    let mut failed = false;
-    for (i, record) in part.iter().enumerate() {
-        let (line, error) = record.decide(vm, first + i, explain);
-        text.push_str(&line);
-        text.push('\n');
-        failed |= error;
-    }
-    (text, failed)
 }
 
 /// A progress bar on stderr for `records` records, when stderr is a terminal.
@@ -422,12 +410,12 @@ impl Warnings {
     }
 }
 
-/// Loads a `.roec` or compiles a `.roe`: the program and its warnings, or the
+/// Loads a `.roec` or compiles a `.roe`: the policy and its warnings, or the
 /// exit status when the policy has errors (already reported).
 pub fn load_policy(
     policy: &Path,
     format: Format,
-) -> Result<Result<(Program, Warnings), u8>, UsageError> {
+) -> Result<Result<(Policy, Warnings), u8>, UsageError> {
     let bytes = std::fs::read(policy).map_err(|e| {
         UsageError(format!(
             "cannot read `{}`: {}",
@@ -441,7 +429,7 @@ pub fn load_policy(
             format,
         };
         return Ok(match roe::bytecode::format::decode(&bytes) {
-            Ok(program) => Ok((program, none)),
+            Ok(program) => Ok((Policy::new(program), none)),
             Err(e) => {
                 output::error_line(&format!("roe: cannot load `{}`: {e}", policy.display()));
                 Err(status::POLICY)
@@ -456,7 +444,7 @@ pub fn load_policy(
     }
     match compilation.program.take() {
         Some(program) => Ok(Ok((
-            program,
+            Policy::new(program),
             Warnings {
                 compilation: Some(compilation),
                 format,

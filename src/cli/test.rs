@@ -111,7 +111,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                 file.display()
             )));
         };
-        let (outcomes, coverage) = policy_tests::run(program, &compilation.tests, started);
+        let policy = roe::Policy::new(program.clone());
+        let (outcomes, coverage) = policy_tests::run(&policy, &compilation.tests, started);
         let failures: Vec<Diagnostic> = outcomes
             .iter()
             .filter(|o| !o.passed())

@@ -6,7 +6,7 @@ use super::fold;
 use crate::bytecode::value::{self, Value};
 use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
 use crate::policy_tests::{Expectation, Expected, TestCase};
-use crate::vm::ActionOut;
+use crate::vm::{Action, ActionOut};
 use std::sync::Arc;
 
 /// Every test of `checked`, ready to run; `None` where a value cannot be folded.
@@ -94,20 +94,20 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
         Ok(Value::Str(s)) => Some(s),
         _ => None,
     };
-    let mut out = ActionOut::default();
+    let mut out = ActionOut::new(Action::Tag);
     match a {
         TAction::HandOff { team: t, within } => {
-            out.action = "hand_off";
+            out.action = Action::HandOff;
             out.team = team(*t);
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
         }
         TAction::Assign { to, within } => {
-            out.action = "assign";
+            out.action = Action::Assign;
             out.to = text(to);
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
         }
         TAction::Escalate { target, after } => {
-            out.action = "escalate";
+            out.action = Action::Escalate;
             match target {
                 TTarget::Team(t) => out.team = team(*t),
                 TTarget::Person(e) => out.to = text(e),
@@ -115,19 +115,19 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
             out.after = Some(Arc::from(after.text.as_str()));
         }
         TAction::Reassign { team: t, after } => {
-            out.action = "reassign";
+            out.action = Action::Reassign;
             out.team = team(*t);
             out.after = Some(Arc::from(after.text.as_str()));
         }
         TAction::Notify(target) => {
-            out.action = "notify";
+            out.action = Action::Notify;
             match target {
                 TTarget::Team(t) => out.team = team(*t),
                 TTarget::Person(e) => out.to = text(e),
             }
         }
         TAction::Tag(e) => {
-            out.action = "tag";
+            out.action = Action::Tag;
             out.tag = text(e);
         }
         TAction::Set {
@@ -135,14 +135,14 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
             value: v,
             ty,
         } => {
-            out.action = "set";
+            out.action = Action::Set;
             out.field = Some(Arc::from(field.as_str()));
             out.value = fold::evaluate(v, consts)
                 .ok()
                 .map(|v| value::to_json(&v, ty, &checked.schema));
         }
         TAction::Drop(e) => {
-            out.action = "drop";
+            out.action = Action::Drop;
             out.reason = text(e);
         }
     }

@@ -5,11 +5,41 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
+/// The kind of an action, as decision lines name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// `hand off to TEAM`.
+    HandOff,
+    /// `assign to PERSON`.
+    Assign,
+    /// `escalate to TARGET after DURATION`.
+    Escalate,
+    /// `reassign to TEAM after DURATION`.
+    Reassign,
+    /// `notify TARGET`.
+    Notify,
+    /// `tag TEXT`.
+    Tag,
+    /// `set FIELD to VALUE`.
+    Set,
+    /// `drop REASON`.
+    Drop,
+}
+
+impl Action {
+    /// Whether the action says who owns the record: a hand-off, an
+    /// assignment or a drop.
+    pub fn owns(self) -> bool {
+        matches!(self, Action::HandOff | Action::Assign | Action::Drop)
+    }
+}
+
 /// One action of a decision, with only the keys its kind uses.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionOut {
-    /// `hand_off`, `assign`, `escalate`, `reassign`, `notify`, `tag`, `set` or `drop`.
-    pub action: &'static str,
+    /// What kind of action it is.
+    pub action: Action,
     /// The team, for team actions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<Arc<str>>,
@@ -46,6 +76,27 @@ pub struct ActionOut {
     /// For business time, `at` in the calendar's zone with its offset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_local: Option<Arc<str>>,
+}
+
+impl ActionOut {
+    /// An action of kind `action` with no keys set yet.
+    pub fn new(action: Action) -> ActionOut {
+        ActionOut {
+            action,
+            team: None,
+            to: None,
+            field: None,
+            value: None,
+            tag: None,
+            reason: None,
+            within: None,
+            due: None,
+            due_local: None,
+            after: None,
+            at: None,
+            at_local: None,
+        }
+    }
 }
 
 /// The rule or rules that decided.
@@ -260,10 +311,9 @@ mod tests {
     #[test]
     fn lines_from_kept_members_are_the_serialized_lines() {
         let hand_off = ActionOut {
-            action: "hand_off",
             team: Some(Arc::from("emea \"east\"")),
             due: Some(Arc::from("2026-11-30T14:00:00Z")),
-            ..ActionOut::default()
+            ..ActionOut::new(Action::HandOff)
         };
         let decisions = [
             Decision::new(Decided::Rule(Some("hot".into())), vec![hand_off.clone()]),

@@ -150,24 +150,7 @@ impl Machine {
                     let v = slots
                         .get(n as usize)
                         .ok_or(EvalError::Damaged("slot index"))?;
-                    // `field op constant`, the commonest test: compare in place rather
-                    // than copy both operands onto the stack (not while tracing, which
-                    // records every instruction).
-                    if trace.is_none()
-                        && pc + 1 < end
-                        && let (Some(Instruction::Const(c)), Some(Instruction::Binary(op))) =
-                            (parts.code.get(pc), parts.code.get(pc + 1))
-                    {
-                        self.fuel = self.fuel.checked_sub(2).ok_or(EvalError::OutOfFuel)?;
-                        let constant = parts
-                            .constants
-                            .get(*c as usize)
-                            .ok_or(EvalError::Damaged("constant index"))?;
-                        self.stack.push(value::binary(*op, v, constant)?);
-                        pc += 2;
-                    } else {
-                        self.stack.push(v.clone());
-                    }
+                    self.stack.push(v.clone());
                 }
                 Instruction::Let(n) => {
                     let v = self.let_value(program, n, slots, now, depth)?;

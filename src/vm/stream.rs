@@ -99,7 +99,7 @@ impl FieldNames {
 }
 
 /// The outcome of binding a line from its text.
-pub enum Bound {
+pub enum TextBinding {
     /// The record, valid or not, and its top-level `id` as given.
     Record {
         /// `Ok` when every field is valid; the slots are filled.
@@ -120,7 +120,7 @@ pub fn bind_text(
     tree: &SlotTree,
     text: &str,
     slots: &mut [Value],
-) -> Bound {
+) -> TextBinding {
     let mut de = serde_json::Deserializer::from_str(text);
     let seed = RecordSeed {
         ctx: Ctx { schema, names },
@@ -134,8 +134,8 @@ pub fn bind_text(
         de.end()?;
         Ok(outcome)
     }) {
-        Ok(Some((result, id))) => Bound::Record { result, id },
-        _ => Bound::NotARecord,
+        Ok(Some((result, id))) => TextBinding::Record { result, id },
+        _ => TextBinding::NotARecord,
     }
 }
 
@@ -607,7 +607,7 @@ impl<'de> Visitor<'de> for Skip {
 #[cfg(test)]
 #[cfg(feature = "compiler")]
 mod tests {
-    use crate::vm::Vm;
+    use crate::vm::Policy;
 
     /// Every line decides from its text exactly as from its parsed `Value`.
     #[test]
@@ -623,6 +623,7 @@ mod tests {
         let program = compilation
             .program
             .unwrap_or_else(|| panic!("{:?}", compilation.diagnostics));
+        let policy = Policy::new(program);
         let now = jiff::Timestamp::UNIX_EPOCH;
         let lines = [
             r#"{"id":"1","tags":["vip"],"stage":"draft","owner":{"email":"a@x"}}"#,
@@ -646,8 +647,8 @@ mod tests {
             r#"{"id":"19","id":"twice","tags":[],"stage":"won"}"#,
         ];
         for line in lines {
-            let mut from_text = Vm::new(&program, now);
-            let mut parsed = Vm::new(&program, now);
+            let mut from_text = policy.vm(now);
+            let mut parsed = policy.vm(now);
             let expected = match crate::input::jsonl_line(line) {
                 Some(Ok(json)) => (json.get("id").cloned(), parsed.decide(&json)),
                 Some(Err(e)) => (None, Err(e)),

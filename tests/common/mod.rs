@@ -43,7 +43,8 @@ pub fn decide_file_at(
     let format =
         roe::input::InputFormat::from_extension(records).expect("a known record extension");
     let parts = program.parts();
-    let mut vm = roe::vm::Vm::new(program, now);
+    let policy = roe::Policy::new(program.clone());
+    let mut vm = policy.vm(now);
     roe::input::read(format, &text, &parts.schema, parts.subject)
         .into_iter()
         .enumerate()

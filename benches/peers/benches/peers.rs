@@ -308,19 +308,19 @@ struct Roe<'p> {
 }
 
 impl Engine for Roe<'_> {
-    type Bound = roe::vm::Bound;
+    type Bound = roe::vm::BoundRecord;
     type Name<'a>
         = &'a str
     where
         Self: 'a;
-    fn bind(&self, record: &Json) -> roe::vm::Bound {
+    fn bind(&self, record: &Json) -> roe::vm::BoundRecord {
         self.vm
             .bind(record)
             .unwrap_or_else(|e| panic!("roe rejects a generated lead: {}", e.message))
     }
     /// The whole decision is made (actions and SLO deadlines included) and
     /// lent by the VM; the rule's name is read from it.
-    fn decide<'a>(&'a mut self, record: &mut roe::vm::Bound) -> Option<&'a str> {
+    fn decide<'a>(&'a mut self, record: &mut roe::vm::BoundRecord) -> Option<&'a str> {
         match self.vm.decide_bound_ref(record) {
             Ok(d) => match d.decided() {
                 roe::vm::Decided::Rule(Some(name)) if name != "otherwise" => Some(name),
@@ -658,9 +658,9 @@ fn workload(c: &mut Criterion, label: &str, policy: &str, batch: usize, large: b
     let records = workloads::leads(CHECKED);
     let rules = rules_of(policy);
     let program = roe_program(&format!("{label}.roe"), policy);
-
+    let planned = roe::Policy::new(program.clone());
     let mut roe = Roe {
-        vm: roe::vm::Vm::new(&program, now()),
+        vm: planned.vm(now()),
     };
     let mut roe_bound: Vec<_> = records.iter().map(|r| roe.bind(r)).collect();
     let expected: Vec<Option<String>> = roe_bound
@@ -697,8 +697,13 @@ fn workload(c: &mut Criterion, label: &str, policy: &str, batch: usize, large: b
     }
     bench(&mut group, "roe", &mut roe, &mut roe_bound);
     if large {
+        let no_index = roe::vm::plan::PlanOptions {
+            index: false,
+            ..roe::vm::plan::PlanOptions::ALL
+        };
+        let unindexed = roe::Policy::with_options(program, no_index);
         let mut every = Roe {
-            vm: roe::vm::Vm::without_index(&program, now()),
+            vm: unindexed.vm(now()),
         };
         let mut every_bound =
             bind_and_check("roe_every_rule", &mut every, &records, &expected, batch);

@@ -1,4 +1,4 @@
-//! Rule indexing: the VM's lowering of the rules' condition trees for `first match`
+//! Rule indexing: the plan's lowering of the rules' condition trees for `first match`
 //! (and the rule scans of the other hit policies) so that the cost per record
 //! does not grow with every rule.
 //!
@@ -21,7 +21,8 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::bytecode::value::{Op, Value};
-use crate::vm::condition::{self, Condition, Literal};
+use crate::vm::plan::test::Test;
+use crate::vm::plan::tree::{Condition, Leaf};
 
 /// Fewer guarded rules than this are not worth a table.
 const MIN_GUARDED: usize = 4;
@@ -322,14 +323,14 @@ fn guards(condition: &Condition) -> Vec<(u32, Guard)> {
     parts
         .iter()
         .map_while(|part| match part {
-            Condition::Literal(Literal::Test(test)) => guard(test),
+            Condition::Leaf(Leaf::Test(test)) => guard(test),
             _ => None,
         })
         .collect()
 }
 
 /// `slot OP const` as a guard on the slot's value, if it is one the index keeps.
-fn guard(test: &condition::Test) -> Option<(u32, Guard)> {
+fn guard(test: &Test) -> Option<(u32, Guard)> {
     let (slot, op, constant) = test.of_slot()?;
     let test = match (op, constant) {
         (Op::Eq, v) => Guard::OneOf(vec![key(v)?]),
@@ -359,7 +360,7 @@ mod tests {
 
     /// The index of a program's rules, from their decompiled conditions.
     fn index_of(program: &Program) -> Option<RuleIndex> {
-        RuleIndex::new(&Condition::decompile_rules(program))
+        RuleIndex::new(&crate::vm::plan::decompile::rules(program))
     }
 
     fn candidates(index: &RuleIndex, slots: &[Value]) -> Option<Vec<usize>> {

@@ -1,12 +1,12 @@
-//! Rule conditions as compiled Rust: the VM's lowering of each condition
+//! Rule conditions as compiled Rust: the plan's lowering of each condition
 //! tree that reads only slots (tests, `and`, `or`, `not`) into one value of a
 //! type made for its shape, so that checking a rule costs one dynamic call
 //! and the inlined tests, as a closure written by hand for it would.
 //!
-//! Each literal kind — an int range, an enum mask, a bool slot, a string set,
-//! `contains` — is a type of its own, and an `and` or `or` of two literals is
-//! a type generic over both, so the compiler inlines the pair into one
-//! function; longer or nested conditions are built from such pieces.
+//! A leaf is an [`Is`] over its test's check, each check a type of its own
+//! (see `plan/test.rs`), and an `and` or `or` of two leaves is a type generic
+//! over both, so the compiler inlines the pair into one function; longer or
+//! nested conditions are built from such pieces.
 //!
 //! A probe answers exactly as the condition's tree does, or not at all:
 //! `None` when a slot it reads holds a value of another type than its
@@ -19,7 +19,8 @@
 use std::fmt::Debug;
 
 use crate::bytecode::value::Value;
-use crate::vm::condition::{self, Condition, Literal, Plain, Word};
+use crate::vm::plan::test::{BoolIs, Check, WithCheck};
+use crate::vm::plan::tree::{Condition, Leaf};
 
 /// Every rule's probe, in file order.
 #[derive(Debug)]
@@ -88,9 +89,9 @@ impl Probe for Box<dyn Probe> {
 /// The probe of a condition, when it reads only slots.
 fn probe(condition: &Condition) -> Option<Box<dyn Probe>> {
     match condition {
-        Condition::Literal(literal) => Some(with_literal(literal, true, Alone)),
+        Condition::Leaf(leaf) => Some(with_leaf(leaf, true, Alone)),
         Condition::Not(inner) => match &**inner {
-            Condition::Literal(literal) => Some(with_literal(literal, false, Alone)),
+            Condition::Leaf(leaf) => Some(with_leaf(leaf, false, Alone)),
             other => Some(Box::new(Negated(probe(other)?))),
         },
         Condition::All(parts) => junction::<false>(parts),
@@ -100,7 +101,7 @@ fn probe(condition: &Condition) -> Option<Box<dyn Probe>> {
 }
 
 /// The probe of `and` (`ANY` false) or `or` (`ANY` true) of `parts`, left
-/// to right. A pair of literals is one type, and three or four parts are
+/// to right. A pair of leaves is one type, and three or four parts are
 /// two such halves; a longer run is a loop over its pairs, so that a probe
 /// nests no deeper than twice its tree, whatever a loaded program's runs.
 fn junction<const ANY: bool>(parts: &[Condition]) -> Option<Box<dyn Probe>> {
@@ -124,73 +125,73 @@ fn junction<const ANY: bool>(parts: &[Condition]) -> Option<Box<dyn Probe>> {
 
 /// The probe of `a and b` (`ANY` false) or `a or b` (`ANY` true).
 fn two<const ANY: bool>(a: &Condition, b: &Condition) -> Option<Box<dyn Probe>> {
-    match (as_literal(a), as_literal(b)) {
-        (Some((a, a_holds)), Some(second)) => {
-            Some(with_literal(a, a_holds, Then::<ANY> { second }))
-        }
+    match (as_leaf(a), as_leaf(b)) {
+        (Some((a, a_holds)), Some(second)) => Some(with_leaf(a, a_holds, Then::<ANY> { second })),
         _ => Some(Box::new(Pair::<_, _, ANY>(probe(a)?, probe(b)?))),
     }
 }
 
-/// A literal, or a negated one, with whether it must hold.
-fn as_literal(condition: &Condition) -> Option<(&Literal, bool)> {
+/// A leaf, or a negated one, with whether it must hold.
+fn as_leaf(condition: &Condition) -> Option<(&Leaf, bool)> {
     match condition {
-        Condition::Literal(literal) => Some((literal, true)),
+        Condition::Leaf(leaf) => Some((leaf, true)),
         Condition::Not(inner) => match &**inner {
-            Condition::Literal(literal) => Some((literal, false)),
+            Condition::Leaf(leaf) => Some((leaf, false)),
             _ => None,
         },
         _ => None,
     }
 }
 
-/// What to make of a literal's probe once its type is known.
+/// What to make of a leaf's probe once its type is known.
 trait Make {
     /// The probe made of `probe`.
     fn make<P: Probe + 'static>(self, probe: P) -> Box<dyn Probe>;
 }
 
-/// The probe of `literal` (negated unless `holds`), handed to `make` as a
-/// value of its own type.
-fn with_literal<M: Make>(literal: &Literal, holds: bool, make: M) -> Box<dyn Probe> {
-    match literal.plain() {
-        Some(Plain::Ints {
-            slot,
-            lo,
-            hi,
-            inside,
-        }) => make.make(IntIn {
-            slot,
-            lo,
-            hi,
-            inside: inside == holds,
-        }),
-        Some(Plain::Enums { slot, mask, inside }) => make.make(EnumIn {
-            slot,
-            mask,
-            inside: inside == holds,
-        }),
-        Some(Plain::Flag { slot }) => make.make(FlagIs { slot, value: holds }),
-        Some(Plain::Strs {
-            slot,
-            items,
-            inside,
-        }) => make.make(StrIn {
-            slot,
-            items: items.into(),
-            inside: inside == holds,
-        }),
-        Some(Plain::Contains { slot, finder }) => make.make(Contains {
-            slot,
-            finder: finder.clone(),
-            holds,
-        }),
-        None if holds => make.make(Other(literal.clone())),
-        None => make.make(Negated(Other(literal.clone()))),
+/// The probe of `leaf` (negated unless `holds`), handed to `make` as a
+/// value of its own type: an [`Is`] of its test's check, where the leaf
+/// compares a slot's own value with a prepared check; else the leaf's own code.
+fn with_leaf<M: Make>(leaf: &Leaf, holds: bool, make: M) -> Box<dyn Probe> {
+    let is = |slot, make| IsOf { slot, holds, make };
+    let make = match leaf {
+        Leaf::Test(test) => match test.value_shape() {
+            Some(shape) => match shape.with_check(is(test.slot(), make)) {
+                Ok(probe) => return probe,
+                Err(unchecked) => unchecked.make,
+            },
+            None => make,
+        },
+        Leaf::Flag(slot) => return is(*slot, make).with(BoolIs::TRUE),
+        Leaf::Present(_) => make,
+    };
+    match holds {
+        true => make.make(Other(leaf.clone())),
+        false => make.make(Negated(Other(leaf.clone()))),
     }
 }
 
-/// A literal's probe on its own.
+/// A slot and whether its check must hold, with what to make of the [`Is`]
+/// once the check's type is known.
+struct IsOf<M> {
+    slot: u32,
+    holds: bool,
+    make: M,
+}
+
+impl<M: Make> WithCheck for IsOf<M> {
+    type Out = Box<dyn Probe>;
+
+    fn with<C: Check>(self, check: C) -> Box<dyn Probe> {
+        self.make.make(Is {
+            slot: self.slot,
+            check,
+            holds: self.holds,
+        })
+    }
+}
+
+/// A leaf's probe on its own.
 struct Alone;
 
 impl Make for Alone {
@@ -199,19 +200,19 @@ impl Make for Alone {
     }
 }
 
-/// The first of two literals joined by `and` or `or`: makes the second.
+/// The first of two leaves joined by `and` or `or`: makes the second.
 struct Then<'a, const ANY: bool> {
-    second: (&'a Literal, bool),
+    second: (&'a Leaf, bool),
 }
 
 impl<const ANY: bool> Make for Then<'_, ANY> {
     fn make<P: Probe + 'static>(self, first: P) -> Box<dyn Probe> {
-        let (literal, holds) = self.second;
-        with_literal(literal, holds, Joined::<P, ANY>(first))
+        let (leaf, holds) = self.second;
+        with_leaf(leaf, holds, Joined::<P, ANY>(first))
     }
 }
 
-/// The first of two literals joined, its type known: joins the second.
+/// The first of two leaves joined, its type known: joins the second.
 struct Joined<P, const ANY: bool>(P);
 
 impl<P: Probe + 'static, const ANY: bool> Make for Joined<P, ANY> {
@@ -262,100 +263,35 @@ impl<P: Probe> Probe for Negated<P> {
     }
 }
 
-/// Whether an int slot lies in `lo..=hi` is `inside`.
-#[derive(Debug)]
-struct IntIn {
+/// Whether a slot's value passes `check` is `holds`.
+struct Is<C> {
     slot: u32,
-    lo: i64,
-    hi: i64,
-    inside: bool,
-}
-
-impl Probe for IntIn {
-    #[inline]
-    fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let Value::Int(x) = slots.get(self.slot as usize)? else {
-            return None;
-        };
-        Some((self.lo <= *x && *x <= self.hi) == self.inside)
-    }
-}
-
-/// Whether an enum slot's variant is in `mask` is `inside`.
-#[derive(Debug)]
-struct EnumIn {
-    slot: u32,
-    mask: u64,
-    inside: bool,
-}
-
-impl Probe for EnumIn {
-    #[inline]
-    fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let Value::Enum(k) = slots.get(self.slot as usize)? else {
-            return None;
-        };
-        let member = self.mask & 1u64.checked_shl(*k).unwrap_or(0) != 0;
-        Some(member == self.inside)
-    }
-}
-
-/// Whether a bool slot is `value`.
-#[derive(Debug)]
-struct FlagIs {
-    slot: u32,
-    value: bool,
-}
-
-impl Probe for FlagIs {
-    #[inline]
-    fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let Value::Bool(b) = slots.get(self.slot as usize)? else {
-            return None;
-        };
-        Some(*b == self.value)
-    }
-}
-
-/// Whether a string slot is one of `items` is `inside`.
-#[derive(Debug)]
-struct StrIn {
-    slot: u32,
-    items: Box<[Word]>,
-    inside: bool,
-}
-
-impl Probe for StrIn {
-    #[inline]
-    fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let Value::Str(s) = slots.get(self.slot as usize)? else {
-            return None;
-        };
-        Some(condition::one_of(&self.items, s) == self.inside)
-    }
-}
-
-/// Whether a string slot contains the finder's needle is `holds`.
-#[derive(Debug)]
-struct Contains {
-    slot: u32,
-    finder: memchr::memmem::Finder<'static>,
+    check: C,
     holds: bool,
 }
 
-impl Probe for Contains {
+impl<C: Check> Probe for Is<C> {
     #[inline]
     fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let Value::Str(s) = slots.get(self.slot as usize)? else {
-            return None;
-        };
-        Some(condition::contains(&self.finder, s.as_bytes()) == self.holds)
+        let passes = self.check.check(slots.get(self.slot as usize)?)?;
+        Some(passes == self.holds)
     }
 }
 
-/// Any other literal, checked by the condition tree's own code.
+impl<C> Debug for Is<C> {
+    /// The check's type by its own name, as `IntRange { slot: 2, holds: true }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = std::any::type_name::<C>();
+        f.debug_struct(name.rsplit("::").next().unwrap_or(name))
+            .field("slot", &self.slot)
+            .field("holds", &self.holds)
+            .finish()
+    }
+}
+
+/// Any other leaf, checked by the tree's own code.
 #[derive(Debug)]
-struct Other(Literal);
+struct Other(Leaf);
 
 impl Probe for Other {
     #[inline]
@@ -371,65 +307,76 @@ mod tests {
 
     use super::*;
     use crate::bytecode::program::Program;
-    use crate::vm::condition::Env;
     use crate::vm::eval::Machine;
+    use crate::vm::plan::decompile;
+    use crate::vm::plan::tree::Env;
     use crate::vm::slots_with as slots;
 
     /// Rule conditions of every shape a probe takes, each with the shape (its
     /// kinds and how they nest, as `Debug` shows them) and the type of its
     /// outermost probe; and one condition that has no probe.
-    const RULES: [(&str, &str, &str); 17] = [
-        ("score > 50", "IntIn", "IntIn"),
+    const RULES: [(&str, &str, &str); 19] = [
+        ("score > 50", "IntRange", "Is<IntRange>"),
         (
             "score > 50 and segment = large",
-            "Pair(IntIn,EnumIn)",
-            "Pair<IntIn, EnumIn, false>",
+            "Pair(IntRange,EnumMask)",
+            "Pair<Is<IntRange>, Is<EnumMask>, false>",
         ),
         (
             "not do_not_route and country in [\"DE\", \"FR\"]",
-            "Pair(FlagIs,StrIn)",
-            "Pair<FlagIs, StrIn, false>",
+            "Pair(BoolIs,StrSet)",
+            "Pair<Is<BoolIs>, Is<StrSet>, false>",
         ),
         (
             "email contains \"vp\" or score <= 10",
-            "Pair(Contains,IntIn)",
-            "Pair<Contains, IntIn, true>",
+            "Pair(Contains,IntRange)",
+            "Pair<Is<Contains>, Is<IntRange>, true>",
         ),
         (
             "not score > 50 or not segment = large",
-            "Pair(IntIn,EnumIn)",
-            "Pair<IntIn, EnumIn, true>",
+            "Pair(IntRange,EnumMask)",
+            "Pair<Is<IntRange>, Is<EnumMask>, true>",
         ),
-        ("not email contains \"vp\"", "Contains", "Contains"),
+        ("not email contains \"vp\"", "Contains", "Is<Contains>"),
         (
             "not (score > 5 and segment = smb)",
-            "Negated(Pair(IntIn,EnumIn))",
+            "Negated(Pair(IntRange,EnumMask))",
             "Negated<Box<dyn Probe>>",
         ),
         (
             "score > 1 and segment = smb and country = \"DE\" and do_not_route",
-            "Pair(Pair(IntIn,EnumIn),Pair(StrIn,FlagIs))",
+            "Pair(Pair(IntRange,EnumMask),Pair(StrSet,BoolIs))",
             "Pair<Box<dyn Probe>, Box<dyn Probe>, false>",
         ),
         (
             "score > 60 or segment = smb or do_not_route",
-            "Pair(Pair(IntIn,EnumIn),FlagIs)",
+            "Pair(Pair(IntRange,EnumMask),BoolIs)",
             "Pair<Box<dyn Probe>, Box<dyn Probe>, true>",
         ),
         (
             "score > 1 and segment = smb and country = \"DE\" and do_not_route and email contains \"vp\"",
-            "Run([Pair(IntIn,EnumIn),Pair(StrIn,FlagIs),Contains])",
+            "Run([Pair(IntRange,EnumMask),Pair(StrSet,BoolIs),Contains])",
             "Run<false>",
         ),
         (
             "score > 60 or segment = smb or do_not_route or country = \"FR\" or score < 3",
-            "Run([Pair(IntIn,EnumIn),Pair(FlagIs,StrIn),IntIn])",
+            "Run([Pair(IntRange,EnumMask),Pair(BoolIs,StrSet),IntRange])",
             "Run<true>",
         ),
         (
             "(score > 1 or do_not_route) and (segment = smb or not country = \"DE\")",
-            "Pair(Pair(IntIn,FlagIs),Pair(EnumIn,StrIn))",
+            "Pair(Pair(IntRange,BoolIs),Pair(EnumMask,StrSet))",
             "Pair<Box<dyn Probe>, Box<dyn Probe>, false>",
+        ),
+        (
+            "score in [1, 50] and do_not_route = false",
+            "Pair(IntSet,BoolIs)",
+            "Pair<Is<IntSet>, Is<BoolIs>, false>",
+        ),
+        (
+            "email starts with \"vp\" or email ends with \".example\"",
+            "Pair(StartsWith,EndsWith)",
+            "Pair<Is<StartsWith>, Is<EndsWith>, true>",
         ),
         (
             "domain(email) = \"acme.example\" and employees is set",
@@ -448,8 +395,8 @@ mod tests {
         ),
         (
             "employees is set and employees >= 200",
-            "Pair(Other(Present()),IntIn)",
-            "Pair<Other, IntIn, false>",
+            "Pair(Other(Present()),IntRange)",
+            "Pair<Other, Is<IntRange>, false>",
         ),
         ("hot", "none", "none"),
     ];
@@ -506,8 +453,8 @@ mod tests {
         fn of(program: &Program) -> Trees<'_> {
             Trees {
                 program,
-                conditions: Condition::decompile_rules(program),
-                lets: Condition::decompile_lets(program),
+                conditions: decompile::rules(program),
+                lets: decompile::lets(program),
             }
         }
 
@@ -560,24 +507,24 @@ mod tests {
         shape
     }
 
+    /// A probe's type name without module paths.
+    fn kind_name(kind: &str) -> String {
+        kind.replace("roe::vm::plan::probe::", "")
+            .replace("roe::vm::plan::test::", "")
+            .replace("alloc::boxed::", "")
+    }
+
     #[test]
-    fn each_literal_kind_is_a_type_of_its_own_and_pairs_are_one() {
+    fn each_check_kind_is_a_type_of_its_own_and_pairs_are_one() {
         let program = program();
-        let probes = Probes::new(&Condition::decompile_rules(&program)).expect("probes");
+        let probes = Probes::new(&decompile::rules(&program)).expect("probes");
         for (rule, (condition, expected_shape, expected_kind)) in probes.rules.iter().zip(RULES) {
             let (shape, kind) = match rule {
-                Some(p) => (
-                    shape(&format!("{p:?}")),
-                    p.kind().replace("roe::vm::probe::", ""),
-                ),
+                Some(p) => (shape(&format!("{p:?}")), kind_name(p.kind())),
                 None => ("none".to_owned(), "none".to_owned()),
             };
             assert_eq!(shape, expected_shape, "{condition}");
-            assert_eq!(
-                kind.replace("alloc::boxed::", ""),
-                expected_kind,
-                "{condition}"
-            );
+            assert_eq!(kind, expected_kind, "{condition}");
         }
     }
 
@@ -639,10 +586,10 @@ mod tests {
     fn a_long_run_of_ands_nests_no_deeper_than_its_tree() {
         // Only a hand-made program has a run this long; the parser bounds
         // nesting. Built and checked on the test thread's small stack.
-        let flags = |n: usize| Condition::All(vec![Condition::Literal(Literal::Flag(0)); n].into());
+        let flags = |n: usize| Condition::All(vec![Condition::Leaf(Leaf::Flag(0)); n].into());
         let probes = Probes::new(&[flags(100_000), flags(3)]).expect("probes");
         let long = probes.rules[0].as_ref().expect("a probe");
-        assert_eq!(long.kind(), "roe::vm::probe::Run<false>");
+        assert_eq!(kind_name(long.kind()), "Run<false>");
         let text = format!("{long:?}");
         let mut depth = 0;
         let deepest = text
@@ -656,7 +603,7 @@ mod tests {
                 depth
             })
             .max();
-        // Run( [ Pair( FlagIs {
+        // Run( [ Pair( BoolIs {
         assert_eq!(deepest, Some(4));
         assert_eq!(probes.holds(0, &[Value::Bool(true)]), Some(true));
         assert_eq!(probes.holds(1, &[Value::Bool(false)]), Some(false));
@@ -672,6 +619,6 @@ mod tests {
         let program = crate::compile_source("p.roe", text)
             .program
             .expect("compiles");
-        assert!(Probes::new(&Condition::decompile_rules(&program)).is_none());
+        assert!(Probes::new(&decompile::rules(&program)).is_none());
     }
 }

@@ -1,0 +1,356 @@
+//! Decisions from the deciding rules' actions: each action's operands
+//! evaluated, SLO deadlines computed, owners checked under `all match`; and
+//! the decisions the plan lets a VM share between records.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use rustc_hash::FxHashMap;
+
+use crate::bytecode::program::{ActionTemplate, Program, Sla, SlaLength, Target};
+use crate::bytecode::value::{self, OpError, Value};
+use crate::diagnostics::codes;
+use crate::vm::decision::{Action, ActionOut, Decided, Decision, RecordError};
+use crate::vm::eval::EvalError;
+use crate::vm::{Operands, damaged, eval_error, rule_name, rule_names};
+
+/// A deadline in UTC and, for business time, in the calendar's zone.
+type Deadline = (Arc<str>, Option<Arc<str>>);
+
+/// At most this many distinct SLOs, texts and sets of rules that hold
+/// together are kept between records.
+const KEPT: usize = 32;
+
+/// Makes one VM's decisions, keeping what later records share.
+#[derive(Debug)]
+pub(super) struct Actions<'p> {
+    program: &'p Program,
+    now: Timestamp,
+    /// Whether business-time SLOs also give their instants in the calendar's zone.
+    local_times: bool,
+    /// The decision of each rule alone (and last, `otherwise`'s), once made,
+    /// when the plan keeps it.
+    shared: Vec<Option<Decision>>,
+    /// Under `all match`, the decision of rules that hold together, each of
+    /// which the plan keeps: by the rules.
+    together: FxHashMap<Box<[usize]>, Result<Decision, RecordError>>,
+    /// The last decision lent out that is not shared.
+    lent: Option<Decision>,
+    /// The rules that hold for the record being decided (reused).
+    pub(super) held: Vec<usize>,
+    /// Deadlines computed so far: they depend only on `now` and the SLO, so
+    /// every record with the same SLO shares them.
+    deadlines: Vec<(SlaLength, Deadline)>,
+    /// Team names, shared by every decision that names a team.
+    team_names: Vec<Arc<str>>,
+    /// Program texts decisions repeat (SLOs as written, field paths).
+    texts: Vec<Arc<str>>,
+}
+
+impl<'p> Actions<'p> {
+    /// Nothing made yet for `program` at `now`.
+    pub(super) fn new(program: &'p Program, now: Timestamp) -> Actions<'p> {
+        let parts = program.parts();
+        Actions {
+            program,
+            now,
+            local_times: false,
+            shared: vec![None; parts.rules.len() + 1],
+            together: FxHashMap::default(),
+            lent: None,
+            held: Vec::new(),
+            deadlines: Vec::new(),
+            team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
+            texts: Vec::new(),
+        }
+    }
+
+    /// Gives business-time SLOs also in the calendar's zone when `on`.
+    pub(super) fn set_local_times(&mut self, on: bool) {
+        self.local_times = on;
+        // Nothing decided before may stand with the other setting.
+        self.deadlines.clear();
+        self.shared.iter_mut().for_each(|d| *d = None);
+        self.together.clear();
+    }
+
+    /// Whether rule `at`'s decision is made and shared.
+    #[inline]
+    pub(super) fn has_shared(&self, at: usize) -> bool {
+        matches!(self.shared.get(at), Some(Some(_)))
+    }
+
+    /// Rule `at`'s shared decision.
+    pub(super) fn shared(&self, at: usize) -> Result<&Decision, RecordError> {
+        self.shared
+            .get(at)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| damaged(rule_name(self.program, at)))
+    }
+
+    /// Shares `decision` as rule `at`'s for every later record.
+    pub(super) fn share(&mut self, at: usize, decision: Decision) {
+        if let Some(slot) = self.shared.get_mut(at) {
+            *slot = Some(decision);
+        }
+    }
+
+    /// Lends `decision` until the next one is lent.
+    pub(super) fn lend(&mut self, decision: Decision) -> &Decision {
+        self.lent.insert(decision)
+    }
+
+    /// The decision of `rules` (`otherwise` past the last rule) under the
+    /// program's hit policy (`all`: `all match`), their actions run on
+    /// `operands`; under `all match` an error when they give the record
+    /// two owners.
+    pub(super) fn decision(
+        &mut self,
+        operands: &mut Operands<'_>,
+        rules: &[usize],
+        all: bool,
+    ) -> Result<Decision, RecordError> {
+        let parts = self.program.parts();
+        let mut actions = Vec::new();
+        let mut names = Vec::new();
+        for &at in rules {
+            let (name, templates) = match parts.rules.get(at) {
+                Some(rule) => (rule.name.as_str(), rule.actions.as_slice()),
+                None => match &parts.otherwise {
+                    Some(templates) => ("otherwise", templates.as_slice()),
+                    None => continue,
+                },
+            };
+            self.run(operands, templates, name, &mut actions)?;
+            names.push(name.to_owned());
+        }
+        // `otherwise` alone owns the record as its actions say.
+        if all && rules.iter().any(|at| *at < parts.rules.len()) {
+            owners_agree(&actions, || rule_names(self.program, rules).join(", "))?;
+        }
+        let decided = match all {
+            true => Decided::Rules(names),
+            false => Decided::Rule(names.into_iter().next()),
+        };
+        Ok(Decision::new(decided, actions))
+    }
+
+    /// Under `all match`, the decision of several `rules` that hold at once:
+    /// kept for every record they decide together when `keep`.
+    pub(super) fn together(
+        &mut self,
+        operands: &mut Operands<'_>,
+        rules: &[usize],
+        keep: bool,
+    ) -> Result<Decision, RecordError> {
+        if let Some(kept) = self.together.get(rules) {
+            return kept.clone();
+        }
+        let decision = self.decision(operands, rules, true);
+        if keep && self.together.len() < KEPT {
+            self.together.insert(rules.into(), decision.clone());
+        }
+        decision
+    }
+
+    /// Runs `templates`, the actions of rule `rule`, onto `out`.
+    fn run(
+        &mut self,
+        operands: &mut Operands<'_>,
+        templates: &[ActionTemplate],
+        rule: &str,
+        out: &mut Vec<ActionOut>,
+    ) -> Result<(), RecordError> {
+        out.reserve(templates.len());
+        for template in templates {
+            let action = match template {
+                ActionTemplate::HandOff { team, within } => {
+                    let mut a = ActionOut::new(Action::HandOff);
+                    a.team = self.team(*team);
+                    self.slo(&mut a, within.as_ref(), rule)?;
+                    a
+                }
+                ActionTemplate::Assign { to, within } => {
+                    let mut a = ActionOut::new(Action::Assign);
+                    a.to = Some(string(operands, *to, rule)?);
+                    self.slo(&mut a, within.as_ref(), rule)?;
+                    a
+                }
+                ActionTemplate::Escalate { target, after } => {
+                    let mut a = ActionOut::new(Action::Escalate);
+                    self.target(operands, &mut a, target, rule)?;
+                    a.after = Some(self.text(&after.text));
+                    (a.at, a.at_local) = self
+                        .deadline(after, rule)
+                        .map(|(utc, local)| (Some(utc), local))?;
+                    a
+                }
+                ActionTemplate::Reassign { team, after } => {
+                    let mut a = ActionOut::new(Action::Reassign);
+                    a.team = self.team(*team);
+                    a.after = Some(self.text(&after.text));
+                    (a.at, a.at_local) = self
+                        .deadline(after, rule)
+                        .map(|(utc, local)| (Some(utc), local))?;
+                    a
+                }
+                ActionTemplate::Notify { target } => {
+                    let mut a = ActionOut::new(Action::Notify);
+                    self.target(operands, &mut a, target, rule)?;
+                    a
+                }
+                ActionTemplate::Tag { tag } => {
+                    let mut a = ActionOut::new(Action::Tag);
+                    a.tag = Some(string(operands, *tag, rule)?);
+                    a
+                }
+                ActionTemplate::Set { field, value, ty } => {
+                    let mut a = ActionOut::new(Action::Set);
+                    a.field = Some(self.text(field));
+                    let v = operands.eval(*value, rule)?;
+                    a.value = Some(value::to_json(&v, ty, self.program.schema()));
+                    a
+                }
+                ActionTemplate::Drop { reason } => {
+                    let mut a = ActionOut::new(Action::Drop);
+                    a.reason = Some(string(operands, *reason, rule)?);
+                    a
+                }
+            };
+            out.push(action);
+        }
+        Ok(())
+    }
+
+    fn team(&self, n: u32) -> Option<Arc<str>> {
+        self.team_names.get(n as usize).cloned()
+    }
+
+    /// Text of the program (an SLO as written, a field path), shared by every decision.
+    fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(kept) = self.texts.iter().find(|t| ***t == *text) {
+            return kept.clone();
+        }
+        let made: Arc<str> = Arc::from(text);
+        if self.texts.len() < KEPT {
+            self.texts.push(made.clone());
+        }
+        made
+    }
+
+    /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
+    fn deadline(&mut self, sla: &Sla, rule: &str) -> Result<Deadline, RecordError> {
+        if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == sla.length) {
+            return Ok(kept.clone());
+        }
+        let (utc, local) = self.compute_deadline(sla, rule)?;
+        let computed: Deadline = (Arc::from(utc), local.map(Arc::from));
+        if self.deadlines.len() < KEPT {
+            self.deadlines.push((sla.length.clone(), computed.clone()));
+        }
+        Ok(computed)
+    }
+
+    fn compute_deadline(
+        &self,
+        sla: &Sla,
+        rule: &str,
+    ) -> Result<(String, Option<String>), RecordError> {
+        let out_of_range = || eval_error(&EvalError::Op(OpError::TimeRange), rule);
+        match &sla.length {
+            SlaLength::Wall(d) => self
+                .now
+                .checked_add(*d)
+                .map(|t| (t.to_string(), None))
+                .map_err(|_| out_of_range()),
+            SlaLength::Business {
+                amount,
+                days,
+                calendar,
+            } => {
+                let calendar = self
+                    .program
+                    .calendar(*calendar)
+                    .ok_or_else(|| damaged(rule))?;
+                let due = if *days {
+                    calendar.add_days(self.now, *amount)
+                } else {
+                    calendar.add_hours(self.now, *amount)
+                }
+                .map_err(|_| out_of_range())?;
+                let local = self.local_times.then(|| calendar.local_rfc3339(due));
+                Ok((due.to_string(), local))
+            }
+        }
+    }
+
+    fn slo(
+        &mut self,
+        a: &mut ActionOut,
+        within: Option<&Sla>,
+        rule: &str,
+    ) -> Result<(), RecordError> {
+        if let Some(sla) = within {
+            a.within = Some(self.text(&sla.text));
+            (a.due, a.due_local) = self
+                .deadline(sla, rule)
+                .map(|(utc, local)| (Some(utc), local))?;
+        }
+        Ok(())
+    }
+
+    fn target(
+        &mut self,
+        operands: &mut Operands<'_>,
+        a: &mut ActionOut,
+        target: &Target,
+        rule: &str,
+    ) -> Result<(), RecordError> {
+        match target {
+            Target::Team(n) => a.team = self.team(*n),
+            Target::Person(block) => a.to = Some(string(operands, *block, rule)?),
+        }
+        Ok(())
+    }
+}
+
+/// The string an action's operand `block` gives.
+fn string(
+    operands: &mut Operands<'_>,
+    block: crate::bytecode::program::Block,
+    rule: &str,
+) -> Result<Arc<str>, RecordError> {
+    match operands.eval(block, rule)? {
+        Value::Str(s) => Ok(s),
+        _ => Err(damaged(rule)),
+    }
+}
+
+/// Under `all match`, an error when `actions` give the record two owners;
+/// `rules` names the rules that hold.
+fn owners_agree(actions: &[ActionOut], rules: impl FnOnce() -> String) -> Result<(), RecordError> {
+    let mut owners = actions.iter().filter_map(owner);
+    let Some(first) = owners.next() else {
+        return Ok(());
+    };
+    match owners.find(|o| *o != first) {
+        None => Ok(()),
+        Some(other) => Err(RecordError::new(
+            codes::RUNTIME_OWNERSHIP_CONFLICT,
+            format!(
+                "rules {} give the record two owners: {first} and {other}",
+                rules()
+            ),
+        )),
+    }
+}
+
+/// Who owns the record after an ownership action, for conflict checks.
+fn owner(a: &ActionOut) -> Option<String> {
+    match a.action {
+        Action::HandOff => a.team.as_ref().map(|t| format!("team `{t}`")),
+        Action::Assign => a.to.as_ref().map(|t| format!("`{t}`")),
+        Action::Drop => Some("nobody (dropped)".to_owned()),
+        _ => None,
+    }
+}
