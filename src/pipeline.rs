@@ -107,7 +107,7 @@ fn test_file_header(text: &str) -> Option<String> {
 /// Reads and compiles a policy file and the files it uses.
 /// Errors reading the file itself are returned as a sentence.
 pub fn compile_file(path: &Path) -> Result<Compilation, String> {
-    let bytes = std::fs::read(path).map_err(|e| syntax::modules::io_problem(&e))?;
+    let bytes = std::fs::read(path).map_err(|e| diagnostics::io::io_problem(&e))?;
     if bytes.len() > syntax::modules::MAX_SOURCE_BYTES {
         return Err(format!(
             "the file is {} bytes; roe reads sources up to {} bytes",

@@ -295,7 +295,7 @@ impl Checker<'_> {
         if self.may_declare(&name.node) {
             return None;
         }
-        if crate::syntax::lexer::is_keyword(&name.node) {
+        if crate::syntax::keywords::is_keyword(&name.node) {
             let help = format!(
                 "name the team first: `hand off to sales_emea {} ...`",
                 name.node
@@ -424,7 +424,7 @@ impl Checker<'_> {
             // A bare keyword is a team's name or nothing: never a field or
             // value (those are read through a dot), and most often the next
             // action or declaration after a target left out.
-            if crate::syntax::lexer::is_keyword(name) {
+            if crate::syntax::keywords::is_keyword(name) {
                 if !self.may_declare(name) {
                     let help = format!(
                         "write whom to tell: a team, or a person or channel such as \"#sales-hot\" (a field named `{name}` is read through a dot: `{}.{name}`)",

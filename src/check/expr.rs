@@ -265,7 +265,7 @@ impl Checker<'_> {
             if field.ty.is_optional() && !ctx.facts.proves(&path[..=i]) {
                 let shown = path[..=i].join(".");
                 // A keyword field only parses after a dot: qualify it with the record.
-                return Some(if crate::syntax::lexer::is_keyword(&path[0]) {
+                return Some(if crate::syntax::keywords::is_keyword(&path[0]) {
                     format!("{}.{shown}", self.subject_name)
                 } else {
                     shown

@@ -46,7 +46,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         UsageError(format!(
             "cannot write `{}`: {}",
             args.output.display(),
-            roe::syntax::modules::io_problem(&e)
+            roe::diagnostics::io::io_problem(&e)
         ))
     })?;
     Ok(status::OK)

@@ -22,7 +22,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         UsageError(format!(
             "cannot read `{}`: {}",
             args.file.display(),
-            roe::syntax::modules::io_problem(&e)
+            roe::diagnostics::io::io_problem(&e)
         ))
     })?;
     let listing = if bytes.starts_with(roe::bytecode::format::MAGIC) {

@@ -37,7 +37,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         Some(path) => std::fs::read_to_string(path).map_err(|e| {
             UsageError(format!(
                 "cannot read `{path}`: {}",
-                roe::syntax::modules::io_problem(&e)
+                roe::diagnostics::io::io_problem(&e)
             ))
         })?,
         None => args.record.clone(),

@@ -1,9 +1,12 @@
 //! The diagnostic model shared by every stage, and its renderers.
 //!
 //! Stages return [`Diagnostic`] values; nothing outside this module prints
-//! them. [`render`] draws them for people (ariadne) and as JSON.
+//! them. [`render`] draws them for people (ariadne) and as JSON; [`io`] words
+//! I/O errors for the loader and the command line.
 
 pub mod codes;
+#[cfg(feature = "compiler")]
+pub mod io;
 #[cfg(feature = "compiler")]
 pub mod render;
 #[cfg(feature = "compiler")]

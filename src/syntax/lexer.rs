@@ -91,6 +91,9 @@ impl DurationLit {
 }
 
 /// One token of ROE source.
+///
+/// The keyword variants spell the words of [`super::keywords`] again (logos
+/// cannot read a list); the tests there fail when the two differ.
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(error = LexErrorKind)]
 #[logos(skip r"[ \t\r\n\f]+")]
@@ -473,14 +476,6 @@ fn unicode_escape(chars: &mut std::str::Chars<'_>) -> Result<char, LexErrorKind>
         }
     }
     Err(bad(&format!("{{{hex}")))
-}
-
-/// Whether `word` is a reserved word of the language.
-pub fn is_keyword(word: &str) -> bool {
-    matches!(
-        Token::lexer(word).next(),
-        Some(Ok(token)) if !matches!(token, Token::Ident(_)) && word.chars().all(|c| c.is_ascii_alphabetic())
-    )
 }
 
 /// A token with its byte offsets, as LALRPOP's external-lexer interface wants it.

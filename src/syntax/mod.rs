@@ -2,6 +2,9 @@
 //! plus the loader that follows `use` from file to file.
 
 pub mod ast;
+#[cfg(test)]
+mod grammar_text;
+pub mod keywords;
 pub mod lexer;
 pub mod modules;
 pub mod parser;

@@ -6,13 +6,14 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, codes};
+use crate::diagnostics::{Diagnostic, codes, io};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Use};
 use crate::syntax::parser;
 
-/// How a missing file is described.
-const NOT_FOUND: &str = "no such file";
+/// The I/O wording at its old path, kept while `src/cli/run.rs` reads it
+/// here; everything else uses [`crate::diagnostics::io::io_problem`].
+pub use crate::diagnostics::io::io_problem;
 
 /// The shipped CRM schema, `use crm`.
 pub const CRM_SOURCE: &str = include_str!("../../stdlib/crm.roe");
@@ -199,7 +200,7 @@ impl Loader<'_> {
                     let mut d =
                         Diagnostic::error(codes::BAD_USE, format!("cannot load `{written}`"), span)
                             .label(span, problem.clone());
-                    if problem == NOT_FOUND {
+                    if problem == io::NOT_FOUND {
                         d = d.help("the path is relative to the file that has the `use`");
                     }
                     self.diagnostics.push(d);
@@ -221,7 +222,7 @@ fn origin_name(origin: &Origin) -> String {
 
 /// Reads a source file, refusing huge and non-UTF-8 files with a sentence.
 pub fn read_source(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| io_problem(&e))?;
+    let bytes = std::fs::read(path).map_err(|e| io::io_problem(&e))?;
     if bytes.len() > MAX_SOURCE_BYTES {
         return Err(format!(
             "the file is {} bytes; roe reads sources up to {MAX_SOURCE_BYTES} bytes",
@@ -234,16 +235,6 @@ pub fn read_source(path: &Path) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-/// A short sentence for an I/O error, without Rust's error-kind jargon.
-pub fn io_problem(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => NOT_FOUND.to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
-        _ => error.to_string(),
-    }
 }
 
 /// An error for a root text that is not UTF-8 (the CLI reads bytes first).

@@ -14,6 +14,7 @@ use lalrpop_util::{ErrorRecovery, ParseError, lalrpop_mod};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Item, MAX_DEPTH, TypeExpr, TypeExprKind};
+use crate::syntax::keywords;
 use crate::syntax::lexer::{self, LexErrorKind, Token};
 
 lalrpop_mod!(
@@ -304,7 +305,7 @@ fn syntax_diagnostic(
                 d = d.help(
                     "`otherwise` takes no condition, only actions: `otherwise hand off to nurture`",
                 );
-            } else if wants_name && (SOFT_NAMES.contains(&word) || DECLARATIONS.contains(&word)) {
+            } else if wants_name && keywords::is_keyword(word) {
                 d = d.help(format!(
                     "`{word}` is a reserved word in roe; choose another name, such as `{word}_value`"
                 ));
@@ -380,21 +381,6 @@ const LITERALS: &[&str] = &[
     "[",
     "{",
 ];
-const DECLARATIONS: &[&str] = &[
-    "policy",
-    "tests",
-    "use",
-    "const",
-    "let",
-    "enum",
-    "record",
-    "team",
-    "calendar",
-    "rule",
-    "otherwise",
-    "fixture",
-    "test",
-];
 const ACTIONS: &[&str] = &[
     "hand", "assign", "within", "escalate", "reassign", "notify", "tag", "set", "drop",
 ];
@@ -403,7 +389,6 @@ const ACTIONS: &[&str] = &[
 /// declarations and actions are named as a group instead of listed.
 fn describe_expected(expected: &[String]) -> String {
     let names: Vec<&str> = expected.iter().map(|e| e.trim_matches('"')).collect();
-    let has = |group: &[&str]| names.iter().any(|n| group.contains(n));
     let mut parts: Vec<String> = Vec::new();
     if names.contains(&"name") {
         parts.push("a name".into());
@@ -421,7 +406,11 @@ fn describe_expected(expected: &[String]) -> String {
     if grouped_actions {
         parts.push("an action (`hand off to`, `assign to`, `tag`, `drop`, ...)".into());
     }
-    let grouped_declarations = names.iter().filter(|n| DECLARATIONS.contains(n)).count() >= 3;
+    let declarations = names
+        .iter()
+        .filter(|n| keywords::starts_declaration(n))
+        .count();
+    let grouped_declarations = declarations >= 3;
     if grouped_declarations {
         parts.push("a declaration (`rule`, `let`, `const`, `team`, ...)".into());
     }
@@ -430,12 +419,14 @@ fn describe_expected(expected: &[String]) -> String {
             || (values >= 3 && LITERALS.contains(name))
             || (grouped_operators && OPERATORS.contains(name))
             || (grouped_actions && ACTIONS.contains(name))
-            || (grouped_declarations && DECLARATIONS.contains(name))
+            || (grouped_declarations && keywords::starts_declaration(name))
             || matches!(
                 *name,
                 "unreadable text" | "bad number" | "unterminated string"
             )
-            || (has(DECLARATIONS) && SOFT_NAMES.contains(name));
+            // Keywords a name position also accepts are hidden where a
+            // declaration may start: listing every keyword helps nobody.
+            || (declarations > 0 && keywords::is_soft_keyword(name));
         if in_group {
             continue;
         }
@@ -460,16 +451,6 @@ fn describe_expected(expected: &[String]) -> String {
         }
     }
 }
-
-/// Keywords that a `name` position also accepts: hidden from "expected" lists
-/// where a name is wanted, since listing every keyword helps nobody.
-const SOFT_NAMES: &[&str] = &[
-    "for", "first", "all", "unique", "match", "members", "assign", "round", "robin", "weighted",
-    "queue", "timezone", "open", "closed", "when", "then", "and", "or", "not", "in", "is", "set",
-    "contains", "starts", "ends", "with", "matches", "hand", "off", "to", "within", "escalate",
-    "reassign", "after", "notify", "tag", "drop", "business", "hour", "hours", "day", "days",
-    "working", "given", "json", "at", "expect", "error", "list", "of", "now", "true", "false",
-];
 
 /// Help for a word from another language that has a roe spelling.
 fn foreign_word(word: &str) -> Option<&'static str> {
@@ -501,5 +482,22 @@ fn context_help(expected: &[String]) -> Option<&'static str> {
         Some("durations are written `90s`, `30m`, `4h`, `2d`, `1w` or `4 business hours`")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::grammar_text;
+
+    #[test]
+    fn the_word_groups_name_terminals_of_the_grammar() {
+        let terminals: Vec<&str> = grammar_text::terminals().iter().map(|t| t.name).collect();
+        for word in OPERATORS.iter().chain(LITERALS).chain(ACTIONS) {
+            assert!(
+                terminals.contains(word),
+                "\"{word}\" is no terminal of grammar/roe.lalrpop, so LALRPOP never expects it"
+            );
+        }
     }
 }
