@@ -5,11 +5,10 @@
 //! target is known; every instruction's span goes into a run-length table.
 
 pub(crate) mod fold;
+mod pool;
 mod test_cases;
 
 pub use test_cases::test_cases;
-
-use std::collections::HashMap;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
@@ -19,6 +18,7 @@ use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, LocalPart, TAction, TExpr, TKind, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceMap, Span};
+use pool::ConstantPool;
 
 /// Compiles a checked policy into a Program.
 pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Diagnostic>> {
@@ -69,7 +69,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         schema: checked.schema.clone(),
         subject: checked.subject,
         slots: checked.slots.clone(),
-        constants: emitter.constants,
+        constants: emitter.constants.into_values(),
         patterns: emitter.patterns,
         code: emitter.code,
         lets,
@@ -104,8 +104,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
 #[derive(Default)]
 struct Emitter {
     code: Vec<Instruction>,
-    constants: Vec<Value>,
-    constant_index: HashMap<String, u32>,
+    constants: ConstantPool,
     patterns: Vec<String>,
     spans: Vec<(u32, Span)>,
     const_values: Vec<Value>,
@@ -153,17 +152,6 @@ impl Emitter {
         }
         self.code.push(instruction);
         pc
-    }
-
-    fn constant(&mut self, value: Value) -> u32 {
-        let key = format!("{value:?}");
-        if let Some(i) = self.constant_index.get(&key) {
-            return *i;
-        }
-        let i = index(self.constants.len());
-        self.constants.push(value);
-        self.constant_index.insert(key, i);
-        i
     }
 
     /// A rule's condition, recording its clauses for explanations.
@@ -227,7 +215,7 @@ impl Emitter {
         if fold::is_constant(e) && !matches!(e.kind, TKind::Literal(_)) {
             match fold::evaluate(e, &self.const_values) {
                 Ok(value) => {
-                    let i = self.constant(value);
+                    let i = self.constants.index_of(value);
                     self.push(Instruction::Const(i), span);
                 }
                 Err(error) => self.fold_error(error, span),
@@ -236,12 +224,12 @@ impl Emitter {
         }
         match &e.kind {
             TKind::Literal(v) => {
-                let i = self.constant(v.clone());
+                let i = self.constants.index_of(v.clone());
                 self.push(Instruction::Const(i), span);
             }
             TKind::Const(c) => {
                 let value = self.const_values.get(*c).cloned().unwrap_or(Value::Missing);
-                let i = self.constant(value);
+                let i = self.constants.index_of(value);
                 self.push(Instruction::Const(i), span);
             }
             TKind::Let(i) => {

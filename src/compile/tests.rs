@@ -101,6 +101,25 @@ fn equal_constants_share_one_pool_entry() {
 }
 
 #[test]
+fn constants_that_differ_in_sign_or_type_stay_apart() {
+    let program = compile(
+        "rule a when score > 1 and default(annual_revenue, 0.0) > 1 then tag \"x\"\n\
+         rule b when default(annual_revenue, -0.0) > 1.0 then tag \"x\"",
+    );
+    let numbers: Vec<String> = program
+        .parts()
+        .constants
+        .iter()
+        .filter(|c| matches!(c, Value::Int(_) | Value::Number(_)))
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert_eq!(
+        numbers,
+        ["Int(1)", "Number(0.0)", "Number(1.0)", "Number(-0.0)"]
+    );
+}
+
+#[test]
 fn consts_may_call_built_ins_that_do_not_read_now() {
     let program = compile(
         "const domain_of_acme = domain(\"Sales@ACME.example\")\nconst pair = len([1, 2]) * 2\nrule r when domain(email) = domain_of_acme and score > pair then tag upper(\"x\")",
