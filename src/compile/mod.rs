@@ -18,26 +18,18 @@ use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, LocalPart, TAction, TExpr, TKind, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceMap, Span};
+use fold::{ConstError, ConstValues};
 use pool::ConstantPool;
 
 /// Compiles a checked policy into a Program.
 pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Diagnostic>> {
+    let (consts, errors) = ConstValues::fold(checked);
     let mut emitter = Emitter {
-        const_values: vec![Value::Missing; checked.consts.len()],
+        consts,
         ..Emitter::default()
     };
-    for &i in &checked.const_order {
-        let Some(binding) = checked.consts.get(i) else {
-            continue;
-        };
-        match fold::evaluate(&binding.value, &emitter.const_values) {
-            Ok(value) => {
-                if let Some(slot) = emitter.const_values.get_mut(i) {
-                    *slot = value;
-                }
-            }
-            Err(error) => emitter.fold_error(error, binding.value.span),
-        }
+    for ConstError { error, span } in errors {
+        emitter.fold_error(error, span);
     }
     let lets = checked
         .lets
@@ -107,7 +99,7 @@ struct Emitter {
     constants: ConstantPool,
     patterns: Vec<String>,
     spans: Vec<(u32, Span)>,
-    const_values: Vec<Value>,
+    consts: ConstValues,
     diagnostics: Vec<Diagnostic>,
     /// While emitting a rule condition: the rule's index, for clause records.
     clause_rule: Option<u32>,
@@ -212,8 +204,10 @@ impl Emitter {
 
     fn emit_node(&mut self, e: &TExpr) {
         let span = e.span;
-        if fold::is_constant(e) && !matches!(e.kind, TKind::Literal(_)) {
-            match fold::evaluate(e, &self.const_values) {
+        if !matches!(e.kind, TKind::Literal(_))
+            && let Some(folded) = self.consts.constant(e)
+        {
+            match folded {
                 Ok(value) => {
                     let i = self.constants.index_of(value);
                     self.push(Instruction::Const(i), span);
@@ -228,7 +222,7 @@ impl Emitter {
                 self.push(Instruction::Const(i), span);
             }
             TKind::Const(c) => {
-                let value = self.const_values.get(*c).cloned().unwrap_or(Value::Missing);
+                let value = self.consts.get(*c).cloned().unwrap_or(Value::Missing);
                 let i = self.constants.index_of(value);
                 self.push(Instruction::Const(i), span);
             }
