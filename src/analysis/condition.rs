@@ -12,7 +12,7 @@ use super::space::{Cube, PRESENT, Scalar, Space};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::{self, Op, Value};
 use crate::check::tir::{Checked, TExpr, TKind};
-use crate::compile::fold;
+use crate::compile::fold::ConstValues;
 
 /// A union of cubes larger than this is replaced by an atom.
 const MAX_CUBES: usize = 512;
@@ -25,7 +25,7 @@ pub struct Translator<'a> {
     checked: &'a Checked,
     /// The space, which grows an atom per condition outside the fragment.
     pub space: Space,
-    consts: Vec<Value>,
+    consts: ConstValues,
     lets: HashMap<usize, Vec<Cube>>,
     /// Cube operations spent so far.
     work: usize,
@@ -40,15 +40,8 @@ struct FieldRead {
 impl<'a> Translator<'a> {
     /// A translator for `checked`.
     pub fn new(checked: &'a Checked) -> Translator<'a> {
-        let mut consts = vec![Value::Missing; checked.consts.len()];
-        for &i in &checked.const_order {
-            if let Some(binding) = checked.consts.get(i)
-                && let Ok(v) = fold::evaluate(&binding.value, &consts)
-                && let Some(slot) = consts.get_mut(i)
-            {
-                *slot = v;
-            }
-        }
+        // A const that cannot be folded is the compiler's error to report.
+        let (consts, _) = ConstValues::fold(checked);
         Translator {
             checked,
             space: Space::new(&checked.schema, checked.subject, &checked.slots),
@@ -100,9 +93,7 @@ impl<'a> Translator<'a> {
     /// The records a condition holds for, as cubes.
     pub fn condition(&mut self, e: &TExpr) -> Vec<Cube> {
         // Comparisons of constants (`X > 3` with `const X = 5`) are decided here.
-        if fold::is_constant(e)
-            && let Some(Value::Bool(b)) = self.constant(e)
-        {
+        if let Some(Value::Bool(b)) = self.constant(e) {
             return all_or_nothing(b);
         }
         match &e.kind {
@@ -160,10 +151,9 @@ impl<'a> Translator<'a> {
         vec![Cube::with(dim, Domain::Choices(Choices::of(2, [1])))]
     }
 
+    /// The value of `e` if it is constant and can be folded.
     fn constant(&self, e: &TExpr) -> Option<Value> {
-        fold::is_constant(e)
-            .then(|| fold::evaluate(e, &self.consts).ok())
-            .flatten()
+        self.consts.constant(e)?.ok()
     }
 
     fn slot_type(&self, slot: u32) -> Option<Type> {

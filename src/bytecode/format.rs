@@ -12,6 +12,8 @@
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 
+mod tags;
+
 use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
@@ -19,9 +21,10 @@ use crate::bytecode::program::{
     Rule, Sla, SlaLength, Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
-use crate::bytecode::value::{Builtin, Op, Value};
+use crate::bytecode::value::Value;
 use crate::source::{FileId, Span};
 use crate::time::CalendarSpec;
+use tags::{ActionKind, Opcode, SlaKind, Tagged, TargetKind, TypeKind, ValueKind};
 
 /// The first four bytes of every `.roec` file.
 pub const MAGIC: &[u8; 4] = b"ROEC";
@@ -125,11 +128,7 @@ pub fn encode(program: &Program) -> Vec<u8> {
     w.u64(program.schema_fingerprint());
     w.section(Section::Policy, |w| {
         w.str(&p.name);
-        w.u8(match p.hit_policy {
-            HitPolicy::First => 0,
-            HitPolicy::All => 1,
-            HitPolicy::Unique => 2,
-        });
+        w.tag(p.hit_policy);
         w.u32(p.subject);
     });
     w.section(Section::Schema, |w| w.schema(&p.schema));
@@ -307,6 +306,9 @@ impl Writer {
     fn u8(&mut self, v: u8) {
         self.bytes.push(v);
     }
+    fn tag(&mut self, v: impl Tagged) {
+        self.u8(v.tag());
+    }
     fn u16(&mut self, v: u16) {
         self.bytes.extend_from_slice(&v.to_le_bytes());
     }
@@ -350,102 +352,97 @@ impl Writer {
     }
     fn ty(&mut self, t: &Type) {
         match t {
-            Type::Int => self.u8(0),
-            Type::Number => self.u8(1),
-            Type::String => self.u8(2),
-            Type::Bool => self.u8(3),
-            Type::Time => self.u8(4),
-            Type::Date => self.u8(5),
-            Type::Duration => self.u8(6),
+            Type::Int => self.tag(TypeKind::Int),
+            Type::Number => self.tag(TypeKind::Number),
+            Type::String => self.tag(TypeKind::String),
+            Type::Bool => self.tag(TypeKind::Bool),
+            Type::Time => self.tag(TypeKind::Time),
+            Type::Date => self.tag(TypeKind::Date),
+            Type::Duration => self.tag(TypeKind::Duration),
             Type::Enum(n) => {
-                self.u8(7);
+                self.tag(TypeKind::Enum);
                 self.u32(*n);
             }
             Type::Record(n) => {
-                self.u8(8);
+                self.tag(TypeKind::Record);
                 self.u32(*n);
             }
             Type::List(inner) => {
-                self.u8(9);
+                self.tag(TypeKind::List);
                 self.ty(inner);
             }
             Type::Optional(inner) => {
-                self.u8(10);
+                self.tag(TypeKind::Optional);
                 self.ty(inner);
             }
         }
     }
     fn value(&mut self, v: &Value) {
         match v {
-            Value::Missing => self.u8(0),
-            Value::Present => self.u8(1),
+            Value::Missing => self.tag(ValueKind::Missing),
+            Value::Present => self.tag(ValueKind::Present),
             Value::Bool(b) => {
-                self.u8(2);
+                self.tag(ValueKind::Bool);
                 self.u8(u8::from(*b));
             }
             Value::Int(n) => {
-                self.u8(3);
+                self.tag(ValueKind::Int);
                 self.i64(*n);
             }
             Value::Number(x) => {
-                self.u8(4);
+                self.tag(ValueKind::Number);
                 self.u64(x.to_bits());
             }
             Value::Str(s) => {
-                self.u8(5);
+                self.tag(ValueKind::Str);
                 self.str(s);
             }
             Value::Time(t) => {
-                self.u8(6);
+                self.tag(ValueKind::Time);
                 self.duration(t.as_duration());
             }
             Value::Date(d) => {
-                self.u8(7);
+                self.tag(ValueKind::Date);
                 self.date(*d);
             }
             Value::Duration(d) => {
-                self.u8(8);
+                self.tag(ValueKind::Duration);
                 self.duration(*d);
             }
             Value::Enum(n) => {
-                self.u8(9);
+                self.tag(ValueKind::Enum);
                 self.u32(*n);
             }
             Value::List(items) => {
-                self.u8(10);
+                self.tag(ValueKind::List);
                 self.len(items.len());
                 items.iter().for_each(|v| self.value(v));
             }
         }
     }
     fn instruction(&mut self, i: &Instruction) {
-        let (tag, operand) = match *i {
-            Instruction::Const(n) => (0, n),
-            Instruction::Slot(n) => (1, n),
-            Instruction::Let(n) => (2, n),
-            Instruction::Now => (3, 0),
-            Instruction::Not => (4, 0),
-            Instruction::Neg => (5, 0),
-            Instruction::ToNumber => (6, 0),
-            Instruction::Binary(op) => {
-                (7, Op::ALL.iter().position(|o| *o == op).unwrap_or(0) as u32)
-            }
-            Instruction::Matches(n) => (8, n),
-            Instruction::IsSet => (9, 0),
-            Instruction::Call(b) => (
-                10,
-                Builtin::ALL.iter().position(|x| *x == b).unwrap_or(0) as u32,
-            ),
-            Instruction::MakeList(n) => (11, n),
-            Instruction::JumpIfFalseOrPop(n) => (12, n),
-            Instruction::JumpIfTrueOrPop(n) => (13, n),
-            Instruction::JumpIfPresentOrPop(n) => (14, n),
-            Instruction::IsOpen(n) => (15, n),
-            Instruction::OpenHoursBetween(n) => (16, n),
-            Instruction::LocalWeekday(n) => (17, n),
-            Instruction::LocalHour(n) => (18, n),
+        let (opcode, operand) = match *i {
+            Instruction::Const(n) => (Opcode::Const, n),
+            Instruction::Slot(n) => (Opcode::Slot, n),
+            Instruction::Let(n) => (Opcode::Let, n),
+            Instruction::Now => (Opcode::Now, 0),
+            Instruction::Not => (Opcode::Not, 0),
+            Instruction::Neg => (Opcode::Neg, 0),
+            Instruction::ToNumber => (Opcode::ToNumber, 0),
+            Instruction::Binary(op) => (Opcode::Binary, u32::from(op.tag())),
+            Instruction::Matches(n) => (Opcode::Matches, n),
+            Instruction::IsSet => (Opcode::IsSet, 0),
+            Instruction::Call(b) => (Opcode::Call, u32::from(b.tag())),
+            Instruction::MakeList(n) => (Opcode::MakeList, n),
+            Instruction::JumpIfFalseOrPop(n) => (Opcode::JumpIfFalseOrPop, n),
+            Instruction::JumpIfTrueOrPop(n) => (Opcode::JumpIfTrueOrPop, n),
+            Instruction::JumpIfPresentOrPop(n) => (Opcode::JumpIfPresentOrPop, n),
+            Instruction::IsOpen(n) => (Opcode::IsOpen, n),
+            Instruction::OpenHoursBetween(n) => (Opcode::OpenHoursBetween, n),
+            Instruction::LocalWeekday(n) => (Opcode::LocalWeekday, n),
+            Instruction::LocalHour(n) => (Opcode::LocalHour, n),
         };
-        self.u8(tag);
+        self.tag(opcode);
         self.u32(operand);
     }
     fn block(&mut self, b: &Block) {
@@ -456,7 +453,7 @@ impl Writer {
         self.str(&s.text);
         match &s.length {
             SlaLength::Wall(d) => {
-                self.u8(0);
+                self.tag(SlaKind::Wall);
                 self.duration(*d);
             }
             SlaLength::Business {
@@ -464,7 +461,7 @@ impl Writer {
                 days,
                 calendar,
             } => {
-                self.u8(1);
+                self.tag(SlaKind::Business);
                 self.i64(*amount);
                 self.u8(u8::from(*days));
                 self.u32(*calendar);
@@ -500,11 +497,11 @@ impl Writer {
     fn target(&mut self, t: &Target) {
         match t {
             Target::Team(n) => {
-                self.u8(0);
+                self.tag(TargetKind::Team);
                 self.u32(*n);
             }
             Target::Person(b) => {
-                self.u8(1);
+                self.tag(TargetKind::Person);
                 self.block(b);
             }
         }
@@ -523,41 +520,41 @@ impl Writer {
         for a in actions {
             match a {
                 ActionTemplate::HandOff { team, within } => {
-                    self.u8(0);
+                    self.tag(ActionKind::HandOff);
                     self.u32(*team);
                     self.optional_sla(within);
                 }
                 ActionTemplate::Assign { to, within } => {
-                    self.u8(1);
+                    self.tag(ActionKind::Assign);
                     self.block(to);
                     self.optional_sla(within);
                 }
                 ActionTemplate::Escalate { target, after } => {
-                    self.u8(2);
+                    self.tag(ActionKind::Escalate);
                     self.target(target);
                     self.sla(after);
                 }
                 ActionTemplate::Reassign { team, after } => {
-                    self.u8(3);
+                    self.tag(ActionKind::Reassign);
                     self.u32(*team);
                     self.sla(after);
                 }
                 ActionTemplate::Notify { target } => {
-                    self.u8(4);
+                    self.tag(ActionKind::Notify);
                     self.target(target);
                 }
                 ActionTemplate::Tag { tag } => {
-                    self.u8(5);
+                    self.tag(ActionKind::Tag);
                     self.block(tag);
                 }
                 ActionTemplate::Set { field, value, ty } => {
-                    self.u8(6);
+                    self.tag(ActionKind::Set);
                     self.str(field);
                     self.block(value);
                     self.ty(ty);
                 }
                 ActionTemplate::Drop { reason } => {
-                    self.u8(7);
+                    self.tag(ActionKind::Drop);
                     self.block(reason);
                 }
             }
@@ -573,6 +570,14 @@ struct Reader<'a> {
 
 fn err<T>(message: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError::Malformed(message.into()))
+}
+
+/// The variant of `T` whose tag is `tag`, or the error that names the tag.
+fn known<T: Tagged>(tag: u32) -> Result<T, DecodeError> {
+    match u8::try_from(tag).ok().and_then(T::from_tag) {
+        Some(variant) => Ok(variant),
+        None => err(format!("{tag} is not {}", T::WHAT)),
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -593,6 +598,9 @@ impl<'a> Reader<'a> {
     }
     fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.array::<1>()?[0])
+    }
+    fn tag<T: Tagged>(&mut self) -> Result<T, DecodeError> {
+        known(self.u8()?.into())
     }
     fn u16(&mut self) -> Result<u16, DecodeError> {
         Ok(u16::from_le_bytes(self.array()?))
@@ -690,12 +698,7 @@ impl<'a> Reader<'a> {
     fn parts(&mut self, has_debug_info: bool) -> Result<ProgramParts, DecodeError> {
         let (name, hit_policy, subject) = self.read_section(Section::Policy, |r| {
             let name = r.str()?;
-            let hit_policy = match r.u8()? {
-                0 => HitPolicy::First,
-                1 => HitPolicy::All,
-                2 => HitPolicy::Unique,
-                other => return err(format!("{other} is not a hit policy")),
-            };
+            let hit_policy = r.tag::<HitPolicy>()?;
             Ok((name, hit_policy, r.u32()?))
         })?;
         let schema = self.read_section(Section::Schema, Reader::schema)?;
@@ -811,82 +814,69 @@ impl<'a> Reader<'a> {
         if depth > MAX_NESTING {
             return err("a type nests too deep");
         }
-        Ok(match self.u8()? {
-            0 => Type::Int,
-            1 => Type::Number,
-            2 => Type::String,
-            3 => Type::Bool,
-            4 => Type::Time,
-            5 => Type::Date,
-            6 => Type::Duration,
-            7 => Type::Enum(self.u32()?),
-            8 => Type::Record(self.u32()?),
-            9 => Type::List(Box::new(self.ty(depth + 1)?)),
-            10 => Type::Optional(Box::new(self.ty(depth + 1)?)),
-            other => return err(format!("{other} is not a type")),
+        Ok(match self.tag()? {
+            TypeKind::Int => Type::Int,
+            TypeKind::Number => Type::Number,
+            TypeKind::String => Type::String,
+            TypeKind::Bool => Type::Bool,
+            TypeKind::Time => Type::Time,
+            TypeKind::Date => Type::Date,
+            TypeKind::Duration => Type::Duration,
+            TypeKind::Enum => Type::Enum(self.u32()?),
+            TypeKind::Record => Type::Record(self.u32()?),
+            TypeKind::List => Type::List(Box::new(self.ty(depth + 1)?)),
+            TypeKind::Optional => Type::Optional(Box::new(self.ty(depth + 1)?)),
         })
     }
     fn value(&mut self, depth: u32) -> Result<Value, DecodeError> {
         if depth > MAX_NESTING {
             return err("a constant nests too deep");
         }
-        Ok(match self.u8()? {
-            0 => Value::Missing,
-            1 => Value::Present,
-            2 => Value::Bool(self.bool()?),
-            3 => Value::Int(self.i64()?),
-            4 => Value::Number(f64::from_bits(self.u64()?)),
-            5 => Value::Str(self.str()?.into()),
-            6 => Value::Time(
+        Ok(match self.tag()? {
+            ValueKind::Missing => Value::Missing,
+            ValueKind::Present => Value::Present,
+            ValueKind::Bool => Value::Bool(self.bool()?),
+            ValueKind::Int => Value::Int(self.i64()?),
+            ValueKind::Number => Value::Number(f64::from_bits(self.u64()?)),
+            ValueKind::Str => Value::Str(self.str()?.into()),
+            ValueKind::Time => Value::Time(
                 Timestamp::from_duration(self.duration()?)
                     .map_err(|_| DecodeError::Malformed("an instant is out of range".into()))?,
             ),
-            7 => Value::Date(self.date()?),
-            8 => Value::Duration(self.duration()?),
-            9 => Value::Enum(self.u32()?),
-            10 => {
+            ValueKind::Date => Value::Date(self.date()?),
+            ValueKind::Duration => Value::Duration(self.duration()?),
+            ValueKind::Enum => Value::Enum(self.u32()?),
+            ValueKind::List => {
                 let items = self.list(1, |r| r.value(depth + 1))?;
                 Value::List(items.into())
             }
-            other => return err(format!("{other} is not a value")),
         })
     }
     fn instruction(&mut self) -> Result<Instruction, DecodeError> {
-        let tag = self.u8()?;
+        // The operand is read before the opcode is checked, as the format
+        // makes every instruction five bytes.
+        let opcode = self.u8()?;
         let n = self.u32()?;
-        let op = || {
-            Op::ALL
-                .get(n as usize)
-                .copied()
-                .ok_or_else(|| DecodeError::Malformed(format!("{n} is not an operator")))
-        };
-        let builtin = || {
-            Builtin::ALL
-                .get(n as usize)
-                .copied()
-                .ok_or_else(|| DecodeError::Malformed(format!("{n} is not a built-in function")))
-        };
-        Ok(match tag {
-            0 => Instruction::Const(n),
-            1 => Instruction::Slot(n),
-            2 => Instruction::Let(n),
-            3 => Instruction::Now,
-            4 => Instruction::Not,
-            5 => Instruction::Neg,
-            6 => Instruction::ToNumber,
-            7 => Instruction::Binary(op()?),
-            8 => Instruction::Matches(n),
-            9 => Instruction::IsSet,
-            10 => Instruction::Call(builtin()?),
-            11 => Instruction::MakeList(n),
-            12 => Instruction::JumpIfFalseOrPop(n),
-            13 => Instruction::JumpIfTrueOrPop(n),
-            14 => Instruction::JumpIfPresentOrPop(n),
-            15 => Instruction::IsOpen(n),
-            16 => Instruction::OpenHoursBetween(n),
-            17 => Instruction::LocalWeekday(n),
-            18 => Instruction::LocalHour(n),
-            other => return err(format!("{other} is not an instruction")),
+        Ok(match known(opcode.into())? {
+            Opcode::Const => Instruction::Const(n),
+            Opcode::Slot => Instruction::Slot(n),
+            Opcode::Let => Instruction::Let(n),
+            Opcode::Now => Instruction::Now,
+            Opcode::Not => Instruction::Not,
+            Opcode::Neg => Instruction::Neg,
+            Opcode::ToNumber => Instruction::ToNumber,
+            Opcode::Binary => Instruction::Binary(known(n)?),
+            Opcode::Matches => Instruction::Matches(n),
+            Opcode::IsSet => Instruction::IsSet,
+            Opcode::Call => Instruction::Call(known(n)?),
+            Opcode::MakeList => Instruction::MakeList(n),
+            Opcode::JumpIfFalseOrPop => Instruction::JumpIfFalseOrPop(n),
+            Opcode::JumpIfTrueOrPop => Instruction::JumpIfTrueOrPop(n),
+            Opcode::JumpIfPresentOrPop => Instruction::JumpIfPresentOrPop(n),
+            Opcode::IsOpen => Instruction::IsOpen(n),
+            Opcode::OpenHoursBetween => Instruction::OpenHoursBetween(n),
+            Opcode::LocalWeekday => Instruction::LocalWeekday(n),
+            Opcode::LocalHour => Instruction::LocalHour(n),
         })
     }
     fn block(&mut self) -> Result<Block, DecodeError> {
@@ -897,14 +887,13 @@ impl<'a> Reader<'a> {
     }
     fn sla(&mut self) -> Result<Sla, DecodeError> {
         let text = self.str()?;
-        let length = match self.u8()? {
-            0 => SlaLength::Wall(self.duration()?),
-            1 => SlaLength::Business {
+        let length = match self.tag()? {
+            SlaKind::Wall => SlaLength::Wall(self.duration()?),
+            SlaKind::Business => SlaLength::Business {
                 amount: self.i64()?,
                 days: self.bool()?,
                 calendar: self.u32()?,
             },
-            other => return err(format!("{other} is not a kind of duration")),
         };
         Ok(Sla { text, length })
     }
@@ -945,43 +934,44 @@ impl<'a> Reader<'a> {
         })
     }
     fn target(&mut self) -> Result<Target, DecodeError> {
-        Ok(match self.u8()? {
-            0 => Target::Team(self.u32()?),
-            1 => Target::Person(self.block()?),
-            other => return err(format!("{other} is not a target")),
+        Ok(match self.tag()? {
+            TargetKind::Team => Target::Team(self.u32()?),
+            TargetKind::Person => Target::Person(self.block()?),
         })
     }
     fn actions(&mut self) -> Result<Vec<ActionTemplate>, DecodeError> {
         self.list(5, |r| {
-            Ok(match r.u8()? {
-                0 => ActionTemplate::HandOff {
+            Ok(match r.tag()? {
+                ActionKind::HandOff => ActionTemplate::HandOff {
                     team: r.u32()?,
                     within: r.optional_sla()?,
                 },
-                1 => ActionTemplate::Assign {
+                ActionKind::Assign => ActionTemplate::Assign {
                     to: r.block()?,
                     within: r.optional_sla()?,
                 },
-                2 => ActionTemplate::Escalate {
+                ActionKind::Escalate => ActionTemplate::Escalate {
                     target: r.target()?,
                     after: r.sla()?,
                 },
-                3 => ActionTemplate::Reassign {
+                ActionKind::Reassign => ActionTemplate::Reassign {
                     team: r.u32()?,
                     after: r.sla()?,
                 },
-                4 => ActionTemplate::Notify {
+                ActionKind::Notify => ActionTemplate::Notify {
                     target: r.target()?,
                 },
-                5 => ActionTemplate::Tag { tag: r.block()? },
-                6 => ActionTemplate::Set {
+                ActionKind::Tag => ActionTemplate::Tag { tag: r.block()? },
+                ActionKind::Set => ActionTemplate::Set {
                     field: r.str()?,
                     value: r.block()?,
                     ty: r.ty(0)?,
                 },
-                7 => ActionTemplate::Drop { reason: r.block()? },
-                other => return err(format!("{other} is not an action")),
+                ActionKind::Drop => ActionTemplate::Drop { reason: r.block()? },
             })
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

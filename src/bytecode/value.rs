@@ -90,25 +90,6 @@ pub enum Op {
 }
 
 impl Op {
-    /// Every operator, in encoding order.
-    pub const ALL: [Op; 15] = [
-        Op::Add,
-        Op::Sub,
-        Op::Mul,
-        Op::Div,
-        Op::Eq,
-        Op::Ne,
-        Op::Lt,
-        Op::Le,
-        Op::Gt,
-        Op::Ge,
-        Op::In,
-        Op::NotIn,
-        Op::Contains,
-        Op::StartsWith,
-        Op::EndsWith,
-    ];
-
     /// The operator as written in source.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -151,7 +132,7 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    /// Every built-in, in encoding order.
+    /// Every built-in.
     pub const ALL: [Builtin; 7] = [
         Builtin::Lower,
         Builtin::Upper,

@@ -1,11 +1,72 @@
 //! Constant folding: evaluates expressions that read no field, let or `now`,
 //! with the operator semantics of [`crate::bytecode::value`] that the VM uses.
+//! The consts of a policy are folded once, each after the consts it reads;
+//! the compiler, the test cases and `roe lint` all read them from here.
 
 use crate::bytecode::value::{self, Builtin, OpError, Value};
-use crate::check::tir::{TExpr, TKind};
+use crate::check::tir::{Checked, TExpr, TKind};
+use crate::source::Span;
+
+/// The values of a policy's consts.
+#[derive(Default)]
+pub(crate) struct ConstValues {
+    values: Vec<Value>,
+}
+
+/// A const whose value cannot be computed.
+pub(crate) struct ConstError {
+    /// Why not.
+    pub(crate) error: OpError,
+    /// The const's expression.
+    pub(crate) span: Span,
+}
+
+impl ConstValues {
+    /// Folds every const of `checked` in dependency order. A const that
+    /// cannot be folded is `Missing`, and an error says why.
+    pub(crate) fn fold(checked: &Checked) -> (ConstValues, Vec<ConstError>) {
+        let mut consts = ConstValues {
+            values: vec![Value::Missing; checked.consts.len()],
+        };
+        let mut errors = Vec::new();
+        for &i in &checked.const_order {
+            let Some(binding) = checked.consts.get(i) else {
+                continue;
+            };
+            match consts.evaluate(&binding.value) {
+                Ok(value) => {
+                    if let Some(slot) = consts.values.get_mut(i) {
+                        *slot = value;
+                    }
+                }
+                Err(error) => errors.push(ConstError {
+                    error,
+                    span: binding.value.span,
+                }),
+            }
+        }
+        (consts, errors)
+    }
+
+    /// The value of const `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<&Value> {
+        self.values.get(i)
+    }
+
+    /// Evaluates a constant expression.
+    pub(crate) fn evaluate(&self, e: &TExpr) -> Result<Value, OpError> {
+        evaluate(e, &self.values)
+    }
+
+    /// The value of `e` if it reads nothing that changes from record to
+    /// record (`None` if it does).
+    pub(crate) fn constant(&self, e: &TExpr) -> Option<Result<Value, OpError>> {
+        is_constant(e).then(|| self.evaluate(e))
+    }
+}
 
 /// Whether `e` reads nothing that changes from record to record.
-pub(crate) fn is_constant(e: &TExpr) -> bool {
+fn is_constant(e: &TExpr) -> bool {
     match &e.kind {
         TKind::Literal(_) | TKind::Const(_) => true,
         TKind::Let(_) | TKind::Slot(_) | TKind::Now => false,
@@ -28,7 +89,7 @@ pub(crate) fn is_constant(e: &TExpr) -> bool {
 }
 
 /// Evaluates a constant expression; `consts` holds the values of consts folded so far.
-pub(crate) fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
+fn evaluate(e: &TExpr, consts: &[Value]) -> Result<Value, OpError> {
     let bool_of = |v: Value| match v {
         Value::Bool(b) => Ok(b),
         _ => Err(OpError::Type),

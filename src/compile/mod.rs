@@ -5,11 +5,10 @@
 //! target is known; every instruction's span goes into a run-length table.
 
 pub(crate) mod fold;
+mod pool;
 mod test_cases;
 
 pub use test_cases::test_cases;
-
-use std::collections::HashMap;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
@@ -19,25 +18,18 @@ use crate::bytecode::value::{OpError, Value};
 use crate::check::tir::{Checked, LocalPart, TAction, TExpr, TKind, TTarget};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{SourceMap, Span};
+use fold::{ConstError, ConstValues};
+use pool::ConstantPool;
 
 /// Compiles a checked policy into a Program.
 pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Diagnostic>> {
+    let (consts, errors) = ConstValues::fold(checked);
     let mut emitter = Emitter {
-        const_values: vec![Value::Missing; checked.consts.len()],
+        consts,
         ..Emitter::default()
     };
-    for &i in &checked.const_order {
-        let Some(binding) = checked.consts.get(i) else {
-            continue;
-        };
-        match fold::evaluate(&binding.value, &emitter.const_values) {
-            Ok(value) => {
-                if let Some(slot) = emitter.const_values.get_mut(i) {
-                    *slot = value;
-                }
-            }
-            Err(error) => emitter.fold_error(error, binding.value.span),
-        }
+    for ConstError { error, span } in errors {
+        emitter.fold_error(error, span);
     }
     let lets = checked
         .lets
@@ -69,7 +61,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         schema: checked.schema.clone(),
         subject: checked.subject,
         slots: checked.slots.clone(),
-        constants: emitter.constants,
+        constants: emitter.constants.into_values(),
         patterns: emitter.patterns,
         code: emitter.code,
         lets,
@@ -104,11 +96,10 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
 #[derive(Default)]
 struct Emitter {
     code: Vec<Instruction>,
-    constants: Vec<Value>,
-    constant_index: HashMap<String, u32>,
+    constants: ConstantPool,
     patterns: Vec<String>,
     spans: Vec<(u32, Span)>,
-    const_values: Vec<Value>,
+    consts: ConstValues,
     diagnostics: Vec<Diagnostic>,
     /// While emitting a rule condition: the rule's index, for clause records.
     clause_rule: Option<u32>,
@@ -153,17 +144,6 @@ impl Emitter {
         }
         self.code.push(instruction);
         pc
-    }
-
-    fn constant(&mut self, value: Value) -> u32 {
-        let key = format!("{value:?}");
-        if let Some(i) = self.constant_index.get(&key) {
-            return *i;
-        }
-        let i = index(self.constants.len());
-        self.constants.push(value);
-        self.constant_index.insert(key, i);
-        i
     }
 
     /// A rule's condition, recording its clauses for explanations.
@@ -224,10 +204,12 @@ impl Emitter {
 
     fn emit_node(&mut self, e: &TExpr) {
         let span = e.span;
-        if fold::is_constant(e) && !matches!(e.kind, TKind::Literal(_)) {
-            match fold::evaluate(e, &self.const_values) {
+        if !matches!(e.kind, TKind::Literal(_))
+            && let Some(folded) = self.consts.constant(e)
+        {
+            match folded {
                 Ok(value) => {
-                    let i = self.constant(value);
+                    let i = self.constants.index_of(value);
                     self.push(Instruction::Const(i), span);
                 }
                 Err(error) => self.fold_error(error, span),
@@ -236,12 +218,12 @@ impl Emitter {
         }
         match &e.kind {
             TKind::Literal(v) => {
-                let i = self.constant(v.clone());
+                let i = self.constants.index_of(v.clone());
                 self.push(Instruction::Const(i), span);
             }
             TKind::Const(c) => {
-                let value = self.const_values.get(*c).cloned().unwrap_or(Value::Missing);
-                let i = self.constant(value);
+                let value = self.consts.get(*c).cloned().unwrap_or(Value::Missing);
+                let i = self.constants.index_of(value);
                 self.push(Instruction::Const(i), span);
             }
             TKind::Let(i) => {

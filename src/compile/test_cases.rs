@@ -2,7 +2,7 @@
 //! folded to JSON records, expected actions folded to the action objects a
 //! decision must contain.
 
-use super::fold;
+use super::fold::ConstValues;
 use crate::bytecode::value::{self, Value};
 use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
 use crate::policy_tests::{Expectation, Expected, TestCase};
@@ -11,17 +11,8 @@ use std::sync::Arc;
 
 /// Every test of `checked`, ready to run; `None` where a value cannot be folded.
 pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
-    let mut consts = vec![Value::Missing; checked.consts.len()];
-    for &i in &checked.const_order {
-        let Some(binding) = checked.consts.get(i) else {
-            continue;
-        };
-        if let Ok(v) = fold::evaluate(&binding.value, &consts)
-            && let Some(slot) = consts.get_mut(i)
-        {
-            *slot = v;
-        }
-    }
+    // A const that cannot be folded is the compiler's error to report.
+    let (consts, _) = ConstValues::fold(checked);
     let schema = &checked.schema;
     let record = |r: &TRecord| record_json(r, &consts, schema);
     checked
@@ -68,13 +59,13 @@ pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
 
 fn record_json(
     r: &TRecord,
-    consts: &[Value],
+    consts: &ConstValues,
     schema: &crate::bytecode::schema::Schema,
 ) -> Option<serde_json::Value> {
     let mut object = serde_json::Map::new();
     for (key, field) in &r.fields {
         let json = match field {
-            TField::Value(e, ty) => value::to_json(&fold::evaluate(e, consts).ok()?, ty, schema),
+            TField::Value(e, ty) => value::to_json(&consts.evaluate(e).ok()?, ty, schema),
             TField::Record(inner) => record_json(inner, consts, schema)?,
         };
         object.insert(key.clone(), json);
@@ -83,14 +74,14 @@ fn record_json(
 }
 
 /// The action object a decision must contain; only the keys an expectation names are set.
-fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOut {
+fn expected_action(a: &TAction, checked: &Checked, consts: &ConstValues) -> ActionOut {
     let team = |n: u32| {
         checked
             .teams
             .get(n as usize)
             .map(|t| Arc::from(t.name.as_str()))
     };
-    let text = |e: &crate::check::tir::TExpr| match fold::evaluate(e, consts) {
+    let text = |e: &crate::check::tir::TExpr| match consts.evaluate(e) {
         Ok(Value::Str(s)) => Some(s),
         _ => None,
     };
@@ -137,7 +128,8 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &[Value]) -> ActionOu
         } => {
             out.action = Action::Set;
             out.field = Some(Arc::from(field.as_str()));
-            out.value = fold::evaluate(v, consts)
+            out.value = consts
+                .evaluate(v)
                 .ok()
                 .map(|v| value::to_json(&v, ty, &checked.schema));
         }
