@@ -380,7 +380,7 @@ fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
             UsageError(format!(
                 "cannot read `{}`: {}",
                 args.records.display(),
-                roe::syntax::modules::io_problem(&e)
+                roe::diagnostics::io::io_problem(&e)
             ))
         })?
     };
@@ -420,7 +420,7 @@ pub fn load_policy(
         UsageError(format!(
             "cannot read `{}`: {}",
             policy.display(),
-            roe::syntax::modules::io_problem(&e)
+            roe::diagnostics::io::io_problem(&e)
         ))
     })?;
     if bytes.starts_with(roe::bytecode::format::MAGIC) {

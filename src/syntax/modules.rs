@@ -11,10 +11,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Use};
 use crate::syntax::parser;
 
-/// The I/O wording at its old path, kept while `src/cli/run.rs` reads it
-/// here; everything else uses [`crate::diagnostics::io::io_problem`].
-pub use crate::diagnostics::io::io_problem;
-
 /// The shipped CRM schema, `use crm`.
 pub const CRM_SOURCE: &str = include_str!("../../stdlib/crm.roe");
 /// The name diagnostics give the shipped CRM schema.
