@@ -195,7 +195,7 @@ fn compile_text(
                 diagnostics.extend(overlaps);
                 if !failed {
                     program = Some(p);
-                    tests = compile::test_cases(&checked);
+                    tests = crate::policy_tests::test_cases(&checked);
                 }
                 kept = Some(checked);
             }

@@ -6,9 +6,6 @@
 
 pub(crate) mod fold;
 mod pool;
-mod test_cases;
-
-pub use test_cases::test_cases;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{

@@ -2,9 +2,9 @@
 //! folded to JSON records, expected actions folded to the action objects a
 //! decision must contain.
 
-use super::fold::ConstValues;
 use crate::bytecode::value::{self, Value};
 use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
+use crate::compile::fold::ConstValues;
 use crate::policy_tests::{Expectation, Expected, TestCase};
 use crate::vm::{Action, ActionOut};
 use std::sync::Arc;

@@ -7,6 +7,10 @@
 //! whether some test made it decide and, per clause of its condition,
 //! whether the tests saw it both true and false.
 
+mod cases;
+
+pub use cases::test_cases;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
