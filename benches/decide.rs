@@ -244,6 +244,51 @@ fn inbound(c: &mut Criterion) {
     group.finish();
 }
 
+/// W1's rules under `all match` and `unique match`, beside closures that
+/// collect every rule that holds (a new list per lead, as written by hand).
+fn inbound_every_match(c: &mut Criterion) {
+    let closures = workloads::w1_closures();
+    let records = workloads::leads(1_000);
+    let structs: Vec<_> = records.iter().map(workloads::Lead::from_json).collect();
+    for hit in ["all", "unique"] {
+        let policy = roe::Policy::new(
+            roe::compile_source("inbound.roe", &workloads::inbound_policy_under(hit))
+                .program
+                .expect("the workload compiles"),
+        );
+        let mut vm = policy.vm(now());
+        let bound: Vec<_> = records
+            .iter()
+            .map(|r| vm.bind(r).expect("valid records"))
+            .collect();
+        for (b, l) in bound.iter().zip(&structs) {
+            let held: Vec<bool> = (0..closures.len())
+                .map(|i| vm.rule_holds(b, i).expect("no record errors"))
+                .collect();
+            let by_hand = workloads::all_matches(&closures, l);
+            let by_vm: Vec<&str> = closures
+                .iter()
+                .zip(&held)
+                .filter(|(_, h)| **h)
+                .map(|((n, _), _)| n.as_str())
+                .collect();
+            assert_eq!(by_vm, by_hand, "the closures and the VM disagree");
+        }
+        let mut group = c.benchmark_group(format!("w1_{hit}_match_6_rules"));
+        group.throughput(Throughput::Elements(bound.len() as u64));
+        bench_vm(&mut group, "decide_bound", &mut vm, &bound);
+        group.bench_function("closures_collect_all", |b| {
+            b.iter(|| {
+                structs
+                    .iter()
+                    .map(|l| workloads::all_matches(&closures, black_box(l)).len())
+                    .sum::<usize>()
+            });
+        });
+        group.finish();
+    }
+}
+
 /// W2: 1,000 territory rules, decided with the rule index, by evaluating every
 /// rule in order, and by a linear scan of hand-written closures.
 fn territories(c: &mut Criterion) {
@@ -270,5 +315,12 @@ fn territories(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, examples, end_to_end, inbound, territories);
+criterion_group!(
+    benches,
+    examples,
+    end_to_end,
+    inbound,
+    inbound_every_match,
+    territories
+);
 criterion_main!(benches);

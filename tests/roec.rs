@@ -13,7 +13,7 @@
 
 use roe::bytecode::format::{self, DecodeError};
 use roe::bytecode::instruction::Instruction;
-use roe::bytecode::program::{ActionTemplate, Block, Program, ProgramParts, SlaLength};
+use roe::bytecode::program::{ActionTemplate, Block, Program, ProgramParts, SloLength};
 
 fn compiled(path: &str) -> Program {
     roe::compile_file(std::path::Path::new(path))
@@ -229,18 +229,18 @@ fn the_verifier_refuses_a_let_that_depends_on_itself() {
 #[test]
 fn the_verifier_refuses_a_business_duration_the_checker_would_reject() {
     let mut p = compiled("tests/run/business_time.roe").parts().clone();
-    let sla = p
+    let slo = p
         .rules
         .iter_mut()
         .flat_map(|r| r.actions.iter_mut())
         .find_map(|a| match a {
             ActionTemplate::HandOff {
-                within: Some(sla), ..
-            } => Some(sla),
+                within: Some(slo), ..
+            } => Some(slo),
             _ => None,
         })
         .expect("a hand-off with an SLO");
-    let SlaLength::Business { amount, .. } = &mut sla.length else {
+    let SloLength::Business { amount, .. } = &mut slo.length else {
         panic!("business_time.roe hands off within business time");
     };
     *amount = i64::MAX;

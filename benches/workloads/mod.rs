@@ -40,10 +40,15 @@ pub const INDUSTRIES: [&str; 10] = [
 
 /// W1: six rules under `first match`, the shape of a typical inbound policy.
 pub fn inbound_policy() -> String {
+    inbound_policy_under("first")
+}
+
+/// W1's rules under another hit policy (`all`, `unique`).
+pub fn inbound_policy_under(hit: &str) -> String {
     let teams: String = (0..5)
         .map(|t| format!("team queue_{t}\n  members \"rep{t}@acme.example\"\n"))
         .collect();
-    format!("policy inbound for lead\n  first match\n{LEAD}{teams}{W1_RULES}")
+    format!("policy inbound for lead\n  {hit} match\n{LEAD}{teams}{W1_RULES}")
 }
 
 /// The rules of W1; [`w1_closures`] is the same policy written by hand.
@@ -148,6 +153,15 @@ pub fn w2_closures() -> Vec<Closure> {
 /// The first rule whose closure holds.
 pub fn first_match<'a>(rules: &'a [Closure], lead: &Lead) -> Option<&'a str> {
     rules.iter().find(|(_, f)| f(lead)).map(|(n, _)| n.as_str())
+}
+
+/// Every rule whose closure holds, collected as a hand-written `all match` would.
+pub fn all_matches<'a>(rules: &'a [Closure], lead: &Lead) -> Vec<&'a str> {
+    rules
+        .iter()
+        .filter(|(_, f)| f(lead))
+        .map(|(n, _)| n.as_str())
+        .collect()
 }
 
 /// One territory rule of W2.

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::bytecode::format::Header;
 use crate::bytecode::instruction::Instruction;
-use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Sla, SlaLength, Target};
+use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Slo, SloLength, Target};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::Value;
 
@@ -382,9 +382,9 @@ impl Listing<'_> {
                 .cloned()
                 .unwrap_or_else(|| format!("t{n}"))
         };
-        let sla = |s: &Sla| match &s.length {
-            SlaLength::Wall(_) => s.text.clone(),
-            SlaLength::Business { calendar: n, .. } => format!("{} on {}", s.text, calendar(*n)),
+        let slo = |s: &Slo| match &s.length {
+            SloLength::Wall(_) => s.text.clone(),
+            SloLength::Business { calendar: n, .. } => format!("{} on {}", s.text, calendar(*n)),
         };
         for action in actions {
             match action {
@@ -393,25 +393,25 @@ impl Listing<'_> {
                     team(*t),
                     within
                         .as_ref()
-                        .map(|s| format!(" within {}", sla(s)))
+                        .map(|s| format!(" within {}", slo(s)))
                         .unwrap_or_default()
                 )),
                 ActionTemplate::Assign { to, within } => {
                     let within = within
                         .as_ref()
-                        .map(|s| format!(" within {}", sla(s)))
+                        .map(|s| format!(" within {}", slo(s)))
                         .unwrap_or_default();
                     self.line(&format!("    assign to (block){within}"));
                     self.block(*to, "      ");
                 }
                 ActionTemplate::Escalate { target, after } => {
-                    self.target("escalate to", target, &format!(" after {}", sla(after)));
+                    self.target("escalate to", target, &format!(" after {}", slo(after)));
                 }
                 ActionTemplate::Reassign { team: t, after } => {
                     self.line(&format!(
                         "    reassign to {} after {}",
                         team(*t),
-                        sla(after)
+                        slo(after)
                     ));
                 }
                 ActionTemplate::Notify { target } => self.target("notify", target, ""),

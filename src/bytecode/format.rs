@@ -18,13 +18,13 @@ use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
     ActionTemplate, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts,
-    Rule, Sla, SlaLength, Target,
+    Rule, Slo, SloLength, Target,
 };
 use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
 use crate::bytecode::value::Value;
 use crate::source::{FileId, Span};
 use crate::time::CalendarSpec;
-use tags::{ActionKind, Opcode, SlaKind, Tagged, TargetKind, TypeKind, ValueKind};
+use tags::{ActionKind, Opcode, SloKind, Tagged, TargetKind, TypeKind, ValueKind};
 
 /// The first four bytes of every `.roec` file.
 pub const MAGIC: &[u8; 4] = b"ROEC";
@@ -449,19 +449,19 @@ impl Writer {
         self.u32(b.start);
         self.u32(b.end);
     }
-    fn sla(&mut self, s: &Sla) {
+    fn slo(&mut self, s: &Slo) {
         self.str(&s.text);
         match &s.length {
-            SlaLength::Wall(d) => {
-                self.tag(SlaKind::Wall);
+            SloLength::Wall(d) => {
+                self.tag(SloKind::Wall);
                 self.duration(*d);
             }
-            SlaLength::Business {
+            SloLength::Business {
                 amount,
                 days,
                 calendar,
             } => {
-                self.tag(SlaKind::Business);
+                self.tag(SloKind::Business);
                 self.i64(*amount);
                 self.u8(u8::from(*days));
                 self.u32(*calendar);
@@ -506,12 +506,12 @@ impl Writer {
             }
         }
     }
-    fn optional_sla(&mut self, s: &Option<Sla>) {
+    fn optional_slo(&mut self, s: &Option<Slo>) {
         match s {
             None => self.u8(0),
             Some(s) => {
                 self.u8(1);
-                self.sla(s);
+                self.slo(s);
             }
         }
     }
@@ -522,22 +522,22 @@ impl Writer {
                 ActionTemplate::HandOff { team, within } => {
                     self.tag(ActionKind::HandOff);
                     self.u32(*team);
-                    self.optional_sla(within);
+                    self.optional_slo(within);
                 }
                 ActionTemplate::Assign { to, within } => {
                     self.tag(ActionKind::Assign);
                     self.block(to);
-                    self.optional_sla(within);
+                    self.optional_slo(within);
                 }
                 ActionTemplate::Escalate { target, after } => {
                     self.tag(ActionKind::Escalate);
                     self.target(target);
-                    self.sla(after);
+                    self.slo(after);
                 }
                 ActionTemplate::Reassign { team, after } => {
                     self.tag(ActionKind::Reassign);
                     self.u32(*team);
-                    self.sla(after);
+                    self.slo(after);
                 }
                 ActionTemplate::Notify { target } => {
                     self.tag(ActionKind::Notify);
@@ -885,17 +885,17 @@ impl<'a> Reader<'a> {
             end: self.u32()?,
         })
     }
-    fn sla(&mut self) -> Result<Sla, DecodeError> {
+    fn slo(&mut self) -> Result<Slo, DecodeError> {
         let text = self.str()?;
         let length = match self.tag()? {
-            SlaKind::Wall => SlaLength::Wall(self.duration()?),
-            SlaKind::Business => SlaLength::Business {
+            SloKind::Wall => SloLength::Wall(self.duration()?),
+            SloKind::Business => SloLength::Business {
                 amount: self.i64()?,
                 days: self.bool()?,
                 calendar: self.u32()?,
             },
         };
-        Ok(Sla { text, length })
+        Ok(Slo { text, length })
     }
     fn span(&mut self) -> Result<Span, DecodeError> {
         Ok(Span {
@@ -926,9 +926,9 @@ impl<'a> Reader<'a> {
             closed,
         })
     }
-    fn optional_sla(&mut self) -> Result<Option<Sla>, DecodeError> {
+    fn optional_slo(&mut self) -> Result<Option<Slo>, DecodeError> {
         Ok(if self.bool()? {
-            Some(self.sla()?)
+            Some(self.slo()?)
         } else {
             None
         })
@@ -944,19 +944,19 @@ impl<'a> Reader<'a> {
             Ok(match r.tag()? {
                 ActionKind::HandOff => ActionTemplate::HandOff {
                     team: r.u32()?,
-                    within: r.optional_sla()?,
+                    within: r.optional_slo()?,
                 },
                 ActionKind::Assign => ActionTemplate::Assign {
                     to: r.block()?,
-                    within: r.optional_sla()?,
+                    within: r.optional_slo()?,
                 },
                 ActionKind::Escalate => ActionTemplate::Escalate {
                     target: r.target()?,
-                    after: r.sla()?,
+                    after: r.slo()?,
                 },
                 ActionKind::Reassign => ActionTemplate::Reassign {
                     team: r.u32()?,
-                    after: r.sla()?,
+                    after: r.slo()?,
                 },
                 ActionKind::Notify => ActionTemplate::Notify {
                     target: r.target()?,

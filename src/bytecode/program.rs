@@ -33,16 +33,16 @@ pub struct Block {
 
 /// A duration as the policy wrote it, for SLOs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sla {
+pub struct Slo {
     /// As written in the source (`4h`, `4 business hours`), printed back in decisions.
     pub text: String,
     /// How long it is.
-    pub length: SlaLength,
+    pub length: SloLength,
 }
 
 /// The length of an SLO: wall-clock time, or open time on a calendar.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SlaLength {
+pub enum SloLength {
     /// Wall-clock time: `4h`.
     Wall(SignedDuration),
     /// Business time: `4 business hours`, `2 business days`.
@@ -73,28 +73,28 @@ pub enum ActionTemplate {
         /// Index into [`Program::teams`].
         team: u32,
         /// The response SLO.
-        within: Option<Sla>,
+        within: Option<Slo>,
     },
     /// `assign to EXPR [within D]`
     Assign {
         /// Gives the assignee.
         to: Block,
         /// The response SLO.
-        within: Option<Sla>,
+        within: Option<Slo>,
     },
     /// `escalate to TARGET after D`
     Escalate {
         /// Who is told.
         target: Target,
         /// When.
-        after: Sla,
+        after: Slo,
     },
     /// `reassign to TEAM after D`
     Reassign {
         /// Index into [`Program::teams`].
         team: u32,
         /// When.
-        after: Sla,
+        after: Slo,
     },
     /// `notify STRING | TEAM`
     Notify {

@@ -11,7 +11,7 @@
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, InvalidProgram, ProgramParts, Sla, SlaLength, Target,
+    ActionTemplate, Block, InvalidProgram, ProgramParts, Slo, SloLength, Target,
 };
 use crate::bytecode::schema::{Schema, Type};
 
@@ -273,9 +273,9 @@ fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
     Ok(())
 }
 
-fn sla_ok(p: &ProgramParts, sla: Option<&Sla>) -> Result<(), String> {
-    match sla.map(|s| &s.length) {
-        Some(SlaLength::Business {
+fn slo_ok(p: &ProgramParts, slo: Option<&Slo>) -> Result<(), String> {
+    match slo.map(|s| &s.length) {
+        Some(SloLength::Business {
             calendar, amount, ..
         }) => {
             if (*calendar as usize) >= p.calendars.len() {
@@ -310,15 +310,15 @@ fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
     };
     match action {
         ActionTemplate::HandOff { team: t, within } => {
-            sla_ok(p, within.as_ref())?;
+            slo_ok(p, within.as_ref())?;
             team(*t)
         }
         ActionTemplate::Reassign { team: t, after } => {
-            sla_ok(p, Some(after))?;
+            slo_ok(p, Some(after))?;
             team(*t)
         }
         ActionTemplate::Assign { to: b, within } => {
-            sla_ok(p, within.as_ref())?;
+            slo_ok(p, within.as_ref())?;
             stack(p, *b)
         }
         ActionTemplate::Tag { tag: b } | ActionTemplate::Drop { reason: b } => stack(p, *b),
@@ -327,7 +327,7 @@ fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
             stack(p, *value)
         }
         ActionTemplate::Escalate { target: t, after } => {
-            sla_ok(p, Some(after))?;
+            slo_ok(p, Some(after))?;
             target(t)
         }
         ActionTemplate::Notify { target: t } => target(t),

@@ -3,7 +3,7 @@
 use super::Checker;
 use super::expr::Ctx;
 use super::tir::{TAction, TExpr, TRule, TTarget, TTeam};
-use crate::bytecode::program::{Sla, SlaLength};
+use crate::bytecode::program::{Slo, SloLength};
 use crate::bytecode::schema::Type;
 use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
@@ -325,11 +325,11 @@ impl Checker<'_> {
     /// The SLO a duration gives. Business time runs on the calendar named with
     /// `in`, else on the working hours of the team the rule hands off to, else on
     /// the policy's `working hours`; with none in reach it is an error.
-    fn sla(&mut self, spec: &DurationSpec, owner_team: Option<u32>) -> Option<Sla> {
+    fn slo(&mut self, spec: &DurationSpec, owner_team: Option<u32>) -> Option<Slo> {
         match &spec.kind {
-            DurationSpecKind::Plain(d) => Some(Sla {
+            DurationSpecKind::Plain(d) => Some(Slo {
                 text: d.text.clone(),
-                length: SlaLength::Wall(jiff::SignedDuration::from_secs(d.seconds()?)),
+                length: SloLength::Wall(jiff::SignedDuration::from_secs(d.seconds()?)),
             }),
             DurationSpecKind::Business {
                 amount,
@@ -365,9 +365,9 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                Some(Sla {
+                Some(Slo {
                     text: format!("{amount} business {word}"),
-                    length: SlaLength::Business {
+                    length: SloLength::Business {
                         amount: *amount,
                         days: *days,
                         calendar,
@@ -518,7 +518,7 @@ impl Checker<'_> {
                     .string_operand(to, ctx, "an assignee")
                     .map(|to| TAction::Assign { to, within: None }),
                 ActionKind::Within(spec) => {
-                    let sla = self.sla(spec, owner_team);
+                    let slo = self.slo(spec, owner_team);
                     if let (false, Some(first)) = (takes_within, last_within) {
                         self.report(
                             Diagnostic::error(codes::MISPLACED_WITHIN, "a second `within` for one hand-off", action.span)
@@ -531,11 +531,11 @@ impl Checker<'_> {
                         self.misplaced_within(action.span);
                         failed = true;
                     } else if let (
-                        Some(sla),
+                        Some(slo),
                         Some(TAction::HandOff { within, .. } | TAction::Assign { within, .. }),
-                    ) = (sla, out.last_mut())
+                    ) = (slo, out.last_mut())
                     {
-                        *within = Some(sla);
+                        *within = Some(slo);
                     } else {
                         // The SLO or its hand-off failed to check; that is already reported.
                         failed = true;
@@ -546,14 +546,14 @@ impl Checker<'_> {
                 }
                 ActionKind::Escalate(target, after) => {
                     let target = self.target(target, ctx);
-                    let after = self.sla(after, owner_team);
+                    let after = self.slo(after, owner_team);
                     target
                         .zip(after)
                         .map(|(target, after)| TAction::Escalate { target, after })
                 }
                 ActionKind::Reassign(team, after) => {
                     let team = self.team_index(team);
-                    let after = self.sla(after, owner_team);
+                    let after = self.slo(after, owner_team);
                     team.zip(after)
                         .map(|(team, after)| TAction::Reassign { team, after })
                 }

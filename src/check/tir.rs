@@ -2,7 +2,7 @@
 //! a let or a built-in), every node typed and spanned. The compiler turns it
 //! into bytecode without looking anything up.
 
-use crate::bytecode::program::{HitPolicy, Sla};
+use crate::bytecode::program::{HitPolicy, Slo};
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::{Builtin, Op, Value};
 use crate::source::Span;
@@ -125,28 +125,28 @@ pub enum TAction {
         /// The team's index.
         team: u32,
         /// The SLO.
-        within: Option<Sla>,
+        within: Option<Slo>,
     },
     /// `assign to EXPR [within D]`
     Assign {
         /// The assignee.
         to: TExpr,
         /// The SLO.
-        within: Option<Sla>,
+        within: Option<Slo>,
     },
     /// `escalate to TARGET after D`
     Escalate {
         /// Who is told.
         target: TTarget,
         /// When.
-        after: Sla,
+        after: Slo,
     },
     /// `reassign to TEAM after D`
     Reassign {
         /// The team's index.
         team: u32,
         /// When.
-        after: Sla,
+        after: Slo,
     },
     /// `notify TARGET`
     Notify(TTarget),

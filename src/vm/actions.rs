@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
-use crate::bytecode::program::{ActionTemplate, Program, Sla, SlaLength, Target};
+use crate::bytecode::program::{ActionTemplate, Program, Slo, SloLength, Target};
 use crate::bytecode::value::{self, OpError, Value};
 use crate::diagnostics::codes;
 use crate::vm::decision::{Action, ActionOut, Decided, Decision, RecordError};
@@ -32,15 +32,15 @@ pub(super) struct Actions<'p> {
     /// when the plan keeps it.
     shared: Vec<Option<Decision>>,
     /// Under `all match`, the decision of rules that hold together, each of
-    /// which the plan keeps: by the rules.
+    /// which the plan keeps; under `unique match`, their error: by the rules.
     together: FxHashMap<Box<[usize]>, Result<Decision, RecordError>>,
     /// The last decision lent out that is not shared.
-    lent: Option<Decision>,
+    on_loan: Option<Decision>,
     /// The rules that hold for the record being decided (reused).
     pub(super) held: Vec<usize>,
     /// Deadlines computed so far: they depend only on `now` and the SLO, so
     /// every record with the same SLO shares them.
-    deadlines: Vec<(SlaLength, Deadline)>,
+    deadlines: Vec<(SloLength, Deadline)>,
     /// Team names, shared by every decision that names a team.
     team_names: Vec<Arc<str>>,
     /// Program texts decisions repeat (SLOs as written, field paths).
@@ -57,7 +57,7 @@ impl<'p> Actions<'p> {
             local_times: false,
             shared: vec![None; parts.rules.len() + 1],
             together: FxHashMap::default(),
-            lent: None,
+            on_loan: None,
             held: Vec::new(),
             deadlines: Vec::new(),
             team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
@@ -97,7 +97,7 @@ impl<'p> Actions<'p> {
 
     /// Lends `decision` until the next one is lent.
     pub(super) fn lend(&mut self, decision: Decision) -> &Decision {
-        self.lent.insert(decision)
+        self.on_loan.insert(decision)
     }
 
     /// The decision of `rules` (`otherwise` past the last rule) under the
@@ -151,6 +151,25 @@ impl<'p> Actions<'p> {
             self.together.insert(rules.into(), decision.clone());
         }
         decision
+    }
+
+    /// Under `unique match`, the error of several `rules` that hold at once:
+    /// the same for every record they hold for together.
+    pub(super) fn not_unique(&mut self, rules: &[usize]) -> RecordError {
+        if let Some(Err(kept)) = self.together.get(rules) {
+            return kept.clone();
+        }
+        let error = RecordError::new(
+            codes::RUNTIME_NOT_UNIQUE,
+            format!(
+                "rules {} hold at once, but under `unique match` at most one may",
+                rule_names(self.program, rules).join(" and ")
+            ),
+        );
+        if self.together.len() < KEPT {
+            self.together.insert(rules.into(), Err(error.clone()));
+        }
+        error
     }
 
     /// Runs `templates`, the actions of rule `rule`, onto `out`.
@@ -239,31 +258,31 @@ impl<'p> Actions<'p> {
     }
 
     /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
-    fn deadline(&mut self, sla: &Sla, rule: &str) -> Result<Deadline, RecordError> {
-        if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == sla.length) {
+    fn deadline(&mut self, slo: &Slo, rule: &str) -> Result<Deadline, RecordError> {
+        if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == slo.length) {
             return Ok(kept.clone());
         }
-        let (utc, local) = self.compute_deadline(sla, rule)?;
+        let (utc, local) = self.compute_deadline(slo, rule)?;
         let computed: Deadline = (Arc::from(utc), local.map(Arc::from));
         if self.deadlines.len() < KEPT {
-            self.deadlines.push((sla.length.clone(), computed.clone()));
+            self.deadlines.push((slo.length.clone(), computed.clone()));
         }
         Ok(computed)
     }
 
     fn compute_deadline(
         &self,
-        sla: &Sla,
+        slo: &Slo,
         rule: &str,
     ) -> Result<(String, Option<String>), RecordError> {
         let out_of_range = || eval_error(&EvalError::Op(OpError::TimeRange), rule);
-        match &sla.length {
-            SlaLength::Wall(d) => self
+        match &slo.length {
+            SloLength::Wall(d) => self
                 .now
                 .checked_add(*d)
                 .map(|t| (t.to_string(), None))
                 .map_err(|_| out_of_range()),
-            SlaLength::Business {
+            SloLength::Business {
                 amount,
                 days,
                 calendar,
@@ -287,13 +306,13 @@ impl<'p> Actions<'p> {
     fn slo(
         &mut self,
         a: &mut ActionOut,
-        within: Option<&Sla>,
+        within: Option<&Slo>,
         rule: &str,
     ) -> Result<(), RecordError> {
-        if let Some(sla) = within {
-            a.within = Some(self.text(&sla.text));
+        if let Some(slo) = within {
+            a.within = Some(self.text(&slo.text));
             (a.due, a.due_local) = self
-                .deadline(sla, rule)
+                .deadline(slo, rule)
                 .map(|(utc, local)| (Some(utc), local))?;
         }
         Ok(())

@@ -320,13 +320,7 @@ impl<'p> Vm<'p> {
         let reached = match held.as_slice() {
             [] => self.decision_of_rule(slots, otherwise, false),
             [one] => self.decision_of_rule(slots, *one, false),
-            many => Err(RecordError::new(
-                codes::RUNTIME_NOT_UNIQUE,
-                format!(
-                    "rules {} hold at once, but under `unique match` at most one may",
-                    rule_names(self.program, many).join(" and ")
-                ),
-            )),
+            many => Err(self.actions.not_unique(many)),
         };
         self.actions.held = held;
         reached

@@ -170,8 +170,8 @@ tags! {
 }
 
 tags! {
-    /// The variants of [`SlaLength`](crate::bytecode::program::SlaLength).
-    enum SlaKind, "a kind of duration" {
+    /// The variants of [`SloLength`](crate::bytecode::program::SloLength).
+    enum SloKind, "a kind of duration" {
         Wall = 0,
         Business = 1,
     }
@@ -212,6 +212,6 @@ mod tests {
         round_trips::<ValueKind>();
         round_trips::<ActionKind>();
         round_trips::<TargetKind>();
-        round_trips::<SlaKind>();
+        round_trips::<SloKind>();
     }
 }
