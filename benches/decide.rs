@@ -90,40 +90,9 @@ fn examples(c: &mut Criterion) {
     }
 }
 
-/// 100,000 leads as JSON Lines, varied deterministically.
-fn generated_leads(n: usize) -> String {
-    let countries = [
-        "DE", "FR", "ES", "IT", "NL", "GB", "US", "CA", "JP", "AU", "BR", "IN",
-    ];
-    let segments = ["smb", "mid_market", "large", "strategic"];
-    let sources = ["web", "webinar", "event", "partner", "outbound", "referral"];
-    let mut out = String::with_capacity(n * 260);
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let pick = |k: u64, len: usize| (x.rotate_left(k as u32) % len as u64) as usize;
-        let employees = if x.is_multiple_of(5) {
-            String::new()
-        } else {
-            format!(",\"employees\":{}", 1 + x % 20_000)
-        };
-        out.push_str(&format!(
-            "{{\"id\":\"L-{i}\",\"email\":\"p{i}@example.com\",\"country\":\"{}\",\"segment\":\"{}\",\"source\":\"{}\",\"status\":\"raw\",\"score\":{},\"created_at\":\"2026-11-29T10:00:00Z\",\"do_not_route\":{}{employees}}}\n",
-            countries[pick(3, countries.len())],
-            segments[pick(11, segments.len())],
-            sources[pick(19, sources.len())],
-            x % 101,
-            x.is_multiple_of(97),
-        ));
-    }
-    out
-}
-
 fn end_to_end(c: &mut Criterion) {
     let policy = roe::Policy::new(program("examples/inbound_routing.roe"));
-    let text = generated_leads(100_000);
+    let text = workloads::crm_leads_jsonl(100_000);
     let mut group = c.benchmark_group("run");
     group.sample_size(10);
     group.throughput(Throughput::Elements(100_000));

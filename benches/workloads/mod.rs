@@ -284,3 +284,35 @@ pub fn leads(n: usize) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// `n` leads of the shipped `crm` schema as JSON Lines, varied
+/// deterministically: the records of the `run` benchmarks.
+pub fn crm_leads_jsonl(n: usize) -> String {
+    let countries = [
+        "DE", "FR", "ES", "IT", "NL", "GB", "US", "CA", "JP", "AU", "BR", "IN",
+    ];
+    let segments = ["smb", "mid_market", "large", "strategic"];
+    let sources = ["web", "webinar", "event", "partner", "outbound", "referral"];
+    let mut out = String::with_capacity(n * 260);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let pick = |k: u64, len: usize| (x.rotate_left(k as u32) % len as u64) as usize;
+        let employees = if x.is_multiple_of(5) {
+            String::new()
+        } else {
+            format!(",\"employees\":{}", 1 + x % 20_000)
+        };
+        out.push_str(&format!(
+            "{{\"id\":\"L-{i}\",\"email\":\"p{i}@example.com\",\"country\":\"{}\",\"segment\":\"{}\",\"source\":\"{}\",\"status\":\"raw\",\"score\":{},\"created_at\":\"2026-11-29T10:00:00Z\",\"do_not_route\":{}{employees}}}\n",
+            countries[pick(3, countries.len())],
+            segments[pick(11, segments.len())],
+            sources[pick(19, sources.len())],
+            x % 101,
+            x.is_multiple_of(97),
+        ));
+    }
+    out
+}

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
-use crate::bytecode::program::{ActionTemplate, Program, Slo, SloLength, Target};
+use crate::bytecode::program::{ActionTemplate, Block, Program, Slo, SloLength, Target};
 use crate::bytecode::value::{self, OpError, Value};
 use crate::diagnostics::codes;
 use crate::vm::decision::{Action, ActionOut, Decided, Decision, RecordError};
+use crate::vm::errors::{damaged, eval_error, rule_name, rule_names};
 use crate::vm::eval::EvalError;
-use crate::vm::{Operands, damaged, eval_error, rule_name, rule_names};
+use crate::vm::eval::Machine;
 
 /// A deadline in UTC and, for business time, in the calendar's zone.
 type Deadline = (Arc<str>, Option<Arc<str>>);
@@ -330,6 +331,27 @@ impl<'p> Actions<'p> {
             Target::Person(block) => a.to = Some(string(operands, *block, rule)?),
         }
         Ok(())
+    }
+}
+
+/// What an action's operands are evaluated with: the interpreter and this record.
+pub(super) struct Operands<'a> {
+    /// The interpreter.
+    pub(super) machine: &'a mut Machine,
+    /// The program the operands belong to.
+    pub(super) program: &'a Program,
+    /// The record's bound slots.
+    pub(super) slots: &'a [Value],
+    /// The evaluation instant.
+    pub(super) now: Timestamp,
+}
+
+impl Operands<'_> {
+    /// The value of an action's operand `block`, errors naming `rule`.
+    pub(super) fn eval(&mut self, block: Block, rule: &str) -> Result<Value, RecordError> {
+        self.machine
+            .run(self.program, block, self.slots, self.now, 0)
+            .map_err(|e| eval_error(&e, rule))
     }
 }
 

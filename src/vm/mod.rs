@@ -5,6 +5,7 @@
 mod actions;
 mod bind;
 pub mod decision;
+mod errors;
 mod eval;
 pub mod explain;
 pub mod plan;
@@ -13,12 +14,12 @@ mod stream;
 
 use jiff::Timestamp;
 
-use crate::bytecode::program::{Block, HitPolicy, Program};
-use crate::bytecode::value::{OpError, Value};
-use crate::diagnostics::codes;
-use actions::Actions;
+use crate::bytecode::program::{HitPolicy, Program};
+use crate::bytecode::value::Value;
+use actions::{Actions, Operands};
 use bind::SlotTree;
 pub use decision::{Action, ActionOut, Decided, Decision, RecordError};
+use errors::{eval_error, rule_name};
 use eval::{EvalError, Machine};
 use plan::{Env, Plan};
 pub use policy::Policy;
@@ -394,132 +395,5 @@ impl<'p> Vm<'p> {
             now: self.now,
         };
         self.actions.decision(&mut operands, rules, all)
-    }
-}
-
-/// What an action's operands are evaluated with: the interpreter and this record.
-struct Operands<'a> {
-    machine: &'a mut Machine,
-    program: &'a Program,
-    slots: &'a [Value],
-    now: Timestamp,
-}
-
-impl Operands<'_> {
-    /// The value of an action's operand `block`, errors naming `rule`.
-    fn eval(&mut self, block: Block, rule: &str) -> Result<Value, RecordError> {
-        self.machine
-            .run(self.program, block, self.slots, self.now, 0)
-            .map_err(|e| eval_error(&e, rule))
-    }
-}
-
-/// The name of rule `at`: `otherwise` past the last rule.
-fn rule_name(program: &Program, at: usize) -> &str {
-    program
-        .parts()
-        .rules
-        .get(at)
-        .map_or("otherwise", |r| r.name.as_str())
-}
-
-/// The names of `rules`, quoted.
-fn rule_names(program: &Program, rules: &[usize]) -> Vec<String> {
-    rules
-        .iter()
-        .map(|i| format!("`{}`", rule_name(program, *i)))
-        .collect()
-}
-
-/// The error of a compiled program that does not hold what the VM needs
-/// for rule `rule`; only a damaged `.roec` gives it.
-fn damaged(rule: &str) -> RecordError {
-    RecordError::new(
-        codes::RECORD_MALFORMED,
-        format!("rule `{rule}`: the compiled program is damaged; recompile the policy"),
-    )
-}
-
-fn eval_error(e: &EvalError, rule: &str) -> RecordError {
-    let (code, what) = match e {
-        EvalError::Op(OpError::Overflow) => (
-            codes::RUNTIME_OVERFLOW,
-            "arithmetic overflow (beyond 64-bit integers, or an infinite number)",
-        ),
-        EvalError::Op(OpError::DivisionByZero) => {
-            (codes::RUNTIME_DIVISION_BY_ZERO, "division by zero")
-        }
-        EvalError::Op(OpError::TimeRange) => (
-            codes::RUNTIME_TIME_RANGE,
-            "a time beyond the supported range",
-        ),
-        EvalError::OutOfFuel => (codes::RUNTIME_FUEL, "evaluation took too many steps"),
-        EvalError::LetsTooDeep => (
-            codes::RUNTIME_FUEL,
-            "lets use each other more than 256 deep",
-        ),
-        EvalError::Op(OpError::Type) | EvalError::Damaged(_) => return damaged(rule),
-    };
-    RecordError::new(code, format!("rule `{rule}`: {what}"))
-}
-
-/// The slots of a record with the given top-level fields, every other slot
-/// missing: records for the plan's unit tests.
-#[cfg(all(test, feature = "compiler"))]
-fn slots_with(program: &Program, fields: &[(&str, Value)]) -> Vec<Value> {
-    program
-        .parts()
-        .slots
-        .iter()
-        .map(|path| {
-            fields
-                .iter()
-                .find(|(name, _)| path.len() == 1 && path[0] == *name)
-                .map_or(Value::Missing, |(_, v)| v.clone())
-        })
-        .collect()
-}
-
-#[cfg(test)]
-#[cfg(feature = "compiler")]
-mod tests {
-    use super::*;
-
-    /// A chain of lets deeper than the interpreter allows stops with the same
-    /// error with and without trees, on a worker thread's stack; one within
-    /// the limit decides alike.
-    #[test]
-    fn chains_of_lets_stop_at_the_same_depth_with_and_without_trees() {
-        let run = || {
-            for (n, too_deep) in [(250, false), (300, true)] {
-                let mut text = "policy p for lead\nuse crm\n".to_owned();
-                for i in 0..n {
-                    text.push_str(&format!("let l{i} = not l{}\n", i + 1));
-                }
-                text.push_str(&format!(
-                    "let l{n} = score > 5\nrule r when l0 then tag \"r\"\n"
-                ));
-                let program = crate::compile_source("p.roe", &text)
-                    .program
-                    .expect("compiles");
-                let now = Timestamp::UNIX_EPOCH;
-                let lead = serde_json::json!({"id":"L","email":"a@b.example","country":"DE","segment":"smb","source":"web","status":"raw","score":9,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
-                let planned = Policy::new(program.clone());
-                let interpreted = Policy::with_options(program, plan::PlanOptions::INTERPRETED);
-                let trees = planned.vm(now).decide(&lead);
-                let plain = interpreted.vm(now).decide(&lead);
-                assert_eq!(trees, plain, "{n} lets");
-                match trees {
-                    Err(e) => assert!(too_deep && e.code == codes::RUNTIME_FUEL, "{e:?}"),
-                    Ok(_) => assert!(!too_deep),
-                }
-            }
-        };
-        std::thread::Builder::new()
-            .stack_size(2 << 20)
-            .spawn(run)
-            .expect("a thread")
-            .join()
-            .expect("no overflow, no failure");
     }
 }

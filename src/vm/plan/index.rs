@@ -349,7 +349,7 @@ fn guard(test: &Test) -> Option<(u32, Guard)> {
 mod tests {
     use super::*;
     use crate::bytecode::program::Program;
-    use crate::vm::slots_with as slots;
+    use crate::vm::plan::slots_with as slots;
 
     fn program(rules: &str) -> Program {
         let text = format!("policy p for lead\nuse crm\n{rules}");

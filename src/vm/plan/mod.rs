@@ -22,6 +22,7 @@ mod tree;
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program};
+use crate::bytecode::value::Value;
 use crate::vm::eval;
 pub use probe::Probes;
 pub use tree::{Condition, Env};
@@ -164,7 +165,7 @@ impl Plan {
     /// slots, in file order; `None` means every rule.
     pub(crate) fn candidates<'a>(
         &'a self,
-        slots: &[crate::bytecode::value::Value],
+        slots: &[Value],
     ) -> Option<impl Iterator<Item = usize> + 'a> {
         self.index.as_ref()?.candidates(slots)
     }
@@ -231,6 +232,23 @@ fn runnable_per_record(program: &Program) -> u64 {
     rules + lets + otherwise
 }
 
+/// The slots of a record with the given top-level fields, every other slot
+/// missing: records for the plan's unit tests.
+#[cfg(all(test, feature = "compiler"))]
+fn slots_with(program: &Program, fields: &[(&str, Value)]) -> Vec<Value> {
+    program
+        .parts()
+        .slots
+        .iter()
+        .map(|path| {
+            fields
+                .iter()
+                .find(|(name, _)| path.len() == 1 && path[0] == *name)
+                .map_or(Value::Missing, |(_, v)| v.clone())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[cfg(feature = "compiler")]
 mod tests {
@@ -281,5 +299,47 @@ mod tests {
         let all = Plan::new(&program, PlanOptions::ALL);
         assert!(all.probes().is_some() && all.keeps(0) && all.keeps(1));
         assert!(!Plan::new(&program, PlanOptions::INTERPRETED).keeps(0));
+    }
+
+    /// A chain of lets deeper than the interpreter allows stops with the same
+    /// error with and without trees, on a worker thread's stack; one within
+    /// the limit decides alike.
+    #[test]
+    fn chains_of_lets_stop_at_the_same_depth_with_and_without_trees() {
+        let run = || {
+            for (n, too_deep) in [(250, false), (300, true)] {
+                let mut text = "policy p for lead\nuse crm\n".to_owned();
+                for i in 0..n {
+                    text.push_str(&format!("let l{i} = not l{}\n", i + 1));
+                }
+                text.push_str(&format!(
+                    "let l{n} = score > 5\nrule r when l0 then tag \"r\"\n"
+                ));
+                let program = crate::compile_source("p.roe", &text)
+                    .program
+                    .expect("compiles");
+                let now = jiff::Timestamp::UNIX_EPOCH;
+                let lead = serde_json::json!({"id":"L","email":"a@b.example","country":"DE","segment":"smb","source":"web","status":"raw","score":9,"created_at":"2026-11-30T09:00:00Z","do_not_route":false});
+                let planned = crate::vm::Policy::new(program.clone());
+                let interpreted =
+                    crate::vm::Policy::with_options(program, PlanOptions::INTERPRETED);
+                let trees = planned.vm(now).decide(&lead);
+                let plain = interpreted.vm(now).decide(&lead);
+                assert_eq!(trees, plain, "{n} lets");
+                match trees {
+                    Err(e) => assert!(
+                        too_deep && e.code == crate::diagnostics::codes::RUNTIME_FUEL,
+                        "{e:?}"
+                    ),
+                    Ok(_) => assert!(!too_deep),
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(run)
+            .expect("a thread")
+            .join()
+            .expect("no overflow, no failure");
     }
 }

@@ -309,8 +309,8 @@ mod tests {
     use crate::bytecode::program::Program;
     use crate::vm::eval::Machine;
     use crate::vm::plan::decompile;
+    use crate::vm::plan::slots_with as slots;
     use crate::vm::plan::tree::Env;
-    use crate::vm::slots_with as slots;
 
     /// Rule conditions of every shape a probe takes, each with the shape (its
     /// kinds and how they nest, as `Debug` shows them) and the type of its
