@@ -220,11 +220,10 @@ fn inbound_every_match(c: &mut Criterion) {
     let records = workloads::leads(1_000);
     let structs: Vec<_> = records.iter().map(workloads::Lead::from_json).collect();
     for hit in ["all", "unique"] {
-        let policy = roe::Policy::new(
-            roe::compile_source("inbound.roe", &workloads::inbound_policy_under(hit))
-                .program
-                .expect("the workload compiles"),
-        );
+        let policy = roe::Policy::new(workloads::program(
+            "inbound.roe",
+            &workloads::inbound_policy_under(hit),
+        ));
         let mut vm = policy.vm(now());
         let bound: Vec<_> = records
             .iter()

@@ -31,9 +31,7 @@ fn now() -> jiff::Timestamp {
 }
 
 fn policy(name: &str, source: &str) -> roe::Policy {
-    roe::compile_source(name, source)
-        .into_policy()
-        .unwrap_or_else(|| panic!("{name} does not compile"))
+    roe::Policy::new(workloads::program(name, source))
 }
 
 /// Decides every bound record `REPEATS` times; the count of decisions that

@@ -49,8 +49,7 @@ use vm::{Decision, RecordError};
 ///     "source": "web", "status": "mql", "score": 80, "employees": 9000,
 ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
 /// });
-/// let decision = roe::decide(&policy, &record, "2026-11-30T10:00:00Z".parse()?)
-///     .map_err(|e| e.message)?;
+/// let decision = roe::decide(&policy, &record, "2026-11-30T10:00:00Z".parse()?)?;
 /// assert_eq!(decision.actions()[0].team.as_deref(), Some("enterprise_emea"));
 /// assert_eq!(decision.actions()[0].due.as_deref(), Some("2026-11-30T14:00:00Z"));
 /// # Ok(())

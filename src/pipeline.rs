@@ -51,7 +51,7 @@ impl Compilation {
 ///     "source": "web", "status": "raw", "score": 80,
 ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
 /// });
-/// let decision = vm.decide(&record).map_err(|e| e.message)?;
+/// let decision = vm.decide(&record)?;
 /// assert_eq!(decision.actions()[0].tag.as_deref(), Some("hot"));
 /// # Ok(())
 /// # }

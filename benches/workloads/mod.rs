@@ -72,6 +72,18 @@ otherwise
   hand off to queue_0
 ";
 
+/// The program of a workload's policy, compiled from its checked form: a
+/// `unique match` policy whose rules may overlap is refused by `roe check`,
+/// but the VM must still decide it (an overlap is then a record error).
+pub fn program(name: &str, source: &str) -> roe::bytecode::program::Program {
+    let compilation = roe::compile_source(name, source);
+    let checked = compilation
+        .checked
+        .unwrap_or_else(|| panic!("{name} does not check"));
+    roe::compile::compile(&checked, &compilation.sources)
+        .unwrap_or_else(|_| panic!("{name} does not compile"))
+}
+
 /// A lead as hand-written Rust holds it: the baseline the VM is measured against.
 pub struct Lead {
     /// 0–100.

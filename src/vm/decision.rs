@@ -180,8 +180,9 @@ impl std::fmt::Debug for Decision {
 pub struct RecordError {
     /// The `R` code.
     pub code: &'static str,
-    /// What is wrong, naming the field.
-    pub message: String,
+    /// What is wrong, naming the field (shared: a VM hands the same error to
+    /// every record that fails alike).
+    pub message: Arc<str>,
     /// The dotted path of the one field at fault, if there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -192,7 +193,7 @@ impl RecordError {
     pub fn new(code: &'static str, message: impl Into<String>) -> RecordError {
         RecordError {
             code,
-            message: message.into(),
+            message: Arc::from(message.into()),
             field: None,
         }
     }
@@ -201,11 +202,19 @@ impl RecordError {
     pub fn at(code: &'static str, message: impl Into<String>, path: String) -> RecordError {
         RecordError {
             code,
-            message: message.into(),
+            message: Arc::from(message.into()),
             field: Some(path),
         }
     }
 }
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RecordError {}
 
 #[derive(Serialize)]
 struct Line<'a> {

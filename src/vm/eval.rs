@@ -58,6 +58,7 @@ impl Machine {
     }
 
     /// Forgets the previous record's lets and refills the fuel.
+    #[inline]
     pub fn reset(&mut self) {
         self.stack.clear();
         self.lets

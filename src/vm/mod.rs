@@ -155,8 +155,8 @@ impl<'p> Vm<'p> {
     ///     "source": "web", "status": "mql", "score": 80, "employees": 9000,
     ///     "created_at": "2026-11-30T09:00:00Z", "do_not_route": false
     /// });
-    /// let bound = vm.bind(&lead).map_err(|e| e.message)?;
-    /// let decision = vm.decide_bound_ref(&bound).map_err(|e| e.message)?;
+    /// let bound = vm.bind(&lead)?;
+    /// let decision = vm.decide_bound_ref(&bound)?;
     /// assert_eq!(
     ///     decision.decided(),
     ///     &roe::vm::Decided::Rule(Some("enterprise_hot_emea".to_owned()))
@@ -207,9 +207,33 @@ impl<'p> Vm<'p> {
                 Ok(first) => return self.decide_first(slots, first),
                 Err(untold) => untold,
             },
+            None if self.plan.all_probes().is_some() => return self.decide_all_probed(slots),
             None => 0,
         };
         self.decide_from(slots, from)
+    }
+
+    /// Under `all match` or `unique match`, the rules that hold found by the
+    /// probes alone when they can tell, else by scanning.
+    #[inline(never)]
+    fn decide_all_probed(&mut self, slots: &[Value]) -> Result<Reached, RecordError> {
+        let mut held = std::mem::take(&mut self.actions.held);
+        held.clear();
+        let found = self
+            .plan
+            .all_probes()
+            .is_some_and(|probes| probes.all_held(slots, &mut held));
+        let reached = match found {
+            true => {
+                self.machine.reset();
+                self.decide_held(slots, &held)
+            }
+            false => self.decide_from(slots, 0),
+        };
+        if found {
+            self.actions.held = held;
+        }
+        reached
     }
 
     /// The decision of rule `first`, found by the probes, made now. (Kept out
@@ -226,8 +250,12 @@ impl<'p> Vm<'p> {
         self.machine.reset();
         match self.program.parts().hit_policy {
             HitPolicy::First => self.first_match(slots, from),
-            HitPolicy::All => self.all_match(slots),
-            HitPolicy::Unique => self.unique_match(slots),
+            HitPolicy::All | HitPolicy::Unique => {
+                let held = self.held(slots)?;
+                let reached = self.decide_held(slots, &held);
+                self.actions.held = held;
+                reached
+            }
         }
     }
 
@@ -315,28 +343,17 @@ impl<'p> Vm<'p> {
         scanned.map(|()| held)
     }
 
-    fn unique_match(&mut self, slots: &[Value]) -> Result<Reached, RecordError> {
-        let held = self.held(slots)?;
+    /// Under `all match` or `unique match`, the decision of the rules that
+    /// hold, `held`.
+    fn decide_held(&mut self, slots: &[Value], held: &[usize]) -> Result<Reached, RecordError> {
+        let all = self.program.parts().hit_policy == HitPolicy::All;
         let otherwise = self.program.parts().rules.len();
-        let reached = match held.as_slice() {
-            [] => self.decision_of_rule(slots, otherwise, false),
-            [one] => self.decision_of_rule(slots, *one, false),
+        match held {
+            [] => self.decision_of_rule(slots, otherwise, all),
+            [one] => self.decision_of_rule(slots, *one, all),
+            many if all => self.decision_of_rules(slots, many),
             many => Err(self.actions.not_unique(many)),
-        };
-        self.actions.held = held;
-        reached
-    }
-
-    fn all_match(&mut self, slots: &[Value]) -> Result<Reached, RecordError> {
-        let held = self.held(slots)?;
-        let otherwise = self.program.parts().rules.len();
-        let reached = match held.as_slice() {
-            [] => self.decision_of_rule(slots, otherwise, true),
-            [one] => self.decision_of_rule(slots, *one, true),
-            many => self.decision_of_rules(slots, many),
-        };
-        self.actions.held = held;
-        reached
+        }
     }
 
     /// The decision of rule `at` alone (`otherwise` past the last rule): the

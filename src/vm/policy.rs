@@ -24,7 +24,7 @@ use crate::vm::plan::{Plan, PlanOptions};
 /// let worker = policy.clone();
 /// let decided = std::thread::spawn(move || {
 ///     let now = "2026-11-30T10:00:00Z".parse().map_err(|_| "an instant")?;
-///     worker.vm(now).decide(&lead).map_err(|e| e.message)
+///     worker.vm(now).decide(&lead).map_err(|e| e.to_string())
 /// });
 /// assert!(decided.join().map_err(|_| "no panic")?.is_ok());
 /// # Ok(())

@@ -87,6 +87,9 @@ pub struct Plan {
     /// Whether the probes find the first rule that holds on their own: under
     /// first match, without an index.
     probes_find_first: bool,
+    /// Whether the probes find every rule that holds on their own: under
+    /// `all match` and `unique match`, without an index, each rule probed.
+    probes_find_all: bool,
     /// Which rules' decisions (and last, `otherwise`'s) may be kept: those
     /// whose actions read nothing of the record.
     keeps: Vec<bool>,
@@ -121,6 +124,9 @@ impl Plan {
         Plan {
             options,
             probes_find_first: parts.hit_policy == HitPolicy::First && index.is_none(),
+            probes_find_all: parts.hit_policy != HitPolicy::First
+                && index.is_none()
+                && probes.as_ref().is_some_and(Probes::complete),
             lets: match options.trees {
                 true => decompile::lets(program),
                 false => Vec::new(),
@@ -159,6 +165,12 @@ impl Plan {
     #[inline]
     pub(crate) fn first_probes(&self) -> Option<&Probes> {
         self.probes.as_ref().filter(|_| self.probes_find_first)
+    }
+
+    /// The probes, when they find every rule that holds on their own.
+    #[inline]
+    pub(crate) fn all_probes(&self) -> Option<&Probes> {
+        self.probes.as_ref().filter(|_| self.probes_find_all)
     }
 
     /// The rules from `from` on that may hold for a record with these

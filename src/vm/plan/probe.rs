@@ -58,6 +58,25 @@ impl Probes {
         }
         Ok(self.rules.len())
     }
+
+    /// Whether every rule has a probe.
+    pub fn complete(&self) -> bool {
+        self.rules.iter().all(Option::is_some)
+    }
+
+    /// Every rule that holds for the record in `slots`, in file order, onto
+    /// `held`; `false` when some probe cannot tell (`held` then is partial).
+    #[inline]
+    pub fn all_held(&self, slots: &[Value], held: &mut Vec<usize>) -> bool {
+        for (at, rule) in self.rules.iter().enumerate() {
+            match rule.as_ref().and_then(|probe| probe.holds(slots)) {
+                Some(false) => {}
+                Some(true) => held.push(at),
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 /// A condition that reads only slots, compiled.
@@ -185,8 +204,10 @@ impl<M: Make> WithCheck for IsOf<M> {
     fn with<C: Check>(self, check: C) -> Box<dyn Probe> {
         self.make.make(Is {
             slot: self.slot,
-            check,
-            holds: self.holds,
+            check: match self.holds {
+                true => check,
+                false => check.negated(),
+            },
         })
     }
 }
@@ -263,28 +284,26 @@ impl<P: Probe> Probe for Negated<P> {
     }
 }
 
-/// Whether a slot's value passes `check` is `holds`.
+/// Whether a slot's value passes `check` (negated already where the
+/// condition says `not`).
 struct Is<C> {
     slot: u32,
     check: C,
-    holds: bool,
 }
 
 impl<C: Check> Probe for Is<C> {
     #[inline]
     fn holds(&self, slots: &[Value]) -> Option<bool> {
-        let passes = self.check.check(slots.get(self.slot as usize)?)?;
-        Some(passes == self.holds)
+        self.check.check(slots.get(self.slot as usize)?)
     }
 }
 
 impl<C> Debug for Is<C> {
-    /// The check's type by its own name, as `IntRange { slot: 2, holds: true }`.
+    /// The check's type by its own name, as `IntRange { slot: 2 }`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = std::any::type_name::<C>();
         f.debug_struct(name.rsplit("::").next().unwrap_or(name))
             .field("slot", &self.slot)
-            .field("holds", &self.holds)
             .finish()
     }
 }

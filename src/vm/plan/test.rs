@@ -141,6 +141,10 @@ pub trait Check: Clone + Debug + Send + Sync + 'static {
         let _ = s;
         None
     }
+
+    /// The check that holds exactly where this one does not (on values of
+    /// its type), so that a probe of `not` costs nothing more.
+    fn negated(self) -> Self;
 }
 
 /// Whether an int lies in `lo..=hi` is `inside`.
@@ -157,6 +161,13 @@ impl Check for IntRange {
         let Value::Int(x) = v else { return None };
         Some((self.lo <= *x && *x <= self.hi) == self.inside)
     }
+
+    fn negated(self) -> IntRange {
+        IntRange {
+            inside: !self.inside,
+            ..self
+        }
+    }
 }
 
 /// Whether an int is one of these (sorted) is `inside`.
@@ -171,6 +182,13 @@ impl Check for IntSet {
     fn check(&self, v: &Value) -> Option<bool> {
         let Value::Int(x) = v else { return None };
         Some(self.items.binary_search(x).is_ok() == self.inside)
+    }
+
+    fn negated(self) -> IntSet {
+        IntSet {
+            inside: !self.inside,
+            ..self
+        }
     }
 }
 
@@ -188,28 +206,35 @@ impl Check for EnumMask {
         let member = self.mask & 1u64.checked_shl(*k).unwrap_or(0) != 0;
         Some(member == self.inside)
     }
+
+    fn negated(self) -> EnumMask {
+        EnumMask {
+            inside: !self.inside,
+            ..self
+        }
+    }
 }
 
-/// Whether a bool equals `value` is `equal`.
+/// Whether a bool is `value` (`!= c` is `= not c`).
 #[derive(Clone, Copy, Debug)]
 pub struct BoolIs {
     value: bool,
-    equal: bool,
 }
 
 impl BoolIs {
     /// A bool slot read on its own: it holds when true.
-    pub const TRUE: BoolIs = BoolIs {
-        value: true,
-        equal: true,
-    };
+    pub const TRUE: BoolIs = BoolIs { value: true };
 }
 
 impl Check for BoolIs {
     #[inline(always)]
     fn check(&self, v: &Value) -> Option<bool> {
         let Value::Bool(b) = v else { return None };
-        Some((*b == self.value) == self.equal)
+        Some(*b == self.value)
+    }
+
+    fn negated(self) -> BoolIs {
+        BoolIs { value: !self.value }
     }
 }
 
@@ -233,11 +258,22 @@ impl Check for StrSet {
         let found = self.items.iter().any(|item| item.is(len, head, s));
         Some(found == self.inside)
     }
+
+    fn negated(self) -> StrSet {
+        StrSet {
+            inside: !self.inside,
+            ..self
+        }
+    }
 }
 
-/// Whether a string contains the needle (found with a searcher made once).
+/// Whether a string contains the needle (found with a searcher made once)
+/// is `holds`.
 #[derive(Clone, Debug)]
-pub struct Contains(Box<memchr::memmem::Finder<'static>>);
+pub struct Contains {
+    finder: Box<memchr::memmem::Finder<'static>>,
+    holds: bool,
+}
 
 impl Check for Contains {
     #[inline(always)]
@@ -248,13 +284,23 @@ impl Check for Contains {
 
     #[inline(always)]
     fn check_str(&self, s: &str) -> Option<bool> {
-        Some(contains(&self.0, s.as_bytes()))
+        Some(contains(&self.finder, s.as_bytes()) == self.holds)
+    }
+
+    fn negated(self) -> Contains {
+        Contains {
+            holds: !self.holds,
+            ..self
+        }
     }
 }
 
-/// Whether a string starts with this.
+/// Whether a string starts with `prefix` is `holds`.
 #[derive(Clone, Debug)]
-pub struct StartsWith(Arc<str>);
+pub struct StartsWith {
+    prefix: Arc<str>,
+    holds: bool,
+}
 
 impl Check for StartsWith {
     #[inline(always)]
@@ -265,13 +311,23 @@ impl Check for StartsWith {
 
     #[inline(always)]
     fn check_str(&self, s: &str) -> Option<bool> {
-        Some(s.starts_with(&*self.0))
+        Some(s.starts_with(&*self.prefix) == self.holds)
+    }
+
+    fn negated(self) -> StartsWith {
+        StartsWith {
+            holds: !self.holds,
+            ..self
+        }
     }
 }
 
-/// Whether a string ends with this.
+/// Whether a string ends with `suffix` is `holds`.
 #[derive(Clone, Debug)]
-pub struct EndsWith(Arc<str>);
+pub struct EndsWith {
+    suffix: Arc<str>,
+    holds: bool,
+}
 
 impl Check for EndsWith {
     #[inline(always)]
@@ -282,7 +338,14 @@ impl Check for EndsWith {
 
     #[inline(always)]
     fn check_str(&self, s: &str) -> Option<bool> {
-        Some(s.ends_with(&*self.0))
+        Some(s.ends_with(&*self.suffix) == self.holds)
+    }
+
+    fn negated(self) -> EndsWith {
+        EndsWith {
+            holds: !self.holds,
+            ..self
+        }
     }
 }
 
@@ -348,6 +411,22 @@ impl Shape {
         }
     }
 
+    /// The shape that holds exactly where this one does not, on values of
+    /// its type.
+    pub fn negated(self) -> Shape {
+        match self {
+            Shape::IntRange(c) => Shape::IntRange(c.negated()),
+            Shape::IntSet(c) => Shape::IntSet(c.negated()),
+            Shape::EnumMask(c) => Shape::EnumMask(c.negated()),
+            Shape::BoolIs(c) => Shape::BoolIs(c.negated()),
+            Shape::StrSet(c) => Shape::StrSet(c.negated()),
+            Shape::Contains(c) => Shape::Contains(c.negated()),
+            Shape::StartsWith(c) => Shape::StartsWith(c.negated()),
+            Shape::EndsWith(c) => Shape::EndsWith(c.negated()),
+            Shape::Generic => Shape::Generic,
+        }
+    }
+
     /// Hands the shape's check to `make` as a value of its own type; for
     /// [`Shape::Generic`], which has no check, gives `make` back.
     pub fn with_check<M: WithCheck>(&self, make: M) -> Result<M::Out, M> {
@@ -379,19 +458,25 @@ fn shape(op: Op, constant: &Value) -> Shape {
             inside: op == Op::Eq,
         }),
         (Op::Eq | Op::Ne, Value::Bool(b)) => Shape::BoolIs(BoolIs {
-            value: *b,
-            equal: op == Op::Eq,
+            value: *b == (op == Op::Eq),
         }),
         (Op::Eq | Op::Ne, Value::Str(s)) => Shape::StrSet(StrSet {
             items: Box::new([StrConst::new(s)]),
             inside: op == Op::Eq,
         }),
         (Op::In | Op::NotIn, Value::List(items)) => members(items, op == Op::In),
-        (Op::Contains, Value::Str(s)) => Shape::Contains(Contains(Box::new(
-            memchr::memmem::Finder::new(s.as_bytes()).into_owned(),
-        ))),
-        (Op::StartsWith, Value::Str(s)) => Shape::StartsWith(StartsWith(s.clone())),
-        (Op::EndsWith, Value::Str(s)) => Shape::EndsWith(EndsWith(s.clone())),
+        (Op::Contains, Value::Str(s)) => Shape::Contains(Contains {
+            finder: Box::new(memchr::memmem::Finder::new(s.as_bytes()).into_owned()),
+            holds: true,
+        }),
+        (Op::StartsWith, Value::Str(s)) => Shape::StartsWith(StartsWith {
+            prefix: s.clone(),
+            holds: true,
+        }),
+        (Op::EndsWith, Value::Str(s)) => Shape::EndsWith(EndsWith {
+            suffix: s.clone(),
+            holds: true,
+        }),
         _ => Shape::Generic,
     }
 }
@@ -657,10 +742,11 @@ mod tests {
         ));
         assert!(matches!(
             of(Op::Eq, Value::Bool(false)),
-            Shape::BoolIs(BoolIs {
-                value: false,
-                equal: true
-            })
+            Shape::BoolIs(BoolIs { value: false })
+        ));
+        assert!(matches!(
+            of(Op::Ne, Value::Bool(false)),
+            Shape::BoolIs(BoolIs { value: true })
         ));
         assert!(matches!(of(Op::Add, Value::Int(1)), Shape::Generic));
         assert!(matches!(
