@@ -109,6 +109,34 @@ fn end_to_end(c: &mut Criterion) {
             black_box(bytes)
         });
     });
+    // The same through the library's batch decider, as `roe run` decides a
+    // file: blocks of lines on every core, lines delivered in input order.
+    let lines: Vec<&str> = text.lines().collect();
+    group.bench_function("inbound_routing_100k_jsonl_every_core", |b| {
+        b.iter(|| {
+            let mut bytes = 0usize;
+            let delivered: Result<(), ()> = roe::batch::in_order(
+                roe::batch::Spread::every_core(),
+                lines.chunks(roe::batch::BLOCK).enumerate(),
+                || policy.vm(now()),
+                |vm, (b, block)| {
+                    let mut out = String::with_capacity(block.len() * 160);
+                    for (i, line) in block.iter().enumerate() {
+                        let (id, outcome) = vm.decide_line(line);
+                        let index = b * roe::batch::BLOCK + i;
+                        out.push_str(&roe::vm::decision::line(index, id.as_ref(), &outcome));
+                        out.push('\n');
+                    }
+                    out
+                },
+                |block| {
+                    bytes += block.map_err(|_| ())?.len();
+                    Ok(())
+                },
+            );
+            black_box((delivered, bytes))
+        });
+    });
     // The floor the run is measured against: parsing the same lines with serde_json alone.
     group.bench_function("serde_json_parse_only_100k_jsonl", |b| {
         b.iter(|| {

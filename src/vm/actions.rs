@@ -18,9 +18,19 @@ use crate::vm::eval::Machine;
 /// A deadline in UTC and, for business time, in the calendar's zone.
 type Deadline = (Arc<str>, Option<Arc<str>>);
 
-/// At most this many distinct SLOs, texts and sets of rules that hold
-/// together are kept between records.
+/// At most this many distinct SLOs and texts are kept between records.
 const KEPT: usize = 32;
+
+/// At most this many sets of rules that hold together are kept.
+const KEPT_TOGETHER: usize = 256;
+
+/// Rules as a set of bits (rule `i` is bit `i`), when each is one of the
+/// first 64.
+fn rule_set(rules: &[usize]) -> Option<u64> {
+    rules.iter().try_fold(0u64, |set, at| {
+        Some(set | 1u64.checked_shl(u32::try_from(*at).ok()?)?)
+    })
+}
 
 /// Makes one VM's decisions, keeping what later records share.
 #[derive(Debug)]
@@ -33,8 +43,9 @@ pub(super) struct Actions<'p> {
     /// when the plan keeps it.
     shared: Vec<Option<Decision>>,
     /// Under `all match`, the decision of rules that hold together, each of
-    /// which the plan keeps; under `unique match`, their error: by the rules.
-    together: FxHashMap<Box<[usize]>, Result<Decision, RecordError>>,
+    /// which the plan keeps; under `unique match`, their error: by the set
+    /// of rules (see [`rule_set`]).
+    together: FxHashMap<u64, Result<Decision, RecordError>>,
     /// The last decision lent out that is not shared.
     on_loan: Option<Decision>,
     /// The rules that hold for the record being decided (reused).
@@ -144,20 +155,36 @@ impl<'p> Actions<'p> {
         rules: &[usize],
         keep: bool,
     ) -> Result<Decision, RecordError> {
-        if let Some(kept) = self.together.get(rules) {
+        let set = rule_set(rules);
+        if let Some(kept) = set.and_then(|set| self.kept_together(set)) {
             return kept.clone();
         }
         let decision = self.decision(operands, rules, true);
-        if keep && self.together.len() < KEPT {
-            self.together.insert(rules.into(), decision.clone());
+        if let Some(set) = set.filter(|_| keep) {
+            self.keep_together(set, &decision);
         }
         decision
+    }
+
+    /// The decision (or error) of the rules in `set` that hold together,
+    /// kept from an earlier record.
+    #[inline]
+    pub(super) fn kept_together(&self, set: u64) -> Option<&Result<Decision, RecordError>> {
+        self.together.get(&set)
+    }
+
+    /// Keeps the decision (or error) of the rules in `set` for later records.
+    fn keep_together(&mut self, set: u64, decided: &Result<Decision, RecordError>) {
+        if self.together.len() < KEPT_TOGETHER {
+            self.together.insert(set, decided.clone());
+        }
     }
 
     /// Under `unique match`, the error of several `rules` that hold at once:
     /// the same for every record they hold for together.
     pub(super) fn not_unique(&mut self, rules: &[usize]) -> RecordError {
-        if let Some(Err(kept)) = self.together.get(rules) {
+        let set = rule_set(rules);
+        if let Some(Err(kept)) = set.and_then(|set| self.kept_together(set)) {
             return kept.clone();
         }
         let error = RecordError::new(
@@ -167,8 +194,8 @@ impl<'p> Actions<'p> {
                 rule_names(self.program, rules).join(" and ")
             ),
         );
-        if self.together.len() < KEPT {
-            self.together.insert(rules.into(), Err(error.clone()));
+        if let Some(set) = set {
+            self.keep_together(set, &Err(error.clone()));
         }
         error
     }

@@ -214,25 +214,33 @@ impl<'p> Vm<'p> {
     }
 
     /// Under `all match` or `unique match`, the rules that hold found by the
-    /// probes alone when they can tell, else by scanning.
+    /// probes alone when they can tell (a decision kept for them returned as
+    /// it is), else by scanning.
     #[inline(never)]
     fn decide_all_probed(&mut self, slots: &[Value]) -> Result<Reached, RecordError> {
+        let Some(set) = self.plan.all_probes().and_then(|p| p.held_set(slots)) else {
+            return self.decide_from(slots, 0);
+        };
+        let one = match set.count_ones() {
+            0 => Some(self.program.parts().rules.len()),
+            1 => Some(set.trailing_zeros() as usize),
+            _ => None,
+        };
+        match one {
+            Some(at) if self.actions.has_shared(at) => return Ok(Reached::Shared(at)),
+            None => {
+                if let Some(kept) = self.actions.kept_together(set) {
+                    return kept.clone().map(Reached::Own);
+                }
+            }
+            Some(_) => {}
+        }
+        self.machine.reset();
         let mut held = std::mem::take(&mut self.actions.held);
         held.clear();
-        let found = self
-            .plan
-            .all_probes()
-            .is_some_and(|probes| probes.all_held(slots, &mut held));
-        let reached = match found {
-            true => {
-                self.machine.reset();
-                self.decide_held(slots, &held)
-            }
-            false => self.decide_from(slots, 0),
-        };
-        if found {
-            self.actions.held = held;
-        }
+        held.extend((0..64).filter(|at| set >> at & 1 == 1));
+        let reached = self.decide_held(slots, &held);
+        self.actions.held = held;
         reached
     }
 

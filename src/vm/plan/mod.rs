@@ -88,7 +88,8 @@ pub struct Plan {
     /// first match, without an index.
     probes_find_first: bool,
     /// Whether the probes find every rule that holds on their own: under
-    /// `all match` and `unique match`, without an index, each rule probed.
+    /// `all match` and `unique match`, without an index, each of at most 64
+    /// rules probed.
     probes_find_all: bool,
     /// Which rules' decisions (and last, `otherwise`'s) may be kept: those
     /// whose actions read nothing of the record.
@@ -126,6 +127,7 @@ impl Plan {
             probes_find_first: parts.hit_policy == HitPolicy::First && index.is_none(),
             probes_find_all: parts.hit_policy != HitPolicy::First
                 && index.is_none()
+                && parts.rules.len() <= 64
                 && probes.as_ref().is_some_and(Probes::complete),
             lets: match options.trees {
                 true => decompile::lets(program),

@@ -64,18 +64,21 @@ impl Probes {
         self.rules.iter().all(Option::is_some)
     }
 
-    /// Every rule that holds for the record in `slots`, in file order, onto
-    /// `held`; `false` when some probe cannot tell (`held` then is partial).
+    /// The rules that hold for the record in `slots` as a set of bits (see
+    /// `rule_set` in the VM), or `None` when some probe cannot tell or there
+    /// are more than 64 rules.
     #[inline]
-    pub fn all_held(&self, slots: &[Value], held: &mut Vec<usize>) -> bool {
+    pub fn held_set(&self, slots: &[Value]) -> Option<u64> {
+        if self.rules.len() > 64 {
+            return None;
+        }
+        let mut set = 0u64;
         for (at, rule) in self.rules.iter().enumerate() {
-            match rule.as_ref().and_then(|probe| probe.holds(slots)) {
-                Some(false) => {}
-                Some(true) => held.push(at),
-                None => return false,
+            if rule.as_ref()?.holds(slots)? {
+                set |= 1 << at;
             }
         }
-        true
+        Some(set)
     }
 }
 
