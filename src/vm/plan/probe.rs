@@ -397,8 +397,8 @@ mod tests {
         ),
         (
             "email starts with \"vp\" or email ends with \".example\"",
-            "Pair(StartsWith,EndsWith)",
-            "Pair<Is<StartsWith>, Is<EndsWith>, true>",
+            "Pair(Affix,Affix)",
+            "Pair<Is<Affix>, Is<Affix>, true>",
         ),
         (
             "domain(email) = \"acme.example\" and employees is set",

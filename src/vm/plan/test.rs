@@ -248,8 +248,7 @@ pub struct StrSet {
 impl Check for StrSet {
     #[inline(always)]
     fn check(&self, v: &Value) -> Option<bool> {
-        let Value::Str(s) = v else { return None };
-        self.check_str(s)
+        self.check_str(text(v)?)
     }
 
     #[inline(always)]
@@ -278,8 +277,7 @@ pub struct Contains {
 impl Check for Contains {
     #[inline(always)]
     fn check(&self, v: &Value) -> Option<bool> {
-        let Value::Str(s) = v else { return None };
-        self.check_str(s)
+        self.check_str(text(v)?)
     }
 
     #[inline(always)]
@@ -295,57 +293,43 @@ impl Check for Contains {
     }
 }
 
-/// Whether a string starts with `prefix` is `holds`.
+/// Whether a string starts (or ends) with `affix` is `holds`.
 #[derive(Clone, Debug)]
-pub struct StartsWith {
-    prefix: Arc<str>,
+pub struct Affix {
+    affix: Arc<str>,
+    at_end: bool,
     holds: bool,
 }
 
-impl Check for StartsWith {
+impl Check for Affix {
     #[inline(always)]
     fn check(&self, v: &Value) -> Option<bool> {
-        let Value::Str(s) = v else { return None };
-        self.check_str(s)
+        self.check_str(text(v)?)
     }
 
     #[inline(always)]
     fn check_str(&self, s: &str) -> Option<bool> {
-        Some(s.starts_with(&*self.prefix) == self.holds)
+        let found = match self.at_end {
+            true => s.ends_with(&*self.affix),
+            false => s.starts_with(&*self.affix),
+        };
+        Some(found == self.holds)
     }
 
-    fn negated(self) -> StartsWith {
-        StartsWith {
+    fn negated(self) -> Affix {
+        Affix {
             holds: !self.holds,
             ..self
         }
     }
 }
 
-/// Whether a string ends with `suffix` is `holds`.
-#[derive(Clone, Debug)]
-pub struct EndsWith {
-    suffix: Arc<str>,
-    holds: bool,
-}
-
-impl Check for EndsWith {
-    #[inline(always)]
-    fn check(&self, v: &Value) -> Option<bool> {
-        let Value::Str(s) = v else { return None };
-        self.check_str(s)
-    }
-
-    #[inline(always)]
-    fn check_str(&self, s: &str) -> Option<bool> {
-        Some(s.ends_with(&*self.suffix) == self.holds)
-    }
-
-    fn negated(self) -> EndsWith {
-        EndsWith {
-            holds: !self.holds,
-            ..self
-        }
+/// The text of a string value.
+#[inline(always)]
+fn text(v: &Value) -> Option<&str> {
+    match v {
+        Value::Str(s) => Some(s),
+        _ => None,
     }
 }
 
@@ -365,10 +349,8 @@ pub enum Shape {
     StrSet(StrSet),
     /// A string containing a constant.
     Contains(Contains),
-    /// A string starting with a constant.
-    StartsWith(StartsWith),
-    /// A string ending with a constant.
-    EndsWith(EndsWith),
+    /// A string starting or ending with a constant.
+    Affix(Affix),
     /// No shortcut: the interpreter's operator.
     Generic,
 }
@@ -393,8 +375,7 @@ impl Shape {
             Shape::BoolIs(c) => c.check(v),
             Shape::StrSet(c) => c.check(v),
             Shape::Contains(c) => c.check(v),
-            Shape::StartsWith(c) => c.check(v),
-            Shape::EndsWith(c) => c.check(v),
+            Shape::Affix(c) => c.check(v),
             Shape::Generic => None,
         }
     }
@@ -405,8 +386,7 @@ impl Shape {
         match self {
             Shape::StrSet(c) => c.check_str(s),
             Shape::Contains(c) => c.check_str(s),
-            Shape::StartsWith(c) => c.check_str(s),
-            Shape::EndsWith(c) => c.check_str(s),
+            Shape::Affix(c) => c.check_str(s),
             _ => None,
         }
     }
@@ -421,8 +401,7 @@ impl Shape {
             Shape::BoolIs(c) => Shape::BoolIs(c.negated()),
             Shape::StrSet(c) => Shape::StrSet(c.negated()),
             Shape::Contains(c) => Shape::Contains(c.negated()),
-            Shape::StartsWith(c) => Shape::StartsWith(c.negated()),
-            Shape::EndsWith(c) => Shape::EndsWith(c.negated()),
+            Shape::Affix(c) => Shape::Affix(c.negated()),
             Shape::Generic => Shape::Generic,
         }
     }
@@ -437,8 +416,7 @@ impl Shape {
             Shape::BoolIs(c) => make.with(*c),
             Shape::StrSet(c) => make.with(c.clone()),
             Shape::Contains(c) => make.with(c.clone()),
-            Shape::StartsWith(c) => make.with(c.clone()),
-            Shape::EndsWith(c) => make.with(c.clone()),
+            Shape::Affix(c) => make.with(c.clone()),
             Shape::Generic => return Err(make),
         })
     }
@@ -469,12 +447,9 @@ fn shape(op: Op, constant: &Value) -> Shape {
             finder: Box::new(memchr::memmem::Finder::new(s.as_bytes()).into_owned()),
             holds: true,
         }),
-        (Op::StartsWith, Value::Str(s)) => Shape::StartsWith(StartsWith {
-            prefix: s.clone(),
-            holds: true,
-        }),
-        (Op::EndsWith, Value::Str(s)) => Shape::EndsWith(EndsWith {
-            suffix: s.clone(),
+        (Op::StartsWith | Op::EndsWith, Value::Str(s)) => Shape::Affix(Affix {
+            affix: s.clone(),
+            at_end: op == Op::EndsWith,
             holds: true,
         }),
         _ => Shape::Generic,
