@@ -220,3 +220,86 @@ proptest! {
         }
     }
 }
+
+/// A condition outside the fragment as often as inside it: lets, `matches`,
+/// functions, arithmetic, nested records, `default`.
+fn wide_atom() -> impl Strategy<Value = String> {
+    prop::sample::select(
+        &[
+            "size >= 1000",
+            "size >= 200",
+            "size < 50",
+            "hot",
+            "not hot",
+            "email matches \"@\"",
+            "not (email matches \"@\")",
+            "domain(email) = \"gmail.com\"",
+            "domain(email) != \"acme.example\"",
+            "lower(country) = \"de\"",
+            "country in [\"DE\", \"FR\"]",
+            "email contains \"vp\"",
+            "score * 2 > 50",
+            "score > 70",
+            "default(employees, 0) > 100",
+            "employees is set and employees >= 500",
+            "account is set and account.employees is set and account.employees > 100",
+            "account is set and account.is_named",
+            "hours_since(created_at) > 4",
+            "title is set and title starts with \"VP\"",
+            "segment = strategic",
+            "do_not_route",
+        ][..],
+    )
+    .prop_map(str::to_owned)
+}
+
+fn wide_condition() -> impl Strategy<Value = String> {
+    wide_atom().prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} and {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    })
+}
+
+/// A `use crm` lead policy over conditions of every kind, each rule a
+/// hand-off to one of two teams or a tag.
+fn wide_policy() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(&["first", "all", "unique"][..]),
+        prop::collection::vec((wide_condition(), 0usize..3), 1..6),
+    )
+        .prop_map(|(hit, rules)| {
+            let mut text = format!(
+                "policy p for lead\n  {hit} match\nuse crm\n\
+                 team t0\n  members \"a@acme.example\"\nteam t1\n  members \"b@acme.example\"\n\
+                 let size = default(employees, 0)\nlet hot = score > 50 and segment = strategic\n"
+            );
+            for (i, (c, action)) in rules.iter().enumerate() {
+                let then = match action {
+                    0 | 1 => format!("hand off to t{action}"),
+                    _ => format!("tag \"r{i}\""),
+                };
+                text.push_str(&format!("rule r{i}\n  when {c}\n  then {then}\n"));
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Outside the fragment too, every example `roe lint` prints is decided
+    /// by the VM to show its finding, and a finding that only may hold shows
+    /// no example and says why.
+    #[test]
+    fn every_example_printed_confirms_its_finding(text in wide_policy()) {
+        let compilation = roe::compile_source("p.roe", &text);
+        prop_assume!(compilation.checked.is_some());
+        let (program, findings) = common::analyse(&compilation);
+        for finding in &findings {
+            common::check_witness(&compilation, &program, finding);
+        }
+    }
+}

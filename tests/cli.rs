@@ -740,11 +740,16 @@ fn lint_reports_findings_and_exits_by_their_severity() {
 fn lint_json_carries_a_witness_that_run_accepts() {
     let dir = scratch("lint-json");
     let gap = write(&dir, "gap.roe", GAP_POLICY);
-    let out = roe(&["lint", "--format", "json", &gap]);
+    let now = "2026-11-30T10:00:00Z";
+    let out = roe(&["lint", "--format", "json", "--now", now, &gap]);
     let findings: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON array");
     let finding = &findings[0];
     assert_eq!(finding["code"], "W3003");
     assert_eq!(finding["severity"], "warning");
+    assert_eq!(
+        finding["witness_now"], now,
+        "the instant the example assumes"
+    );
     let witness = finding["witness"].to_string();
     let out = roe_stdin(
         &[

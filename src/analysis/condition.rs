@@ -147,7 +147,7 @@ impl<'a> Translator<'a> {
     fn atom(&mut self, e: &TExpr) -> Vec<Cube> {
         let mut key = String::new();
         shape(e, &mut key);
-        let dim = self.space.atom(key);
+        let dim = self.space.atom(key, e.span);
         vec![Cube::with(dim, Domain::Choices(Choices::of(2, [1])))]
     }
 

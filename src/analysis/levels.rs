@@ -93,7 +93,11 @@ impl Levels {
         findings
             .into_iter()
             .filter_map(|mut d| {
-                let level = self.set.get(d.code).copied().or_else(|| default(d.code));
+                let level = self
+                    .set
+                    .get(d.code)
+                    .copied()
+                    .or_else(|| default(d.code, d.severity));
                 d.severity = match level {
                     Some(Level::Allow) => return None,
                     Some(Level::Note) => Severity::Note,
@@ -111,9 +115,14 @@ impl Levels {
 }
 
 /// The level of a code nobody set: the finding's own severity, except for
-/// the findings that are off by default.
-fn default(code: &str) -> Option<Level> {
-    (code == codes::SLO_WITHOUT_ESCALATION).then_some(Level::Allow)
+/// the findings that are off by default: SLOs without escalation, and
+/// overlaps under `first match` (notes), which is how ordered policies are
+/// written on purpose (an exclusion first, narrower rules above broader
+/// ones). `W3002 = "note"` shows them.
+fn default(code: &str, severity: Severity) -> Option<Level> {
+    let off = code == codes::SLO_WITHOUT_ESCALATION
+        || (code == codes::OVERLAP && severity == Severity::Note);
+    off.then_some(Level::Allow)
 }
 
 #[cfg(test)]
@@ -145,6 +154,24 @@ mod tests {
                 (codes::GAP, Severity::Warning)
             ]
         );
+        Ok(())
+    }
+
+    /// Overlaps under `first match` (notes) are off unless asked for; the
+    /// overlaps of the other hit policies (warnings, errors) stay on.
+    #[test]
+    fn first_match_overlaps_are_opt_in() -> Result<(), String> {
+        let note = Diagnostic::note_at(codes::OVERLAP, "x", Span::new(FileId(0), 0, 1));
+        let findings = vec![note, finding(codes::OVERLAP)];
+        let by_default = Levels::default().apply(findings.clone(), false);
+        let got: Vec<_> = by_default.iter().map(|d| d.severity).collect();
+        assert_eq!(got, [Severity::Warning]);
+        let asked = Levels::from_toml(
+            "[lint]
+overlap = \"note\"\n",
+        )?
+        .apply(findings, false);
+        assert_eq!(asked.len(), 2);
         Ok(())
     }
 

@@ -14,6 +14,7 @@ mod declarations;
 pub mod domain;
 pub mod levels;
 mod rules;
+mod search;
 pub mod space;
 pub mod witness;
 
@@ -81,6 +82,8 @@ fn with_rules(
         sigs: conditions.iter().map(|c| rules::Sig::of(c)).collect(),
         left: std::cell::Cell::new(rules::TOTAL_BUDGET),
         conditions: &conditions,
+        pool: search::Pool::new(&space, &checked.slots, program, now),
+        now,
         vm: policy.vm(now),
         out: Vec::new(),
     };

@@ -1,13 +1,15 @@
 //! Findings about rules: conditions that never or always hold, shadowed
 //! rules, overlaps and gaps. Each finding about some records carries one of
-//! them, drawn from the region the finding is about and decided by the VM:
-//! a finding is stated as certain ("does") only when the VM shows it on that
-//! record, and as possible ("may") otherwise.
+//! them, drawn from the region the finding is about (or found near it, see
+//! `search.rs`) and decided by the VM: a finding is stated as certain
+//! ("does") with its example only when the VM shows it on that record;
+//! otherwise it says "may", shows no example, and says why.
 
 use serde_json::Value as Json;
 
 use super::cover::{BUDGET, Search, uncovered};
-use super::space::{Cube, Space};
+use super::search::Pool;
+use super::space::{Cube, Kind, Space};
 use super::witness;
 use crate::bytecode::program::HitPolicy;
 use crate::check::tir::{Checked, TAction, TRule};
@@ -26,14 +28,24 @@ pub(super) struct RuleAnalysis<'a> {
     pub sigs: Vec<Sig>,
     /// Regions all questions together may still visit (see [`TOTAL_BUDGET`]).
     pub left: std::cell::Cell<usize>,
+    /// Values to try when no record drawn from a region shows a finding.
+    pub pool: Pool,
+    /// The instant the VM decides examples at.
+    pub now: jiff::Timestamp,
     pub vm: Vm<'a>,
     pub out: Vec<Diagnostic>,
 }
 
+/// An example record the VM showed a finding on, or why there is none.
+enum Example {
+    /// The record, confirmed.
+    Shown(Json),
+    /// Why no record shows it: what the analysis could not model.
+    Unshown(String),
+}
+
 /// What a witness must show for a finding to be certain.
 enum Claim<'c> {
-    /// These rules (by index) hold.
-    Hold(&'c [usize]),
     /// The rules hold and the decision is by `decider`.
     DecidedBy(&'c [usize], usize),
     /// No rule decides (or, under `all match`, no ownership action).
@@ -167,7 +179,6 @@ impl RuleAnalysis<'_> {
                 .all(|&i| matches!(vm.rule_holds(&bound, i), Ok(true)))
         };
         match claim {
-            Claim::Hold(rules) => hold(&mut self.vm, rules),
             Claim::DecidedBy(rules, decider) => {
                 let name = self.name(*decider);
                 hold(&mut self.vm, rules)
@@ -190,19 +201,47 @@ impl RuleAnalysis<'_> {
         }
     }
 
-    /// A record from one of `cubes` that shows `claim`, else one that may.
-    fn witness(&mut self, cubes: &[Cube], claim: &Claim) -> Option<(Json, bool)> {
-        let mut fallback = None;
+    /// A record that shows `claim`: drawn from one of `cubes`, else found
+    /// near the first one drawn; `None` when no record can be drawn at all.
+    fn example(&mut self, cubes: &[Cube], claim: &Claim) -> Option<Example> {
+        let mut first = None;
         for cube in cubes.iter().take(16) {
             let Some(record) = self.record(cube) else {
                 continue;
             };
             if self.shows(&record, claim) {
-                return Some((record, true));
+                return Some(Example::Shown(record));
             }
-            fallback.get_or_insert(record);
+            first.get_or_insert(record);
         }
-        fallback.map(|r| (r, false))
+        let near: Vec<Json> = self.pool.near(&first?).collect();
+        for record in near {
+            if self.shows(&record, claim) {
+                return Some(Example::Shown(record));
+            }
+        }
+        Some(Example::Unshown(self.unmodelled(cubes)))
+    }
+
+    /// Why no example shows a finding about `cubes`: the questions in them
+    /// the analysis does not answer.
+    fn unmodelled(&self, cubes: &[Cube]) -> String {
+        let mut atoms: Vec<String> = Vec::new();
+        for (d, _) in cubes.iter().flat_map(Cube::entries) {
+            if let Some(Kind::Atom { span, .. }) = self.space.dims.get(*d).map(|x| &x.kind) {
+                let quoted = format!("`{}`", self.sources.snippet(*span));
+                if !atoms.contains(&quoted) {
+                    atoms.push(quoted);
+                }
+            }
+        }
+        match atoms.as_slice() {
+            [] => "no example: no record roe tried shows it".to_owned(),
+            _ => format!(
+                "no example: no record roe tried shows it, and the analysis does not model {}",
+                join(&atoms)
+            ),
+        }
     }
 
     /// Reports conditions that never hold and conditions that always hold.
@@ -301,10 +340,15 @@ impl RuleAnalysis<'_> {
         let claim_rules = [i];
         // Which rule decides the example depends on the example; any taker will do.
         let mut found = None;
+        let mut unshown = None;
         for &t in takers {
-            if let Some((record, true)) = self.witness(&cubes, &Claim::DecidedBy(&claim_rules, t)) {
-                found = Some((record, t));
-                break;
+            match self.example(&cubes, &Claim::DecidedBy(&claim_rules, t)) {
+                Some(Example::Shown(record)) => {
+                    found = Some((record, t));
+                    break;
+                }
+                Some(Example::Unshown(why)) => unshown = unshown.or(Some(why)),
+                None => {}
             }
         }
         let names: Vec<String> = takers
@@ -333,24 +377,17 @@ impl RuleAnalysis<'_> {
             ),
             _ => format!("move `{name}` above the rules that take its records, or remove it"),
         });
-        match found {
-            Some((record, t)) => {
+        match (found, unshown) {
+            (Some((record, t)), _) => {
                 d = d
                     .note(format!(
                         "the example matches `{name}`, and `{}` decides it",
                         self.name(t)
                     ))
-                    .witness(record);
+                    .witness(record, self.now);
             }
-            None => {
-                if let Some((record, _)) = self.witness(&cubes, &Claim::Hold(&claim_rules)) {
-                    d = d
-                        .note(format!(
-                            "the example may not match `{name}`: its condition reads what the analysis does not model"
-                        ))
-                        .witness(record);
-                }
-            }
+            (None, Some(why)) => d = d.note(why),
+            (None, None) => {}
         }
         self.out.push(d);
     }
@@ -429,16 +466,16 @@ impl RuleAnalysis<'_> {
         let mut example = None;
         for (b, region) in below {
             let rules = [a, *b];
-            if let Some((record, certain)) = self.witness(region, &Claim::DecidedBy(&rules, a))
-                && (certain || example.is_none())
-            {
-                example = Some((record, certain, *b));
-                if certain {
+            match self.example(region, &Claim::DecidedBy(&rules, a)) {
+                Some(Example::Shown(record)) => {
+                    example = Some(Ok((record, *b)));
                     break;
                 }
+                Some(Example::Unshown(why)) if example.is_none() => example = Some(Err(why)),
+                _ => {}
             }
         }
-        let Some((record, certain, shown)) = example else {
+        let Some(example) = example else {
             return;
         };
         let Some(ra) = self.rule(a) else { return };
@@ -456,7 +493,7 @@ impl RuleAnalysis<'_> {
         } else {
             join(&names)
         };
-        let takes = if certain { "takes" } else { "may take" };
+        let takes = if example.is_ok() { "takes" } else { "may take" };
         let mut d = Diagnostic::note_at(
             codes::OVERLAP,
             format!("rule `{na}` {takes} records that {list} below it also match, with a different owner"),
@@ -468,13 +505,17 @@ impl RuleAnalysis<'_> {
                 d = d.label(rb.name_span, "also matches some of them");
             }
         }
-        d = d
-            .note(format!(
-                "under `first match` the first rule that holds decides; the example matches `{na}` and `{}`",
-                self.name(shown)
-            ))
-            .help(format!("if a rule below should win, move it above `{na}`; if `{na}` is an exclusion, this is as meant"));
-        self.out.push(d.witness(record));
+        d = match example {
+            Ok((record, shown)) => d
+                .note(format!(
+                    "under `first match` the first rule that holds decides; the example matches `{na}` and `{}`",
+                    self.name(shown)
+                ))
+                .witness(record, self.now),
+            Err(why) => d.note(why),
+        };
+        d = d.help(format!("if a rule below should win, move it above `{na}`; if `{na}` is an exclusion, this is as meant"));
+        self.out.push(d);
     }
 
     /// Under `unique` or `all match`: two rules that can hold for one record.
@@ -485,9 +526,10 @@ impl RuleAnalysis<'_> {
         } else {
             codes::RUNTIME_OWNERSHIP_CONFLICT
         };
-        let Some((record, certain)) = self.witness(region, &Claim::Fails(&rules, error)) else {
+        let Some(example) = self.example(region, &Claim::Fails(&rules, error)) else {
             return;
         };
+        let certain = matches!(example, Example::Shown(_));
         let (na, nb) = (self.name(a), self.name(b));
         let (Some(ra), Some(rb)) = (self.rule(a), self.rule(b)) else {
             return;
@@ -526,7 +568,7 @@ impl RuleAnalysis<'_> {
                 codes::RUNTIME_OWNERSHIP_CONFLICT
             ))
         };
-        self.out.push(d.witness(record));
+        self.out.push(with_example(d, example, self.now));
     }
 
     /// Records no rule decides (and no `otherwise`); under `all match`,
@@ -597,9 +639,10 @@ impl RuleAnalysis<'_> {
                 }
             }
         }
-        let Some((record, certain)) = self.witness(&parts, &Claim::Undecided) else {
+        let Some(example) = self.example(&parts, &Claim::Undecided) else {
             return;
         };
+        let certain = matches!(example, Example::Shown(_));
         let span = self.checked.name_span;
         let may = if certain { "" } else { "may " };
         let d = match self.checked.hit_policy {
@@ -618,7 +661,7 @@ impl RuleAnalysis<'_> {
             .label(span, "no rule decides the example")
             .help("add a rule for them, or an `otherwise` (`otherwise hand off to TEAM`, or `otherwise drop \"REASON\"` to make it a choice)"),
         };
-        self.out.push(d.witness(record));
+        self.out.push(with_example(d, example, self.now));
     }
 
     fn gave_up(&mut self, rule: usize, what: &str) {
@@ -676,6 +719,14 @@ fn owner(actions: &[TAction], sources: &SourceMap) -> Option<String> {
 }
 
 /// `a`, `a and b`, `a, b and c`.
+/// `d` with its example record, or the note that says why it has none.
+fn with_example(d: Diagnostic, example: Example, now: jiff::Timestamp) -> Diagnostic {
+    match example {
+        Example::Shown(record) => d.witness(record, now),
+        Example::Unshown(why) => d.note(why),
+    }
+}
+
 fn join(items: &[String]) -> String {
     match items {
         [] => String::new(),

@@ -33,10 +33,12 @@ pub enum Kind {
         /// The presence dimension of the nearest optional record around it.
         parent: Option<usize>,
     },
-    /// A condition outside the exact fragment, by its text.
+    /// A condition outside the exact fragment, by its typed tree.
     Atom {
-        /// The condition as written.
+        /// The typed tree's shape: two atoms with one shape are one question.
         text: String,
+        /// Where the condition is first written, to show it.
+        span: crate::source::Span,
     },
 }
 
@@ -380,14 +382,18 @@ impl Space {
         self.presence.get(path).copied()
     }
 
-    /// The dimension of the atom written `text`, made on first use.
-    pub fn atom(&mut self, text: String) -> usize {
+    /// The dimension of the atom of shape `text` (first written at `span`),
+    /// made on first use.
+    pub fn atom(&mut self, text: String, span: crate::source::Span) -> usize {
         if let Some(&d) = self.atoms.get(&text) {
             return d;
         }
         let d = self.dims.len();
         self.dims.push(Dim {
-            kind: Kind::Atom { text: text.clone() },
+            kind: Kind::Atom {
+                text: text.clone(),
+                span,
+            },
             full: Domain::Choices(Choices::all(2)),
         });
         self.atoms.insert(text, d);

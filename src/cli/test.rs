@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use roe::diagnostics::{Diagnostic, Severity, render};
+use roe::diagnostics::{Diagnostic, render};
 use roe::policy_tests::{self, Coverage, TestOutcome};
 
 use super::{UsageError, output, run, status};
@@ -213,16 +213,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
 }
 
 fn failure_diagnostic(outcome: &TestOutcome) -> Diagnostic {
-    let mut d = Diagnostic {
-        code: "test",
-        severity: Severity::Error,
-        message: format!("test `{}` failed", outcome.name),
-        span: outcome.failures.first().map_or(outcome.span, |f| f.span),
-        labels: Vec::new(),
-        notes: Vec::new(),
-        help: None,
-        witness: None,
-    };
+    let mut d = Diagnostic::error(
+        "test",
+        format!("test `{}` failed", outcome.name),
+        outcome.failures.first().map_or(outcome.span, |f| f.span),
+    );
     for failure in &outcome.failures {
         d = d.label(failure.span, failure.message.clone());
     }

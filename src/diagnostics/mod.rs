@@ -56,6 +56,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// An example record that shows the finding (analysis findings only).
     pub witness: Option<serde_json::Value>,
+    /// The instant (RFC 3339) at which the VM decided the example, which
+    /// matters to conditions that read `now`.
+    pub witness_now: Option<String>,
 }
 
 impl Diagnostic {
@@ -70,6 +73,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: None,
             witness: None,
+            witness_now: None,
         }
     }
 
@@ -89,9 +93,11 @@ impl Diagnostic {
         }
     }
 
-    /// Attaches an example record that shows the finding.
-    pub fn witness(mut self, record: serde_json::Value) -> Diagnostic {
+    /// Attaches an example record that the VM, deciding at `now`, showed
+    /// the finding on.
+    pub fn witness(mut self, record: serde_json::Value, now: jiff::Timestamp) -> Diagnostic {
         self.witness = Some(record);
+        self.witness_now = Some(now.to_string());
         self
     }
 

@@ -17,12 +17,25 @@ pub fn human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> St
             .map(|(_, f)| (f.name.clone(), f.text.as_str()))
             .collect::<Vec<_>>(),
     );
-    let mut out = Vec::new();
+    let mut out = String::new();
     for d in diagnostics {
+        let mut drawn = Vec::new();
         // Writing into a Vec cannot fail; a failure would only lose this drawing.
-        let _ = report(sources, d, color).write(&mut cache, &mut out);
+        let _ = report(sources, d, color).write(&mut cache, &mut drawn);
+        let drawn = String::from_utf8_lossy(&drawn);
+        // A note is headed with the word the JSON, SARIF and the docs use.
+        // (ariadne colours a custom kind even without colour, so its advice
+        // kind is drawn and its word replaced in the header, the first line.)
+        match (d.severity, drawn.split_once("] Advice:")) {
+            (Severity::Note, Some((before, after))) => {
+                out.push_str(before);
+                out.push_str("] Note:");
+                out.push_str(after);
+            }
+            _ => out.push_str(&drawn),
+        }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 type AriadneSpan = (String, std::ops::Range<usize>);
@@ -47,6 +60,7 @@ fn report<'a>(sources: &SourceMap, d: &Diagnostic, color: bool) -> Report<'a, Ar
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
+        // Headed "Note" in `human` (ariadne's own word is "Advice").
         Severity::Note => ReportKind::Advice,
     };
     let config = Config::default()
@@ -134,6 +148,8 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     witness: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness_now: Option<&'a str>,
 }
 
 /// The diagnostics as one JSON array, in the shape of LANGUAGE.md §12.
@@ -162,6 +178,7 @@ pub fn json_many(groups: &[(&SourceMap, &[Diagnostic])]) -> String {
             notes: &d.notes,
             help: d.help.as_deref(),
             witness: d.witness.as_ref(),
+            witness_now: d.witness_now.as_deref(),
         })
         .collect();
     serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
