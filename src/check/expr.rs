@@ -1121,9 +1121,22 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks both sides of a comparison, letting a bare variant name take its type from the other side.
+    /// Whether `expr` is a bare name that is a variant of some enum, and so
+    /// may mean that variant where the other side of a comparison gives context.
+    fn names_a_variant(&self, expr: &Expr) -> bool {
+        matches!(&expr.kind, ExprKind::Name(n) if self.schema.enums.iter().any(|e| e.variants.contains(n)))
+    }
+
+    /// Checks both sides of a comparison, letting a bare variant name take its
+    /// type from the other side. The two sides read names alike: the side that
+    /// may be a variant is checked second, so `partner = source` reads like
+    /// `source = partner` (LANGUAGE.md §4).
     fn check_pair(&mut self, a: &Expr, b: &Expr, span: Span, ctx: &Ctx) -> Option<(TExpr, TExpr)> {
-        let b_first = !self.resolves_quietly(a) && self.resolves_quietly(b);
+        let b_first = match (self.names_a_variant(a), self.names_a_variant(b)) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => !self.resolves_quietly(a) && self.resolves_quietly(b),
+        };
         let (ta, tb) = if b_first {
             let tb = self.check_expr(b, None, ctx);
             let ta = self.check_expr(a, tb.as_ref().map(|t| &t.ty), ctx);
@@ -1240,7 +1253,20 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Option<TExpr> {
-        let (ta, tb) = if matches!(b.kind, ExprKind::List(_)) {
+        let (ta, tb) = if matches!(&b.kind, ExprKind::List(items) if !items.is_empty())
+            && self.names_a_variant(a)
+        {
+            // `partner in [web, referral]` reads `partner` from the list's type, as
+            // `source in [partner]` reads the list from `source`'s.
+            // A failed list is reported already; reading `a` without context would be noise.
+            let tb = self.check_present(b, None, ctx, span)?;
+            let element = match &tb.ty {
+                Type::List(t) => Some((**t).clone()),
+                _ => None,
+            };
+            let ta = self.check_present(a, element.as_ref(), ctx, span)?;
+            (ta, tb)
+        } else if matches!(b.kind, ExprKind::List(_)) {
             let ta = self.check_present(a, None, ctx, span)?;
             let want = Type::List(Box::new(ta.ty.clone()));
             let tb = self.check_present(b, Some(&want), ctx, span)?;

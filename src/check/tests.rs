@@ -96,6 +96,35 @@ fn a_variant_wins_over_a_field_of_the_same_name() {
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
 
+/// The two sides of `=`, `!=` and `in` read a bare name alike: `partner` is
+/// the `lead_source` variant on the left as on the right (LANGUAGE.md §4).
+#[test]
+fn a_variant_on_the_left_reads_as_on_the_right() {
+    let opportunity = |condition: &str| {
+        let text =
+            format!("policy p for opportunity\nuse crm\nrule r when {condition} then tag \"p\"");
+        compile_source("test.roe", &text)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    };
+    for condition in [
+        "source = partner",
+        "partner = source",
+        "partner != source",
+        "source in [partner, web]",
+        "partner in [web, referral]",
+        "partner not in [web, referral]",
+    ] {
+        assert_eq!(opportunity(condition), Vec::<&str>::new(), "{condition}");
+    }
+    // Where the other side is no enum, the name is the field, on either side.
+    assert_eq!(opportunity("partner = \"acme\""), ["E2010"]);
+    assert_eq!(opportunity("\"acme\" = partner"), ["E2010"]);
+    assert_eq!(opportunity("partner in [\"acme\"]"), ["E2010"]);
+}
+
 #[test]
 fn names_that_shadow_fields_or_variants_are_refused() {
     assert_eq!(
