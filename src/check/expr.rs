@@ -343,7 +343,10 @@ impl Checker<'_> {
                 Some(texpr(TKind::Not(Box::new(e)), Type::Bool, span))
             }
             ExprKind::Unary(UnaryOp::Neg, inner) => {
-                let e = self.check_present(inner, expected, ctx, inner.span)?;
+                // No expected type inside: an int is negated as an int (overflow
+                // is R0301) and only then widened, by `check_expr`, where a number
+                // is wanted.
+                let e = self.check_present(inner, None, ctx, inner.span)?;
                 if !matches!(e.ty, Type::Int | Type::Number | Type::Duration) {
                     let ty = self.display(&e.ty);
                     self.report(
