@@ -645,6 +645,8 @@ mod tests {
             r#"{"id":"17","tags":[],"stage":"won","n":1e400}"#,
             r#"{"id":"18","id":null,"tags":["vip"],"stage":"draft","owner":{"email":"a@x"}}"#,
             r#"{"id":"19","id":"twice","tags":[],"stage":"won"}"#,
+            r#"{"id":"20","tags":[],"amounts":[-0,0,-0.0],"stage":"won"}"#,
+            r#"{"id":"21","tags":[],"amounts":[-1.0],"stage":"won"}"#,
         ];
         for line in lines {
             let mut from_text = policy.vm(now);
