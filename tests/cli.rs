@@ -242,6 +242,22 @@ fn usage_errors_exit_two_with_one_line() {
             "--now",
             "yesterday",
         ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10Z",
+        ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "9999-12-31T00:00:00Z",
+        ],
         vec!["check", "--frobnicate"],
         vec!["check", "--bogus", "x.roe"],
         vec!["run", "tests/spec/inbound_routing.roe"],
@@ -290,6 +306,22 @@ fn usage_errors_exit_two_with_one_line() {
     assert!(
         stderr(&out).contains("--input-format"),
         "says how to fix it: {}",
+        stderr(&out)
+    );
+    // `--now` is read as records are: strict RFC 3339, in the supported range.
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--record",
+        "{}",
+        "--now",
+        "9999-12-31T00:00:00Z",
+    ]);
+    assert!(
+        stderr(&out).contains(
+            "is outside the instants roe supports, 0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z"
+        ),
+        "says what is wrong with it: {}",
         stderr(&out)
     );
     let out = roe(&["check", "--formt", "json", "x.roe"]);

@@ -171,7 +171,7 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
             (V::Number(x), V::Number(y)) => finite(x + y)?,
             (V::Str(x), V::Str(y)) => V::Str(Arc::from(format!("{x}{y}"))),
             (V::Time(t), V::Duration(d)) | (V::Duration(d), V::Time(t)) => {
-                V::Time(t.checked_add(*d).map_err(|_| OpError::TimeRange)?)
+                V::Time(in_range(t.checked_add(*d))?)
             }
             (V::Duration(x), V::Duration(y)) => {
                 V::Duration(x.checked_add(*y).ok_or(OpError::TimeRange)?)
@@ -181,9 +181,7 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
         Op::Sub => match (a, b) {
             (V::Int(x), V::Int(y)) => V::Int(x.checked_sub(*y).ok_or(OpError::Overflow)?),
             (V::Number(x), V::Number(y)) => finite(x - y)?,
-            (V::Time(t), V::Duration(d)) => {
-                V::Time(t.checked_sub(*d).map_err(|_| OpError::TimeRange)?)
-            }
+            (V::Time(t), V::Duration(d)) => V::Time(in_range(t.checked_sub(*d))?),
             (V::Time(x), V::Time(y)) => V::Duration(x.duration_since(*y)),
             (V::Date(x), V::Date(y)) => {
                 let days = i64::from(x.since(*y).map_err(|_| OpError::TimeRange)?.get_days());
@@ -236,6 +234,14 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
             _ => return Err(OpError::Type),
         },
     })
+}
+
+/// The result of time arithmetic, if it lies in the range of instants roe
+/// supports (`crate::time::rfc3339`), so every instant printed reads back.
+fn in_range(t: Result<Timestamp, jiff::Error>) -> Result<Timestamp, OpError> {
+    t.ok()
+        .and_then(crate::time::rfc3339::in_range)
+        .ok_or(OpError::TimeRange)
 }
 
 fn finite(x: f64) -> Result<Value, OpError> {

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use roe::batch::{BLOCK, Spread};
 use roe::input::{self, InputFormat};
+use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
 use roe::vm::{Policy, Vm, decision};
 
@@ -84,10 +85,14 @@ pub fn run_start() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// Parses `--now`.
+/// Parses `--now`: an RFC 3339 instant in the range roe supports.
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
-    text.parse()
-        .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"))
+    rfc3339::instant(text).map_err(|e| match e {
+        TextError::Invalid => {
+            format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z")
+        }
+        TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
+    })
 }
 
 /// Loads the policy and decides every record.
