@@ -1,6 +1,7 @@
 //! Reading input records: JSON Lines, a JSON array, or CSV with a header row.
-//! Each record becomes a JSON object or, when it cannot be read, a
-//! [`RecordError`] in its place, so every record yields one output line.
+//! Each record becomes a JSON object with its `id` as written (a [`Record`])
+//! or, when it cannot be read, a [`RecordError`] in its place, so every record
+//! yields one output line.
 
 use std::fmt;
 
@@ -9,6 +10,7 @@ use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use crate::bytecode::schema::{Schema, Type};
 use crate::diagnostics::codes;
 use crate::vm::RecordError;
+use crate::vm::record::{self, Record, RecordId, RecordSeed};
 
 /// A format of input records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +36,7 @@ impl InputFormat {
 }
 
 /// One input record, read or not.
-pub type InputRecord = Result<serde_json::Value, RecordError>;
+pub type InputRecord = Result<Record, RecordError>;
 
 /// Reads one JSONL line: `None` for a blank line, which is not a record.
 pub fn jsonl_line(line: &str) -> Option<InputRecord> {
@@ -42,14 +44,17 @@ pub fn jsonl_line(line: &str) -> Option<InputRecord> {
     if line.is_empty() {
         return None;
     }
-    Some(
-        serde_json::from_str::<serde_json::Value>(line).map_err(|e| {
-            RecordError::new(
-                codes::RECORD_MALFORMED,
-                format!("not valid JSON: {}", plain_json_error(&e)),
-            )
-        }),
-    )
+    Some(json_record(line))
+}
+
+/// Reads a text that holds one JSON value as a record (`roe explain --record`).
+pub fn json_record(text: &str) -> InputRecord {
+    record::read(text).map_err(|e| {
+        RecordError::new(
+            codes::RECORD_MALFORMED,
+            format!("not valid JSON: {}", plain_json_error(&e)),
+        )
+    })
 }
 
 /// A JSON Lines line its caller has already found not to be blank, as a
@@ -73,7 +78,7 @@ pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> V
 }
 
 /// serde_json's message without its line (a record is one line): `... (column N)`.
-pub fn plain_json_error(e: &serde_json::Error) -> String {
+fn plain_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.find(" at line ") {
         Some(i) => format!("{} (column {})", &text[..i], e.column()),
@@ -92,15 +97,15 @@ fn json_array(text: &str) -> Vec<InputRecord> {
             f.write_str("a JSON array of records")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(v) = seq.next_element::<serde_json::Value>()? {
-                self.0.push(Ok(v));
+            while let Some(record) = seq.next_element_seed(RecordSeed)? {
+                self.0.push(Ok(record));
             }
             Ok(())
         }
     }
     if text.trim_start().starts_with('{') {
         // A single object is one record.
-        return vec![serde_json::from_str(text).map_err(|e| {
+        return vec![record::read(text).map_err(|e| {
             RecordError::new(codes::RECORD_MALFORMED, format!("not valid JSON: {e}"))
         })];
     }
@@ -113,6 +118,11 @@ fn json_array(text: &str) -> Vec<InputRecord> {
         let message = if records.is_empty() && !text.trim_start().starts_with('[') {
             format!("expected a JSON array of records: {e}")
         } else {
+            // serde_json's own error, where reading the elements into `Value`s
+            // finds it (the records reader fails at the same element).
+            let e = serde_json::from_str::<Vec<serde_json::Value>>(text)
+                .err()
+                .unwrap_or(e);
             format!("the JSON array breaks off here: {e}")
         };
         records.push(Err(RecordError::new(codes::RECORD_MALFORMED, message)));
@@ -205,13 +215,22 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             }
         };
         let mut object = serde_json::Map::new();
-        for ((path, ty), value) in headers.iter().zip(&types).zip(row.iter()) {
-            if value.is_empty() {
+        let mut id = None;
+        for ((path, ty), text) in headers.iter().zip(&types).zip(row.iter()) {
+            if text.is_empty() {
                 continue;
             }
-            insert(&mut object, path, cell(value, *ty));
+            let value = cell(text, *ty);
+            if matches!(path.as_slice(), [name] if name == "id") {
+                // A later `id` column replaces an earlier one, as in the object.
+                id = RecordId::written(text, &value);
+            }
+            insert(&mut object, path, value);
         }
-        out.push(Ok(serde_json::Value::Object(object)));
+        out.push(Ok(Record {
+            json: serde_json::Value::Object(object),
+            id,
+        }));
     }
     out
 }

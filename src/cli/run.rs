@@ -343,15 +343,15 @@ fn decide_read(
     record: &input::InputRecord,
 ) -> (String, bool) {
     let (id, outcome, why) = match record {
-        Ok(json) if setup.explain => match vm.explain(json) {
+        Ok(record) if setup.explain => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
                 let why = outcome.as_ref().ok().map(|d| explanation.why(d.decided()));
-                (json.get("id"), outcome, why)
+                (record.id.as_ref(), outcome, why)
             }
-            Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),
-            Err(ExplainError::NoDebugInfo) => (json.get("id"), vm.decide(json), None),
+            Err(ExplainError::Record(e)) => (record.id.as_ref(), Err(e), None),
+            Err(ExplainError::NoDebugInfo) => (record.id.as_ref(), vm.decide(&record.json), None),
         },
-        Ok(json) => (json.get("id"), vm.decide(json), None),
+        Ok(record) => (record.id.as_ref(), vm.decide(&record.json), None),
         Err(e) => (None, Err(e.clone()), None),
     };
     (
