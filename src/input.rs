@@ -111,10 +111,30 @@ fn json_array(text: &str) -> Vec<InputRecord> {
     }
     let mut records = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = (&mut de)
-        .deserialize_seq(Elements(&mut records))
-        .and_then(|()| de.end());
-    if let Err(e) = result {
+    let result = (&mut de).deserialize_seq(Elements(&mut records));
+    if result.is_ok()
+        && let Err(e) = de.end()
+    {
+        // The array is whole and its elements are decided; what follows it is
+        // one error line, so nothing in the file passes unseen.
+        // serde_json counts lines by `\n` and columns in bytes from 1.
+        let after = text
+            .split('\n')
+            .take(e.line().saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+            + e.column().saturating_sub(1);
+        let rest = text.get(after..).unwrap_or_default().trim_end();
+        records.push(Err(RecordError::new(
+            codes::RECORD_MALFORMED,
+            format!(
+                "text after the end of the JSON array (line {} column {}): {}",
+                e.line(),
+                e.column(),
+                crate::vm::shorten(rest)
+            ),
+        )));
+    } else if let Err(e) = result {
         let message = if records.is_empty() && !text.trim_start().starts_with('[') {
             format!("expected a JSON array of records: {e}")
         } else {
@@ -252,6 +272,59 @@ fn insert(
             if let serde_json::Value::Object(inner) = entry {
                 insert(inner, rest, value);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(record: &InputRecord) -> Result<String, String> {
+        record
+            .as_ref()
+            .map(|r| r.json.to_string())
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
+    /// A whole array is decided; text after it is one error line that names
+    /// the text, at the index after the last element.
+    #[test]
+    fn text_after_a_json_array_is_one_error_line() {
+        let read = json_array("[{\"id\":1},\n {\"id\":2}]\r\n\r\n  [{\"id\":3}]  \n");
+        let read: Vec<_> = read.iter().map(outcome).collect();
+        assert_eq!(
+            read,
+            [
+                Ok(r#"{"id":1}"#.to_owned()),
+                Ok(r#"{"id":2}"#.to_owned()),
+                Err(r#"R0101: text after the end of the JSON array (line 4 column 3): "[{\"id\":3}]""#.to_owned()),
+            ]
+        );
+        // Whitespace after the array is nothing.
+        assert_eq!(json_array("[{\"id\":1}]\n\n  \n").len(), 1);
+    }
+
+    /// A break inside the array stops reading there, with serde_json's own
+    /// message, also when the element that breaks has an id `1e400`.
+    #[test]
+    fn an_array_that_breaks_off_gives_serde_json_s_message() {
+        for (text, message) in [
+            (
+                "[{\"id\":1}, {\"id\":1e400}]",
+                "R0101: the JSON array breaks off here: number out of range at line 1 column 22",
+            ),
+            (
+                "[{\"id\":1}, {\"id\":,}]",
+                "R0101: the JSON array breaks off here: expected value at line 1 column 18",
+            ),
+        ] {
+            let read: Vec<_> = json_array(text).iter().map(outcome).collect();
+            assert_eq!(
+                read,
+                [Ok(r#"{"id":1}"#.to_owned()), Err(message.to_owned())],
+                "{text}"
+            );
         }
     }
 }

@@ -393,7 +393,8 @@ fn parse_duration(s: &str) -> Option<jiff::SignedDuration> {
     ))
 }
 
-fn shorten(s: &str) -> String {
+/// A text as JSON, cut short (with `…`) when long, for messages that quote it.
+pub(crate) fn shorten(s: &str) -> String {
     let quoted = serde_json::to_string(s).unwrap_or_default();
     if quoted.chars().count() > 42 {
         let short: String = s.chars().take(36).collect();

@@ -19,6 +19,7 @@ use crate::bytecode::program::{HitPolicy, Program};
 use crate::bytecode::value::Value;
 use actions::{Actions, Operands};
 use bind::SlotTree;
+pub(crate) use bind::shorten;
 pub use decision::{Action, ActionOut, Decided, Decision, RecordError};
 use errors::{eval_error, rule_name};
 use eval::{EvalError, Machine};
