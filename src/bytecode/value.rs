@@ -458,7 +458,11 @@ mod tests {
         assert_eq!(text(61), "61s");
         assert_eq!(text(0), "0s");
         assert_eq!(text(-2 * 3_600), "-2h");
+        // Whole seconds, the part of a second dropped toward zero.
         assert_eq!(duration_text(SignedDuration::new(0, -500_000_000)), "0s");
+        assert_eq!(duration_text(SignedDuration::new(0, 999_999_999)), "0s");
+        assert_eq!(duration_text(SignedDuration::new(1, 500_000_000)), "1s");
+        assert_eq!(duration_text(SignedDuration::new(-1, -500_000_000)), "-1s");
         // The extremes print without overflow.
         assert_eq!(duration_text(SignedDuration::MIN), "-9223372036854775808s");
         assert_eq!(duration_text(SignedDuration::MAX), "9223372036854775807s");
