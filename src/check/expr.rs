@@ -1256,20 +1256,14 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Option<TExpr> {
-        let (ta, tb) = if matches!(&b.kind, ExprKind::List(items) if !items.is_empty())
-            && self.names_a_variant(a)
-        {
-            // `partner in [web, referral]` reads `partner` from the list's type, as
-            // `source in [partner]` reads the list from `source`'s.
-            // A failed list is reported already; reading `a` without context would be noise.
-            let tb = self.check_present(b, None, ctx, span)?;
-            let element = match &tb.ty {
-                Type::List(t) => Some((**t).clone()),
-                _ => None,
-            };
-            let ta = self.check_present(a, element.as_ref(), ctx, span)?;
-            (ta, tb)
-        } else if matches!(b.kind, ExprKind::List(_)) {
+        // A list literal takes its type from the left (`source in [partner]`),
+        // unless the left is a bare variant, which reads from the list as from
+        // any list (`partner in [web, referral]`), so both sides read names alike.
+        let left_first = match &b.kind {
+            ExprKind::List(items) => items.is_empty() || !self.names_a_variant(a),
+            _ => false,
+        };
+        let (ta, tb) = if left_first {
             let ta = self.check_present(a, None, ctx, span)?;
             let want = Type::List(Box::new(ta.ty.clone()));
             let tb = self.check_present(b, Some(&want), ctx, span)?;

@@ -4,8 +4,13 @@
 use crate::compile_source;
 
 fn codes(body: &str) -> Vec<&'static str> {
+    codes_for("lead", body)
+}
+
+/// The codes of `body` in a policy for `subject` (a record of `use crm`).
+fn codes_for(subject: &str, body: &str) -> Vec<&'static str> {
     let text =
-        format!("policy p for lead\nuse crm\nteam sales members \"s@acme.example\"\n{body}\n");
+        format!("policy p for {subject}\nuse crm\nteam sales members \"s@acme.example\"\n{body}\n");
     compile_source("test.roe", &text)
         .diagnostics
         .iter()
@@ -101,13 +106,10 @@ fn a_variant_wins_over_a_field_of_the_same_name() {
 #[test]
 fn a_variant_on_the_left_reads_as_on_the_right() {
     let opportunity = |condition: &str| {
-        let text =
-            format!("policy p for opportunity\nuse crm\nrule r when {condition} then tag \"p\"");
-        compile_source("test.roe", &text)
-            .diagnostics
-            .iter()
-            .map(|d| d.code)
-            .collect::<Vec<_>>()
+        codes_for(
+            "opportunity",
+            &format!("rule r when {condition} then tag \"p\""),
+        )
     };
     for condition in [
         "source = partner",
