@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::bytecode::schema::{Schema, Type};
 use crate::diagnostics::codes;
@@ -243,7 +244,13 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             let value = cell(text, *ty);
             if matches!(path.as_slice(), [name] if name == "id") {
                 // A later `id` column replaces an earlier one, as in the object.
-                id = RecordId::written(text, &value);
+                id = match &value {
+                    // A number cell is JSON text already (`cell` read it as JSON).
+                    serde_json::Value::Number(_) => RawValue::from_string(text.trim().to_owned())
+                        .ok()
+                        .and_then(|raw| RecordId::written(&raw, &value)),
+                    _ => RecordId::of(&value),
+                };
             }
             insert(&mut object, path, value);
         }

@@ -27,14 +27,13 @@ impl RecordId {
         serde_json::value::to_raw_value(value).ok().map(RecordId)
     }
 
-    /// The id of `value`, whose JSON text is `text`: a number keeps its text.
-    pub fn written(text: &str, value: &Value) -> Option<RecordId> {
-        if value.is_number() {
-            RawValue::from_string(text.trim().to_owned())
-                .ok()
-                .map(RecordId)
-        } else {
-            RecordId::of(value)
+    /// The id of `value`, whose JSON text is `raw`: a number keeps its text.
+    /// (So does a string with no escapes, which is already written compactly.)
+    pub fn written(raw: &RawValue, value: &Value) -> Option<RecordId> {
+        match value {
+            Value::Number(_) => Some(RecordId(raw.to_owned())),
+            Value::String(_) if !raw.get().contains('\\') => Some(RecordId(raw.to_owned())),
+            _ => RecordId::of(value),
         }
     }
 
@@ -110,7 +109,7 @@ impl<'de> Visitor<'de> for RecordSeed {
                 // A later `id` replaces an earlier one, as in a `Value`.
                 let raw: &'de RawValue = map.next_value()?;
                 let value: Value = serde_json::from_str(raw.get()).map_err(de::Error::custom)?;
-                id = RecordId::written(raw.get(), &value);
+                id = RecordId::written(raw, &value);
                 object.insert(key, value);
             } else {
                 let value: Value = map.next_value()?;

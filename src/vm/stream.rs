@@ -217,7 +217,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         *o = Some(outcome);
                     }
                 }
-                id = RecordId::written(raw.get(), &value);
+                id = RecordId::written(raw, &value);
                 continue;
             }
             let Some(index) = found else {
