@@ -29,6 +29,7 @@ fn records(path: &str, program: &roe::bytecode::program::Program) -> Vec<serde_j
     roe::input::read(format, &text, &parts.schema, parts.subject)
         .into_iter()
         .filter_map(Result::ok)
+        .map(|record| record.json)
         .collect()
 }
 

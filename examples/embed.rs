@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             continue;
         };
         let (id, outcome) = match &record {
-            Ok(json) => (json.get("id"), vm.decide(json)),
+            Ok(record) => (record.id.as_ref(), vm.decide(&record.json)),
             Err(e) => (None, Err(e.clone())),
         };
         let written = writeln!(out, "{}", roe::vm::decision::line(index, id, &outcome))

@@ -1,14 +1,17 @@
 //! Reading input records: JSON Lines, a JSON array, or CSV with a header row.
-//! Each record becomes a JSON object or, when it cannot be read, a
-//! [`RecordError`] in its place, so every record yields one output line.
+//! Each record becomes a JSON object with its `id` as written (a [`Record`])
+//! or, when it cannot be read, a [`RecordError`] in its place, so every record
+//! yields one output line.
 
 use std::fmt;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::bytecode::schema::{Schema, Type};
 use crate::diagnostics::codes;
 use crate::vm::RecordError;
+use crate::vm::record::{self, Record, RecordId, RecordSeed};
 
 /// A format of input records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +37,7 @@ impl InputFormat {
 }
 
 /// One input record, read or not.
-pub type InputRecord = Result<serde_json::Value, RecordError>;
+pub type InputRecord = Result<Record, RecordError>;
 
 /// Reads one JSONL line: `None` for a blank line, which is not a record.
 pub fn jsonl_line(line: &str) -> Option<InputRecord> {
@@ -42,14 +45,17 @@ pub fn jsonl_line(line: &str) -> Option<InputRecord> {
     if line.is_empty() {
         return None;
     }
-    Some(
-        serde_json::from_str::<serde_json::Value>(line).map_err(|e| {
-            RecordError::new(
-                codes::RECORD_MALFORMED,
-                format!("not valid JSON: {}", plain_json_error(&e)),
-            )
-        }),
-    )
+    Some(json_record(line))
+}
+
+/// Reads a text that holds one JSON value as a record (`roe explain --record`).
+pub fn json_record(text: &str) -> InputRecord {
+    record::read(text).map_err(|e| {
+        RecordError::new(
+            codes::RECORD_MALFORMED,
+            format!("not valid JSON: {}", plain_json_error(&e)),
+        )
+    })
 }
 
 /// A JSON Lines line its caller has already found not to be blank, as a
@@ -73,7 +79,7 @@ pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> V
 }
 
 /// serde_json's message without its line (a record is one line): `... (column N)`.
-pub fn plain_json_error(e: &serde_json::Error) -> String {
+fn plain_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.find(" at line ") {
         Some(i) => format!("{} (column {})", &text[..i], e.column()),
@@ -92,27 +98,52 @@ fn json_array(text: &str) -> Vec<InputRecord> {
             f.write_str("a JSON array of records")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(v) = seq.next_element::<serde_json::Value>()? {
-                self.0.push(Ok(v));
+            while let Some(record) = seq.next_element_seed(RecordSeed)? {
+                self.0.push(Ok(record));
             }
             Ok(())
         }
     }
     if text.trim_start().starts_with('{') {
         // A single object is one record.
-        return vec![serde_json::from_str(text).map_err(|e| {
+        return vec![record::read(text).map_err(|e| {
             RecordError::new(codes::RECORD_MALFORMED, format!("not valid JSON: {e}"))
         })];
     }
     let mut records = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = (&mut de)
-        .deserialize_seq(Elements(&mut records))
-        .and_then(|()| de.end());
-    if let Err(e) = result {
+    let result = (&mut de).deserialize_seq(Elements(&mut records));
+    if result.is_ok()
+        && let Err(e) = de.end()
+    {
+        // The array is whole and its elements are decided; what follows it is
+        // one error line, so nothing in the file passes unseen.
+        // serde_json counts lines by `\n` and columns in bytes from 1.
+        let after = text
+            .split('\n')
+            .take(e.line().saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+            + e.column().saturating_sub(1);
+        let rest = text.get(after..).unwrap_or_default().trim_end();
+        records.push(Err(RecordError::new(
+            codes::RECORD_MALFORMED,
+            format!(
+                "text after the end of the JSON array (line {} column {}): {}",
+                e.line(),
+                e.column(),
+                crate::vm::shorten(rest)
+            ),
+        )));
+    } else if let Err(e) = result {
         let message = if records.is_empty() && !text.trim_start().starts_with('[') {
             format!("expected a JSON array of records: {e}")
         } else {
+            // serde_json's own error, where reading the elements into `Value`s
+            // finds it (the records reader fails at the same element).
+            let e = serde_json::from_str::<Vec<serde_json::Value>>(text)
+                .err()
+                .unwrap_or(e);
             format!("the JSON array breaks off here: {e}")
         };
         records.push(Err(RecordError::new(codes::RECORD_MALFORMED, message)));
@@ -205,13 +236,28 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             }
         };
         let mut object = serde_json::Map::new();
-        for ((path, ty), value) in headers.iter().zip(&types).zip(row.iter()) {
-            if value.is_empty() {
+        let mut id = None;
+        for ((path, ty), text) in headers.iter().zip(&types).zip(row.iter()) {
+            if text.is_empty() {
                 continue;
             }
-            insert(&mut object, path, cell(value, *ty));
+            let value = cell(text, *ty);
+            if matches!(path.as_slice(), [name] if name == "id") {
+                // A later `id` column replaces an earlier one, as in the object.
+                id = match &value {
+                    // A number cell is JSON text already (`cell` read it as JSON).
+                    serde_json::Value::Number(_) => RawValue::from_string(text.trim().to_owned())
+                        .ok()
+                        .and_then(|raw| RecordId::written(&raw, &value)),
+                    _ => RecordId::of(&value),
+                };
+            }
+            insert(&mut object, path, value);
         }
-        out.push(Ok(serde_json::Value::Object(object)));
+        out.push(Ok(Record {
+            json: serde_json::Value::Object(object),
+            id,
+        }));
     }
     out
 }
@@ -233,6 +279,59 @@ fn insert(
             if let serde_json::Value::Object(inner) = entry {
                 insert(inner, rest, value);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(record: &InputRecord) -> Result<String, String> {
+        record
+            .as_ref()
+            .map(|r| r.json.to_string())
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
+    /// A whole array is decided; text after it is one error line that names
+    /// the text, at the index after the last element.
+    #[test]
+    fn text_after_a_json_array_is_one_error_line() {
+        let read = json_array("[{\"id\":1},\n {\"id\":2}]\r\n\r\n  [{\"id\":3}]  \n");
+        let read: Vec<_> = read.iter().map(outcome).collect();
+        assert_eq!(
+            read,
+            [
+                Ok(r#"{"id":1}"#.to_owned()),
+                Ok(r#"{"id":2}"#.to_owned()),
+                Err(r#"R0101: text after the end of the JSON array (line 4 column 3): "[{\"id\":3}]""#.to_owned()),
+            ]
+        );
+        // Whitespace after the array is nothing.
+        assert_eq!(json_array("[{\"id\":1}]\n\n  \n").len(), 1);
+    }
+
+    /// A break inside the array stops reading there, with serde_json's own
+    /// message, also when the element that breaks has an id `1e400`.
+    #[test]
+    fn an_array_that_breaks_off_gives_serde_json_s_message() {
+        for (text, message) in [
+            (
+                "[{\"id\":1}, {\"id\":1e400}]",
+                "R0101: the JSON array breaks off here: number out of range at line 1 column 22",
+            ),
+            (
+                "[{\"id\":1}, {\"id\":,}]",
+                "R0101: the JSON array breaks off here: expected value at line 1 column 18",
+            ),
+        ] {
+            let read: Vec<_> = json_array(text).iter().map(outcome).collect();
+            assert_eq!(
+                read,
+                [Ok(r#"{"id":1}"#.to_owned()), Err(message.to_owned())],
+                "{text}"
+            );
         }
     }
 }

@@ -24,12 +24,15 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         &["bytecode", "time", "diagnostics", "input", "source"],
     ),
     ("input", &["bytecode", "diagnostics", "vm"]),
-    ("syntax", &["source", "diagnostics"]),
+    ("syntax", &["source", "time", "diagnostics"]),
     (
         "check",
         &["syntax", "bytecode", "time", "source", "diagnostics"],
     ),
-    ("compile", &["check", "bytecode", "source", "diagnostics"]),
+    (
+        "compile",
+        &["check", "bytecode", "time", "source", "diagnostics"],
+    ),
     (
         "analysis",
         &[
@@ -37,6 +40,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "compile",
             "bytecode",
             "vm",
+            "time",
             "source",
             "diagnostics",
         ],

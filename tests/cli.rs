@@ -242,6 +242,22 @@ fn usage_errors_exit_two_with_one_line() {
             "--now",
             "yesterday",
         ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10Z",
+        ],
+        vec![
+            "run",
+            "tests/spec/inbound_routing.roe",
+            "--records",
+            "-",
+            "--now",
+            "9999-12-31T00:00:00Z",
+        ],
         vec!["check", "--frobnicate"],
         vec!["check", "--bogus", "x.roe"],
         vec!["run", "tests/spec/inbound_routing.roe"],
@@ -290,6 +306,22 @@ fn usage_errors_exit_two_with_one_line() {
     assert!(
         stderr(&out).contains("--input-format"),
         "says how to fix it: {}",
+        stderr(&out)
+    );
+    // `--now` is read as records are: strict RFC 3339, in the supported range.
+    let out = roe(&[
+        "explain",
+        "tests/spec/inbound_routing.roe",
+        "--record",
+        "{}",
+        "--now",
+        "9999-12-31T00:00:00Z",
+    ]);
+    assert!(
+        stderr(&out).contains(
+            "is outside the instants roe supports, 0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z"
+        ),
+        "says what is wrong with it: {}",
         stderr(&out)
     );
     let out = roe(&["check", "--formt", "json", "x.roe"]);
@@ -901,4 +933,60 @@ fn a_name_that_is_not_utf8_is_a_usage_error() {
         .expect("the roe binary runs");
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+/// A record's `id` is echoed exactly as given on every path: JSON Lines
+/// bound from the text (a file, standard input), with `--explain` (parsed
+/// first), a JSON array and CSV. An integer beyond 64 bits stays as written.
+#[test]
+fn ids_are_echoed_as_given_from_every_input_format() {
+    let dir = scratch("ids");
+    let policy = write(
+        &dir,
+        "tickets.roe",
+        "policy tickets for ticket\nrecord ticket\n  id: int\n  priority: int\nrule urgent when priority > 1 then tag \"urgent\"\n",
+    );
+    let lines = "{\"id\":18446744073709551616,\"priority\":2}\n{\"id\":7,\"priority\":2}\n{\"id\":1e2,\"priority\":2}\n";
+    let jsonl = write(&dir, "tickets.jsonl", lines);
+    let json = write(
+        &dir,
+        "tickets.json",
+        format!("[{}]", lines.trim_end().replace('\n', ",\n")),
+    );
+    let csv = write(
+        &dir,
+        "tickets.csv",
+        "id,priority\n18446744073709551616,2\n7,2\n1e2,2\n",
+    );
+    let expected = [
+        r#"{"index":0,"id":18446744073709551616,"error":{"code":"R0204","message":"field `id`: the integer is outside the 64-bit range","field":"id"}}"#,
+        r#"{"index":1,"id":7,"rule":"urgent","actions":[{"action":"tag","tag":"urgent"}]}"#,
+        r#"{"index":2,"id":1e2,"error":{"code":"R0201","message":"field `id`: expected int, found number 100.0","field":"id"}}"#,
+    ]
+    .join("\n")
+        + "\n";
+    let decide = |records: &str, more: &[&str], input: Option<&str>| {
+        let mut args = vec![
+            "run",
+            &policy,
+            "--records",
+            records,
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ];
+        args.extend_from_slice(more);
+        stdout(&match input {
+            Some(input) => roe_stdin(&args, input),
+            None => roe(&args),
+        })
+    };
+    for records in [&jsonl, &json, &csv] {
+        assert_eq!(decide(records, &[], None), expected, "{records}");
+    }
+    assert_eq!(decide("-", &[], Some(lines)), expected);
+    let explained = decide(&jsonl, &["--explain"], None);
+    assert!(
+        explained.starts_with(r#"{"index":0,"id":18446744073709551616,"#),
+        "{explained}"
+    );
 }

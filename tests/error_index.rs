@@ -167,10 +167,10 @@ fn record_examples_print_the_quoted_lines() {
             .enumerate()
             .map(|(i, r)| {
                 let outcome = match r {
-                    Ok(json) => vm.decide(json),
+                    Ok(record) => vm.decide(&record.json),
                     Err(e) => Err(e.clone()),
                 };
-                roe::vm::decision::line(i, r.as_ref().ok().and_then(|j| j.get("id")), &outcome)
+                roe::vm::decision::line(i, r.as_ref().ok().and_then(|r| r.id.as_ref()), &outcome)
             })
             .collect();
         assert_eq!(lines.join("\n"), printed.trim_end(), "{code}");

@@ -32,7 +32,9 @@ fn explanations() {
             .iter()
             .enumerate()
         {
-            let Ok(record) = record else { continue };
+            let Ok(roe::vm::Record { json: record, .. }) = record else {
+                continue;
+            };
             out.push_str(&format!("── record {index}\n"));
             match vm.explain(record) {
                 Ok((explanation, decision)) => {

@@ -110,7 +110,8 @@ proptest! {
         let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
         let mut vm = policy.vm(now);
         let outcome = vm.decide(&record);
-        let _ = roe::vm::decision::line(0, record.get("id"), &outcome);
+        let id = record.get("id").and_then(roe::vm::RecordId::of);
+        let _ = roe::vm::decision::line(0, id.as_ref(), &outcome);
     }
 
     /// Random damage to a real compiled policy, with the checksum recomputed so
@@ -386,7 +387,7 @@ proptest! {
             for line in [text.as_str(), reordered, text.as_str()] {
                 let expected = match roe::input::jsonl_line(line) {
                     None => continue,
-                    Some(Ok(json)) => (json.get("id").cloned(), parsed.decide(&json)),
+                    Some(Ok(record)) => (record.id, parsed.decide(&record.json)),
                     Some(Err(e)) => (None, Err(e)),
                 };
                 prop_assert_eq!(from_text.decide_line(line), expected, "{} on {}", path, line);

@@ -64,6 +64,36 @@ fn roec_round_trip_decides_the_same() {
     });
 }
 
+/// `roe run` binds JSON Lines straight from the text; every record beside a
+/// case decides from its text exactly as from its parsed `Value`, with the
+/// same `id` on its line.
+#[test]
+fn json_lines_decide_from_their_text_as_parsed() {
+    insta::glob!("run/*.roe", |path| {
+        let (compilation, _) = common::compile(path);
+        let Some(program) = compilation.program else {
+            return;
+        };
+        let records = path.with_extension("jsonl");
+        if !records.exists() {
+            return;
+        }
+        let text = std::fs::read_to_string(&records).expect("readable");
+        let policy = roe::Policy::new(program.clone());
+        let mut vm = policy.vm(common::NOW.parse().expect("an instant"));
+        let from_text: Vec<String> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(index, line)| {
+                let (id, outcome) = vm.decide_line(line);
+                roe::vm::decision::line(index, id.as_ref(), &outcome)
+            })
+            .collect();
+        assert_eq!(from_text, common::decide_file(&program, &records));
+    });
+}
+
 /// Spans everywhere: every instruction of a compiled policy maps back to the
 /// source text it came from, through the run-length span table.
 #[test]

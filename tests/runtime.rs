@@ -17,15 +17,16 @@ fn a_compiled_policy_decides_without_the_compiler() {
     let now: jiff::Timestamp = "2026-12-01T09:00:00Z".parse().expect("an instant");
     let text =
         std::fs::read_to_string("examples/inbound_leads.jsonl").expect("the example records");
-    let records: Vec<serde_json::Value> = text
+    let records: Vec<roe::vm::Record> = text
         .lines()
         .filter_map(roe::input::jsonl_line)
         .map(|r| r.expect("valid JSON"))
         .collect();
-    let lines: Vec<String> = roe::decide_batch(&program, &records, now)
+    let values: Vec<serde_json::Value> = records.iter().map(|r| r.json.clone()).collect();
+    let lines: Vec<String> = roe::decide_batch(&program, &values, now)
         .iter()
         .enumerate()
-        .map(|(i, outcome)| roe::vm::decision::line(i, records[i].get("id"), outcome))
+        .map(|(i, outcome)| roe::vm::decision::line(i, records[i].id.as_ref(), outcome))
         .collect();
     let expected = std::fs::read_to_string("examples/inbound_routing.decisions.jsonl")
         .expect("committed decisions");

@@ -19,7 +19,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     for (index, line) in text.lines().enumerate() {
         if let Some(record) = roe::input::jsonl_line(line) {
             let (id, outcome) = match &record {
-                Ok(json) => (json.get("id").cloned(), vm.decide(json)),
+                Ok(record) => (record.id.clone(), vm.decide(&record.json)),
                 Err(e) => (None, Err(e.clone())),
             };
             assert_eq!(from_text.decide_line(line), (id.clone(), outcome.clone()), "{line}");

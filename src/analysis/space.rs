@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Span as CalendarSpan, Timestamp};
 use super::domain::{Choices, Domain, Text};
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
+use crate::time::rfc3339;
 
 /// Presence choices: index 0 is absent, 1 present.
 pub const ABSENT: u32 = 0;
@@ -100,13 +101,14 @@ impl Scalar {
                 let max = i128::from(f64::MAX.to_bits());
                 (-max, max)
             }
+            // The dates and instants a record may hold, so examples read back.
             Scalar::Date => (
-                Scalar::date_key(Date::MIN).unwrap_or(0),
-                Scalar::date_key(Date::MAX).unwrap_or(0),
+                Scalar::date_key(rfc3339::FIRST_DATE).unwrap_or(0),
+                Scalar::date_key(rfc3339::LAST_DATE).unwrap_or(0),
             ),
             Scalar::Time => (
-                Timestamp::MIN.as_nanosecond(),
-                Timestamp::MAX.as_nanosecond(),
+                rfc3339::FIRST_INSTANT.as_nanosecond(),
+                rfc3339::LAST_INSTANT.as_nanosecond(),
             ),
             Scalar::Duration => (
                 SignedDuration::MIN.as_secs().into(),

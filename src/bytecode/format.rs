@@ -841,7 +841,9 @@ impl<'a> Reader<'a> {
             ValueKind::Str => Value::Str(self.str()?.into()),
             ValueKind::Time => Value::Time(
                 Timestamp::from_duration(self.duration()?)
-                    .map_err(|_| DecodeError::Malformed("an instant is out of range".into()))?,
+                    .ok()
+                    .and_then(crate::time::rfc3339::in_range)
+                    .ok_or_else(|| DecodeError::Malformed("an instant is out of range".into()))?,
             ),
             ValueKind::Date => Value::Date(self.date()?),
             ValueKind::Duration => Value::Duration(self.duration()?),

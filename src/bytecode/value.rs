@@ -171,7 +171,7 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
             (V::Number(x), V::Number(y)) => finite(x + y)?,
             (V::Str(x), V::Str(y)) => V::Str(Arc::from(format!("{x}{y}"))),
             (V::Time(t), V::Duration(d)) | (V::Duration(d), V::Time(t)) => {
-                V::Time(t.checked_add(*d).map_err(|_| OpError::TimeRange)?)
+                V::Time(in_range(t.checked_add(*d))?)
             }
             (V::Duration(x), V::Duration(y)) => {
                 V::Duration(x.checked_add(*y).ok_or(OpError::TimeRange)?)
@@ -181,9 +181,7 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
         Op::Sub => match (a, b) {
             (V::Int(x), V::Int(y)) => V::Int(x.checked_sub(*y).ok_or(OpError::Overflow)?),
             (V::Number(x), V::Number(y)) => finite(x - y)?,
-            (V::Time(t), V::Duration(d)) => {
-                V::Time(t.checked_sub(*d).map_err(|_| OpError::TimeRange)?)
-            }
+            (V::Time(t), V::Duration(d)) => V::Time(in_range(t.checked_sub(*d))?),
             (V::Time(x), V::Time(y)) => V::Duration(x.duration_since(*y)),
             (V::Date(x), V::Date(y)) => {
                 let days = i64::from(x.since(*y).map_err(|_| OpError::TimeRange)?.get_days());
@@ -236,6 +234,14 @@ pub fn binary(op: Op, a: &Value, b: &Value) -> Result<Value, OpError> {
             _ => return Err(OpError::Type),
         },
     })
+}
+
+/// The result of time arithmetic, if it lies in the range of instants roe
+/// supports (`crate::time::rfc3339`), so every instant printed reads back.
+fn in_range(t: Result<Timestamp, jiff::Error>) -> Result<Timestamp, OpError> {
+    t.ok()
+        .and_then(crate::time::rfc3339::in_range)
+        .ok_or(OpError::TimeRange)
 }
 
 fn finite(x: f64) -> Result<Value, OpError> {
@@ -318,7 +324,7 @@ pub fn call(builtin: Builtin, args: &[Value], now: Timestamp) -> Result<Value, O
             V::Int(i64::try_from(items.len()).map_err(|_| OpError::Overflow)?)
         }
         (Builtin::DaysSince, V::Time(t)) => {
-            V::Int(now.duration_since(*t).as_secs().div_euclid(86_400))
+            V::Int(floor_seconds(now.duration_since(*t)).div_euclid(86_400))
         }
         (Builtin::DaysSince, V::Date(d)) => {
             let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
@@ -327,7 +333,7 @@ pub fn call(builtin: Builtin, args: &[Value], now: Timestamp) -> Result<Value, O
             ))
         }
         (Builtin::HoursSince, V::Time(t)) => {
-            V::Int(now.duration_since(*t).as_secs().div_euclid(3_600))
+            V::Int(floor_seconds(now.duration_since(*t)).div_euclid(3_600))
         }
         (Builtin::Domain, V::Str(s)) => {
             let domain = s.rsplit_once('@').map_or(&**s, |(_, d)| d);
@@ -339,6 +345,12 @@ pub fn call(builtin: Builtin, args: &[Value], now: Timestamp) -> Result<Value, O
         (Builtin::Weekday, V::Date(d)) => V::str(weekday_name(d.weekday())),
         _ => return Err(OpError::Type),
     })
+}
+
+/// The whole seconds of a duration, rounded down: −0.5 s is −1 s, so
+/// `hours_since` and `days_since` of a time a moment ahead are −1, not 0.
+fn floor_seconds(d: SignedDuration) -> i64 {
+    d.as_secs() - i64::from(d.subsec_nanos() < 0)
 }
 
 /// `mon` … `sun`, the names calendars use for days.
@@ -446,9 +458,32 @@ mod tests {
         assert_eq!(text(61), "61s");
         assert_eq!(text(0), "0s");
         assert_eq!(text(-2 * 3_600), "-2h");
+        // Whole seconds, the part of a second dropped toward zero.
         assert_eq!(duration_text(SignedDuration::new(0, -500_000_000)), "0s");
+        assert_eq!(duration_text(SignedDuration::new(0, 999_999_999)), "0s");
+        assert_eq!(duration_text(SignedDuration::new(1, 500_000_000)), "1s");
+        assert_eq!(duration_text(SignedDuration::new(-1, -500_000_000)), "-1s");
         // The extremes print without overflow.
         assert_eq!(duration_text(SignedDuration::MIN), "-9223372036854775808s");
         assert_eq!(duration_text(SignedDuration::MAX), "9223372036854775807s");
+    }
+
+    /// `hours_since` and `days_since` round down, also for a time a moment
+    /// ahead of `now` (truncating toward zero gave 0, and a spurious R0302 to
+    /// anything that divided by it).
+    #[test]
+    fn days_and_hours_since_round_down() {
+        let now: Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
+        let since = |builtin, t: &str| call(builtin, &[Value::Time(t.parse().unwrap())], now);
+        let (hours, days) = (Builtin::HoursSince, Builtin::DaysSince);
+        assert_eq!(since(hours, "2026-11-30T10:00:00.5Z"), Ok(Value::Int(-1)));
+        assert_eq!(since(days, "2026-11-30T10:00:00.5Z"), Ok(Value::Int(-1)));
+        assert_eq!(since(hours, "2026-11-30T10:00:00Z"), Ok(Value::Int(0)));
+        assert_eq!(since(hours, "2026-11-30T09:59:59.5Z"), Ok(Value::Int(0)));
+        assert_eq!(since(hours, "2026-11-30T08:59:59.999Z"), Ok(Value::Int(1)));
+        assert_eq!(since(hours, "2026-11-30T11:00:00Z"), Ok(Value::Int(-1)));
+        assert_eq!(since(hours, "2026-11-30T11:00:00.001Z"), Ok(Value::Int(-2)));
+        assert_eq!(since(days, "2026-11-29T10:00:00Z"), Ok(Value::Int(1)));
+        assert_eq!(since(days, "2026-12-01T10:00:00.5Z"), Ok(Value::Int(-2)));
     }
 }

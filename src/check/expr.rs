@@ -343,7 +343,10 @@ impl Checker<'_> {
                 Some(texpr(TKind::Not(Box::new(e)), Type::Bool, span))
             }
             ExprKind::Unary(UnaryOp::Neg, inner) => {
-                let e = self.check_present(inner, expected, ctx, inner.span)?;
+                // No expected type inside: an int is negated as an int (overflow
+                // is R0301) and only then widened, by `check_expr`, where a number
+                // is wanted.
+                let e = self.check_present(inner, None, ctx, inner.span)?;
                 if !matches!(e.ty, Type::Int | Type::Number | Type::Duration) {
                     let ty = self.display(&e.ty);
                     self.report(
@@ -1121,9 +1124,22 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks both sides of a comparison, letting a bare variant name take its type from the other side.
+    /// Whether `expr` is a bare name that is a variant of some enum, and so
+    /// may mean that variant where the other side of a comparison gives context.
+    fn names_a_variant(&self, expr: &Expr) -> bool {
+        matches!(&expr.kind, ExprKind::Name(n) if self.schema.enums.iter().any(|e| e.variants.contains(n)))
+    }
+
+    /// Checks both sides of a comparison, letting a bare variant name take its
+    /// type from the other side. The two sides read names alike: the side that
+    /// may be a variant is checked second, so `partner = source` reads like
+    /// `source = partner` (LANGUAGE.md §4).
     fn check_pair(&mut self, a: &Expr, b: &Expr, span: Span, ctx: &Ctx) -> Option<(TExpr, TExpr)> {
-        let b_first = !self.resolves_quietly(a) && self.resolves_quietly(b);
+        let b_first = match (self.names_a_variant(a), self.names_a_variant(b)) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => !self.resolves_quietly(a) && self.resolves_quietly(b),
+        };
         let (ta, tb) = if b_first {
             let tb = self.check_expr(b, None, ctx);
             let ta = self.check_expr(a, tb.as_ref().map(|t| &t.ty), ctx);
@@ -1240,7 +1256,14 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Option<TExpr> {
-        let (ta, tb) = if matches!(b.kind, ExprKind::List(_)) {
+        // A list literal takes its type from the left (`source in [partner]`),
+        // unless the left is a bare variant, which reads from the list as from
+        // any list (`partner in [web, referral]`), so both sides read names alike.
+        let left_first = match &b.kind {
+            ExprKind::List(items) => items.is_empty() || !self.names_a_variant(a),
+            _ => false,
+        };
+        let (ta, tb) = if left_first {
             let ta = self.check_present(a, None, ctx, span)?;
             let want = Type::List(Box::new(ta.ty.clone()));
             let tb = self.check_present(b, Some(&want), ctx, span)?;

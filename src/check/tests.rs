@@ -4,8 +4,13 @@
 use crate::compile_source;
 
 fn codes(body: &str) -> Vec<&'static str> {
+    codes_for("lead", body)
+}
+
+/// The codes of `body` in a policy for `subject` (a record of `use crm`).
+fn codes_for(subject: &str, body: &str) -> Vec<&'static str> {
     let text =
-        format!("policy p for lead\nuse crm\nteam sales members \"s@acme.example\"\n{body}\n");
+        format!("policy p for {subject}\nuse crm\nteam sales members \"s@acme.example\"\n{body}\n");
     compile_source("test.roe", &text)
         .diagnostics
         .iter()
@@ -94,6 +99,32 @@ fn a_variant_wins_over_a_field_of_the_same_name() {
     let text = "policy p for opportunity\nuse crm\nrule r when source = partner then tag \"p\"\nrule s when opportunity.partner is set then tag \"q\"";
     let diagnostics = compile_source("test.roe", text).diagnostics;
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+/// The two sides of `=`, `!=` and `in` read a bare name alike: `partner` is
+/// the `lead_source` variant on the left as on the right (LANGUAGE.md §4).
+#[test]
+fn a_variant_on_the_left_reads_as_on_the_right() {
+    let opportunity = |condition: &str| {
+        codes_for(
+            "opportunity",
+            &format!("rule r when {condition} then tag \"p\""),
+        )
+    };
+    for condition in [
+        "source = partner",
+        "partner = source",
+        "partner != source",
+        "source in [partner, web]",
+        "partner in [web, referral]",
+        "partner not in [web, referral]",
+    ] {
+        assert_eq!(opportunity(condition), Vec::<&str>::new(), "{condition}");
+    }
+    // Where the other side is no enum, the name is the field, on either side.
+    assert_eq!(opportunity("partner = \"acme\""), ["E2010"]);
+    assert_eq!(opportunity("\"acme\" = partner"), ["E2010"]);
+    assert_eq!(opportunity("partner in [\"acme\"]"), ["E2010"]);
 }
 
 #[test]

@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
-use roe::diagnostics::codes;
-use roe::vm::RecordError;
 use roe::vm::explain::ExplainError;
 
 use super::{Format, UsageError, output, run, status};
@@ -43,20 +41,18 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         None => args.record.clone(),
     };
     warnings.print();
-    let record: serde_json::Value = match serde_json::from_str(text.trim()) {
+    let record = match roe::input::json_record(text.trim()) {
         Ok(record) => record,
         // Invalid as a record, like a line of `roe run` that is not JSON.
-        Err(e) => {
-            let message = format!("not valid JSON: {}", roe::input::plain_json_error(&e));
-            let error = RecordError::new(codes::RECORD_MALFORMED, message);
+        Err(error) => {
             output::stdout_line(&roe::vm::decision::line(0, None, &Err(error)));
             return Ok(status::RECORDS);
         }
     };
     let now = args.now.unwrap_or_else(run::run_start);
     let mut vm = policy.vm(now);
-    let id = record.get("id");
-    match vm.explain(&record) {
+    let id = record.id.as_ref();
+    match vm.explain(&record.json) {
         Ok((explanation, decision)) => {
             let line = roe::vm::decision::line(0, id, &decision);
             match args.format {

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use roe::batch::{BLOCK, Spread};
 use roe::input::{self, InputFormat};
+use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
 use roe::vm::{Policy, Vm, decision};
 
@@ -84,10 +85,14 @@ pub fn run_start() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// Parses `--now`.
+/// Parses `--now`: an RFC 3339 instant in the range roe supports.
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
-    text.parse()
-        .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"))
+    rfc3339::instant(text).map_err(|e| match e {
+        TextError::Invalid => {
+            format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z")
+        }
+        TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
+    })
 }
 
 /// Loads the policy and decides every record.
@@ -338,15 +343,15 @@ fn decide_read(
     record: &input::InputRecord,
 ) -> (String, bool) {
     let (id, outcome, why) = match record {
-        Ok(json) if setup.explain => match vm.explain(json) {
+        Ok(record) if setup.explain => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
                 let why = outcome.as_ref().ok().map(|d| explanation.why(d.decided()));
-                (json.get("id"), outcome, why)
+                (record.id.as_ref(), outcome, why)
             }
-            Err(ExplainError::Record(e)) => (json.get("id"), Err(e), None),
-            Err(ExplainError::NoDebugInfo) => (json.get("id"), vm.decide(json), None),
+            Err(ExplainError::Record(e)) => (record.id.as_ref(), Err(e), None),
+            Err(ExplainError::NoDebugInfo) => (record.id.as_ref(), vm.decide(&record.json), None),
         },
-        Ok(json) => (json.get("id"), vm.decide(json), None),
+        Ok(record) => (record.id.as_ref(), vm.decide(&record.json), None),
         Err(e) => (None, Err(e.clone()), None),
     };
     (

@@ -113,12 +113,15 @@ impl Emitter {
         let (what, help) = match error {
             OpError::Overflow => (
                 "the arithmetic overflows",
-                "ints are 64-bit: keep results within ±9223372036854775807",
+                "ints are 64-bit: keep results within ±9223372036854775807".to_owned(),
             ),
-            OpError::DivisionByZero => ("it divides by zero", "divide by a value other than zero"),
+            OpError::DivisionByZero => (
+                "it divides by zero",
+                "divide by a value other than zero".to_owned(),
+            ),
             OpError::TimeRange => (
                 "the time arithmetic leaves the supported range",
-                "keep instants between the years -9999 and 9999",
+                format!("keep instants from {}", crate::time::rfc3339::range_text()),
             ),
             // Only a const that already failed (and was reported) gives a type error here.
             OpError::Type => return,

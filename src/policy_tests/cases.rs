@@ -6,7 +6,7 @@ use crate::bytecode::value::{self, Value};
 use crate::check::tir::{Checked, TAction, TExpect, TField, TGiven, TRecord, TTarget};
 use crate::compile::fold::ConstValues;
 use crate::policy_tests::{Expectation, Expected, TestCase};
-use crate::vm::{Action, ActionOut};
+use crate::vm::{Action, ActionOut, Record};
 use std::sync::Arc;
 
 /// Every test of `checked`, ready to run; `None` where a value cannot be folded.
@@ -22,11 +22,11 @@ pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
             name: test.name.clone(),
             span: test.span,
             record: match &test.given {
-                TGiven::Record(r) => {
-                    record(r).ok_or_else(|| "a value of the record cannot be computed".to_owned())
-                }
+                TGiven::Record(r) => record(r)
+                    .map(Record::from_json)
+                    .ok_or_else(|| "a value of the record cannot be computed".to_owned()),
                 TGiven::Json(text) => {
-                    serde_json::from_str(text).map_err(|e| format!("the JSON is not valid: {e}"))
+                    crate::vm::record::read(text).map_err(|e| format!("the JSON is not valid: {e}"))
                 }
             },
             at: test.at,

@@ -25,7 +25,7 @@ pub struct TestCase {
     /// The whole `test` block.
     pub span: Span,
     /// The record it decides, or why it has none.
-    pub record: Result<serde_json::Value, String>,
+    pub record: Result<crate::vm::Record, String>,
     /// The `now` it runs at.
     pub at: Option<Timestamp>,
     /// Its `expect` lines.
@@ -202,7 +202,7 @@ fn run_one(
             )),
             None,
         ),
-        Ok(record) => match vm.explain(record) {
+        Ok(record) => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
                 for (rule, traced) in coverage.rules.iter_mut().zip(&explanation.rules) {
                     for (clause, seen) in rule.clauses.iter_mut().zip(&traced.clauses) {
@@ -213,7 +213,7 @@ fn run_one(
                 (outcome, Some(explanation.render()))
             }
             Err(crate::vm::explain::ExplainError::Record(e)) => (Err(e), None),
-            Err(crate::vm::explain::ExplainError::NoDebugInfo) => (vm.decide(record), None),
+            Err(crate::vm::explain::ExplainError::NoDebugInfo) => (vm.decide(&record.json), None),
         },
     };
     if let Ok(decision) = &outcome {
@@ -235,7 +235,7 @@ fn run_one(
             })
         })
         .collect();
-    let id = case.record.as_ref().ok().and_then(|r| r.get("id"));
+    let id = case.record.as_ref().ok().and_then(|r| r.id.as_ref());
     TestOutcome {
         name: case.name.clone(),
         span: case.span,

@@ -8,6 +8,7 @@
 use logos::Logos;
 
 use crate::source::{FileId, Span};
+use crate::time::rfc3339::{self, TextError};
 
 /// What went wrong while reading one token.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -405,14 +406,23 @@ fn duration(lex: &mut logos::Lexer<Token>) -> Result<DurationLit, LexErrorKind> 
 }
 
 fn date(lex: &mut logos::Lexer<Token>) -> Result<jiff::civil::Date, LexErrorKind> {
-    lex.slice()
-        .parse()
+    rfc3339::date(lex.slice())
         .map_err(|_| LexErrorKind::InvalidDate(format!("`{}` is not a calendar date", lex.slice())))
 }
 
+/// A date-time literal: RFC 3339, except that the seconds may be left out
+/// (`2026-11-30T09:15Z` is `09:15:00`).
 fn instant(lex: &mut logos::Lexer<Token>) -> Result<jiff::Timestamp, LexErrorKind> {
-    lex.slice().parse().map_err(|_| {
-        LexErrorKind::InvalidDate(format!("`{}` is not a valid date and time", lex.slice()))
+    let text = lex.slice();
+    let read = match text.as_bytes().get(16) {
+        Some(b':') => rfc3339::instant(text),
+        _ => rfc3339::instant(&format!("{}:00{}", &text[..16], &text[16..])),
+    };
+    read.map_err(|e| {
+        LexErrorKind::InvalidDate(match e {
+            TextError::Invalid => format!("`{text}` is not a valid date and time"),
+            TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
+        })
     })
 }
 

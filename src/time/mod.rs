@@ -1,7 +1,9 @@
 //! Time: business calendars and the arithmetic of business time, in a
-//! calendar's own time zone, daylight-saving transitions included.
+//! calendar's own time zone, daylight-saving transitions included; and
+//! instants and dates as RFC 3339 text, with the range roe supports.
 
 pub mod calendar;
+pub mod rfc3339;
 
 pub use calendar::{Calendar, CalendarSpec};
 

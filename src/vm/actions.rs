@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::bytecode::program::{ActionTemplate, Block, Program, Slo, SloLength, Target};
 use crate::bytecode::value::{self, OpError, Value};
 use crate::diagnostics::codes;
+use crate::time::rfc3339;
 use crate::vm::decision::{Action, ActionOut, Decided, Decision, RecordError};
 use crate::vm::errors::{damaged, eval_error, rule_name, rule_names};
 use crate::vm::eval::EvalError;
@@ -308,8 +309,10 @@ impl<'p> Actions<'p> {
             SloLength::Wall(d) => self
                 .now
                 .checked_add(*d)
+                .ok()
+                .and_then(rfc3339::in_range)
                 .map(|t| (t.to_string(), None))
-                .map_err(|_| out_of_range()),
+                .ok_or_else(out_of_range),
             SloLength::Business {
                 amount,
                 days,
@@ -324,7 +327,9 @@ impl<'p> Actions<'p> {
                 } else {
                     calendar.add_hours(self.now, *amount)
                 }
-                .map_err(|_| out_of_range())?;
+                .ok()
+                .and_then(rfc3339::in_range)
+                .ok_or_else(out_of_range)?;
                 let local = self.local_times.then(|| calendar.local_rfc3339(due));
                 Ok((due.to_string(), local))
             }

@@ -7,6 +7,7 @@ use crate::bytecode::program::Program;
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
 use crate::diagnostics::codes;
+use crate::time::rfc3339::{self, TextError};
 use crate::vm::RecordError;
 
 /// The slots of a program arranged as a tree that follows the schema: a
@@ -299,6 +300,9 @@ pub(crate) fn leaf(
     Ok(match (ty, found) {
         (Type::Int, Found::Other(J::Number(n))) => match n.as_i64() {
             Some(i) => Value::Int(i),
+            // The JSON integer `-0`, which serde_json reads as the float -0.0
+            // (and so cannot tell from `-0.0`).
+            None if n.as_f64() == Some(0.0) => Value::Int(0),
             None if n.is_u64()
                 || n.as_f64()
                     .is_some_and(|x| x.fract() == 0.0 && x.abs() >= 9.2e18) =>
@@ -316,18 +320,21 @@ pub(crate) fn leaf(
         (Type::String, Found::Str(s)) if keep => Value::str(s),
         (Type::String, Found::Str(_)) => Value::Missing,
         (Type::Bool, Found::Other(J::Bool(b))) => Value::Bool(*b),
-        (Type::Time, Found::Str(s)) => Value::Time(s.parse().map_err(|_| {
+        (Type::Time, Found::Str(s)) => Value::Time(rfc3339::instant(s).map_err(|e| {
             let path = at.text();
+            let why = match e {
+                TextError::Invalid => {
+                    "is not an RFC 3339 time such as \"2026-11-30T09:15:00Z\"".to_owned()
+                }
+                TextError::OutOfRange => rfc3339::outside_range(),
+            };
             RecordError::at(
                 codes::RECORD_BAD_TIME,
-                format!(
-                    "field `{path}`: {} is not an RFC 3339 time such as \"2026-11-30T09:15:00Z\"",
-                    shorten(s)
-                ),
+                format!("field `{path}`: {} {why}", shorten(s)),
                 path,
             )
         })?),
-        (Type::Date, Found::Str(s)) => Value::Date(s.parse().map_err(|_| {
+        (Type::Date, Found::Str(s)) => Value::Date(rfc3339::date(s).map_err(|_| {
             let path = at.text();
             RecordError::at(
                 codes::RECORD_BAD_TIME,
@@ -386,7 +393,8 @@ fn parse_duration(s: &str) -> Option<jiff::SignedDuration> {
     ))
 }
 
-fn shorten(s: &str) -> String {
+/// A text as JSON, cut short (with `…`) when long, for messages that quote it.
+pub(crate) fn shorten(s: &str) -> String {
     let quoted = serde_json::to_string(s).unwrap_or_default();
     if quoted.chars().count() > 42 {
         let short: String = s.chars().take(36).collect();

@@ -5,6 +5,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
+use crate::vm::record::RecordId;
+
 /// The kind of an action, as decision lines name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -220,7 +222,7 @@ impl std::error::Error for RecordError {}
 struct Line<'a> {
     index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a serde_json::Value>,
+    id: Option<&'a RecordId>,
     #[serde(flatten)]
     decision: Option<Members<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -259,7 +261,7 @@ impl Members<'_> {
 /// The output line for the record at `index`, without a trailing newline.
 pub fn line(
     index: usize,
-    id: Option<&serde_json::Value>,
+    id: Option<&RecordId>,
     outcome: &Result<Decision, RecordError>,
 ) -> String {
     // The members after the id come from the decision, serialized once for
@@ -277,7 +279,7 @@ pub fn line(
     let _ = write!(out, "{index}");
     if let Some(id) = id {
         out.push_str(",\"id\":");
-        out.push_str(&serde_json::to_string(id).unwrap_or_else(|_| "null".to_owned()));
+        out.push_str(id.json());
     }
     out.push(',');
     out.push_str(members);
@@ -288,7 +290,7 @@ pub fn line(
 /// The output line with a `why` (the rules that decided and the clauses that held).
 pub fn explained_line(
     index: usize,
-    id: Option<&serde_json::Value>,
+    id: Option<&RecordId>,
     outcome: &Result<Decision, RecordError>,
     why: Option<&crate::vm::explain::WhyOf>,
 ) -> String {
@@ -335,8 +337,11 @@ mod tests {
         ];
         let ids = [
             None,
-            Some(serde_json::json!("L-1")),
-            Some(serde_json::json!(7)),
+            RecordId::of(&serde_json::json!("L-1")),
+            RecordId::of(&serde_json::json!(7)),
+            crate::vm::record::read(r#"{"id":18446744073709551616}"#)
+                .ok()
+                .and_then(|r| r.id),
         ];
         for decision in decisions {
             for id in &ids {

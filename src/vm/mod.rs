@@ -10,6 +10,7 @@ mod eval;
 pub mod explain;
 pub mod plan;
 mod policy;
+pub mod record;
 mod stream;
 
 use jiff::Timestamp;
@@ -18,11 +19,13 @@ use crate::bytecode::program::{HitPolicy, Program};
 use crate::bytecode::value::Value;
 use actions::{Actions, Operands};
 use bind::SlotTree;
+pub(crate) use bind::shorten;
 pub use decision::{Action, ActionOut, Decided, Decision, RecordError};
 use errors::{eval_error, rule_name};
 use eval::{EvalError, Machine};
 use plan::{Env, Plan};
 pub use policy::Policy;
+pub use record::{Record, RecordId};
 
 /// A record validated against the subject type, its fields in the program's slots.
 #[derive(Clone, Debug)]
@@ -93,10 +96,7 @@ impl<'p> Vm<'p> {
     /// its text; returns the record's `id` (for the output line) with the
     /// decision. Decides exactly as parsing the line and calling
     /// [`Vm::decide`] would, only faster.
-    pub fn decide_line(
-        &mut self,
-        line: &str,
-    ) -> (Option<serde_json::Value>, Result<Decision, RecordError>) {
+    pub fn decide_line(&mut self, line: &str) -> (Option<RecordId>, Result<Decision, RecordError>) {
         let mut slots = std::mem::take(&mut self.slots);
         slots.iter_mut().for_each(|s| *s = Value::Missing);
         let parts = self.program.parts();
@@ -122,7 +122,7 @@ impl<'p> Vm<'p> {
             stream::TextBinding::NotARecord => {
                 self.slots = slots;
                 match crate::input::jsonl_record(line) {
-                    Ok(json) => (json.get("id").cloned(), self.decide(&json)),
+                    Ok(record) => (record.id, self.decide(&record.json)),
                     Err(e) => (None, Err(e)),
                 }
             }

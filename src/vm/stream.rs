@@ -13,8 +13,11 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use serde_json::value::RawValue;
+
 use super::RecordError;
 use super::bind::{Found, Path, SlotTree, leaf, null_element, wrong_type};
+use super::record::RecordId;
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
 
@@ -105,7 +108,7 @@ pub enum TextBinding {
         /// `Ok` when every field is valid; the slots are filled.
         result: Result<(), RecordError>,
         /// The `id` member, for the output line.
-        id: Option<serde_json::Value>,
+        id: Option<RecordId>,
     },
     /// The text is not a JSON object: the caller parses it into a `Value`,
     /// whose error message is the one to give.
@@ -166,7 +169,7 @@ struct RecordSeed<'a, 's> {
     top: bool,
 }
 
-type RecordOutcome = Option<(Result<(), RecordError>, Option<serde_json::Value>)>;
+type RecordOutcome = Option<(Result<(), RecordError>, Option<RecordId>)>;
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
     type Value = RecordOutcome;
@@ -199,8 +202,11 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                 previous = found;
             }
             if self.top && key == "id" {
-                // The output line repeats the `id` as given; it is checked as a value.
-                let value: serde_json::Value = map.next_value()?;
+                // The output line repeats the `id` as given (a number as
+                // written); it is checked as a value.
+                let raw: &'de RawValue = map.next_value()?;
+                let value: serde_json::Value =
+                    serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
                 if let Some(index) = found {
                     // A later `id` replaces an earlier one entirely, as for any key.
                     if let Some(node) = self.tree.and_then(|t| t.child(index)) {
@@ -211,7 +217,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         *o = Some(outcome);
                     }
                 }
-                id = Some(value);
+                id = RecordId::written(raw, &value);
                 continue;
             }
             let Some(index) = found else {
@@ -645,12 +651,14 @@ mod tests {
             r#"{"id":"17","tags":[],"stage":"won","n":1e400}"#,
             r#"{"id":"18","id":null,"tags":["vip"],"stage":"draft","owner":{"email":"a@x"}}"#,
             r#"{"id":"19","id":"twice","tags":[],"stage":"won"}"#,
+            r#"{"id":"20","tags":[],"amounts":[-0,0,-0.0],"stage":"won"}"#,
+            r#"{"id":"21","tags":[],"amounts":[-1.0],"stage":"won"}"#,
         ];
         for line in lines {
             let mut from_text = policy.vm(now);
             let mut parsed = policy.vm(now);
             let expected = match crate::input::jsonl_line(line) {
-                Some(Ok(json)) => (json.get("id").cloned(), parsed.decide(&json)),
+                Some(Ok(record)) => (record.id, parsed.decide(&record.json)),
                 Some(Err(e)) => (None, Err(e)),
                 None => continue,
             };

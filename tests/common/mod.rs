@@ -50,7 +50,7 @@ pub fn decide_file_at(
         .enumerate()
         .map(|(index, record)| {
             let (id, outcome) = match &record {
-                Ok(json) => (json.get("id"), vm.decide(json)),
+                Ok(record) => (record.id.as_ref(), vm.decide(&record.json)),
                 Err(e) => (None, Err(e.clone())),
             };
             roe::vm::decision::line(index, id, &outcome)
