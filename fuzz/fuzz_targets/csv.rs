@@ -20,11 +20,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let one_by_one: Vec<_> = records
         .iter()
         .map(|record| match record {
-            Ok(json) => vm.decide(json),
+            Ok(record) => vm.decide(&record.json),
             Err(e) => Err(e.clone()),
         })
         .collect();
-    let valid: Vec<serde_json::Value> = records.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let valid: Vec<serde_json::Value> =
+        records.iter().filter_map(|r| r.as_ref().ok().map(|r| r.json.clone())).collect();
     let batch = roe::decide_batch(policy, &valid, now);
     let decided: Vec<_> = one_by_one.iter().zip(&records).filter(|(_, r)| r.is_ok()).map(|(d, _)| d.clone()).collect();
     assert_eq!(batch, decided, "the batch decider agrees with deciding one by one");
