@@ -8,6 +8,7 @@ use serde::de::{Deserializer as _, SeqAccess, Visitor};
 
 use crate::bytecode::schema::{Schema, Type};
 use crate::diagnostics::codes;
+use crate::source::without_byte_order_mark;
 use crate::vm::RecordError;
 
 /// A format of input records.
@@ -63,8 +64,10 @@ pub fn jsonl_record(line: &str) -> InputRecord {
     })
 }
 
-/// Every record of `text` in `format`; the schema converts CSV cells.
+/// Every record of `text` in `format`; the schema converts CSV cells. A
+/// byte-order mark at the start of `text` is skipped.
 pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
+    let text = without_byte_order_mark(text);
     match format {
         InputFormat::Jsonl => text.lines().filter_map(jsonl_line).collect(),
         InputFormat::Json => json_array(text),

@@ -97,7 +97,7 @@ pub fn compile_with_tests(path: &Path) -> Result<Compilation, String> {
 /// The policy a test file is for, from its `tests for "NAME.roe"` header.
 fn test_file_header(text: &str) -> Option<String> {
     let probe = SourceMap::new().add("probe", "");
-    let parsed = syntax::parser::parse(probe, text);
+    let parsed = syntax::parser::parse(probe, crate::source::without_byte_order_mark(text));
     parsed.items.iter().find_map(|item| match item {
         syntax::ast::Item::TestsFor(policy) => Some(policy.node.clone()),
         _ => None,
@@ -144,8 +144,12 @@ fn compile_text(
     let (mut modules, mut diagnostics) = syntax::modules::load(&mut sources, name, text, path);
     // A test file's fixtures and tests join the policy's own.
     if let Some((test_name, test_text)) = tests {
-        let file = sources.add(test_name, test_text.clone());
-        let parsed = syntax::parser::parse(file, &test_text);
+        let file = sources.add(test_name, test_text);
+        let stored = sources
+            .get(file)
+            .map(|f| f.text.as_str())
+            .unwrap_or_default();
+        let parsed = syntax::parser::parse(file, stored);
         diagnostics.extend(parsed.diagnostics);
         modules.unparsed_names.extend(parsed.unparsed_names);
         for item in &parsed.items {

@@ -897,3 +897,46 @@ fn a_name_that_is_not_utf8_is_a_usage_error() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
+
+/// Windows tools start UTF-8 files with a byte-order mark: it is skipped at the
+/// start of a policy and of records in every format, from a file or stdin.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    const MARK: &str = "\u{feff}";
+    let dir = scratch("bom");
+    let policy = std::fs::read_to_string("tests/spec/inbound_routing.roe").expect("the policy");
+    let policy = write(&dir, "inbound.roe", format!("{MARK}{policy}"));
+    let out = roe(&["check", &policy]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let header = "id,email,country,segment,source,status,score,created_at,do_not_route";
+    let row = "L-1,a@b.example,DE,strategic,web,raw,80,2026-11-30T09:00:00Z,false";
+    let files = [
+        write(&dir, "leads.jsonl", format!("{MARK}{LEAD}\n")),
+        write(&dir, "leads.json", format!("{MARK}[{LEAD}]")),
+        write(&dir, "leads.csv", format!("{MARK}{header}\n{row}\n")),
+    ];
+    let now = ["--now", "2026-11-30T10:00:00Z"];
+    let mut outputs: Vec<Output> = files
+        .iter()
+        .map(|records| roe(&[&["run", &policy, "--records", records][..], &now].concat()))
+        .collect();
+    outputs.push(roe_stdin(
+        &[&["run", &policy, "--records", "-"][..], &now].concat(),
+        &format!("{MARK}{LEAD}\n"),
+    ));
+    for out in &outputs {
+        assert_eq!(code(out), 0, "{}{}", stdout(out), stderr(out));
+        assert!(
+            stdout(out).starts_with(r#"{"index":0,"id":"L-1","rule":"enterprise_hot""#),
+            "{}",
+            stdout(out)
+        );
+    }
+    let record = write(&dir, "lead.json", format!("{MARK}{LEAD}"));
+    let out = roe(&[
+        &["explain", &policy, "--record", &format!("@{record}")][..],
+        &now,
+    ]
+    .concat());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -43,6 +43,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         None => args.record.clone(),
     };
     warnings.print();
+    let text = roe::source::without_byte_order_mark(&text);
     let record: serde_json::Value = match serde_json::from_str(text.trim()) {
         Ok(record) => record,
         // Invalid as a record, like a line of `roe run` that is not JSON.

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use roe::batch::{BLOCK, Spread};
 use roe::input::{self, InputFormat};
+use roe::source::without_byte_order_mark;
 use roe::vm::explain::ExplainError;
 use roe::vm::{Policy, Vm, decision};
 
@@ -132,6 +133,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         out.flush_each = true;
         let lines = std::io::BufReader::new(std::io::stdin())
             .lines()
+            .enumerate()
+            .map(|(n, line)| match (n, line) {
+                (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
+                (_, line) => line,
+            })
             .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
             .enumerate()
             .map(|(first, line)| Block {
@@ -141,6 +147,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
     } else {
         let text = read_records(args, stdin)?;
+        let text = without_byte_order_mark(&text);
         warnings.print();
         let parts = policy.program().parts();
         let read;
@@ -150,7 +157,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
             (Records::Text(&lines), lines.len())
         } else {
-            read = input::read(format, &text, &parts.schema, parts.subject);
+            read = input::read(format, text, &parts.schema, parts.subject);
             (Records::Read(&read), read.len())
         };
         let spread = Spread::for_records(count);
