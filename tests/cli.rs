@@ -298,6 +298,20 @@ fn usage_errors_exit_two_with_one_line() {
         "keeps clap's suggestion: {}",
         stderr(&out)
     );
+    // A `--now` that is refused says what is wrong with it.
+    for (now, says) in [
+        (
+            "9999-12-31T23:59:59Z",
+            "is out of the supported range: instants run from -009999-01-02T01:59:59Z to 9999-12-30T22:00:00Z",
+        ),
+        ("2026-11-30", "has no time of day"),
+        ("2026-11-30T10:00:00", "has no offset: add `Z` for UTC"),
+        ("yesterday", "is not an RFC 3339 instant"),
+    ] {
+        let out = roe(&["test", "x.roe", "--now", now]);
+        assert_eq!(code(&out), 2, "{now}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{now}: {}", stderr(&out));
+    }
 }
 
 #[test]

@@ -85,10 +85,30 @@ pub fn run_start() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// Parses `--now`.
+/// Parses `--now`; a refusal says what is wrong: a part missing, or an
+/// instant beyond the range roe computes with.
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
-    text.parse()
-        .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"))
+    text.parse().map_err(|_| {
+        let pieces = jiff::fmt::temporal::Pieces::parse(text).ok();
+        match pieces.map(|p| (p.time().is_some(), p.offset().is_some())) {
+            Some((true, true)) => {
+                // The last instant as a whole second: its nanoseconds say nothing.
+                let last =
+                    Timestamp::from_second(Timestamp::MAX.as_second()).unwrap_or(Timestamp::MAX);
+                format!(
+                    "`{text}` is out of the supported range: instants run from {} to {last}",
+                    Timestamp::MIN
+                )
+            }
+            Some((false, _)) => {
+                format!("`{text}` has no time of day: write an instant such as {text}T10:00:00Z")
+            }
+            Some((true, false)) => format!(
+                "`{text}` has no offset: add `Z` for UTC ({text}Z) or an offset such as +01:00"
+            ),
+            None => format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"),
+        }
+    })
 }
 
 /// Loads the policy and decides every record.
