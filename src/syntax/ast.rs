@@ -242,6 +242,16 @@ pub struct OtherwiseDecl {
     pub span: Span,
 }
 
+impl OtherwiseDecl {
+    /// The keyword `otherwise` alone, for labels.
+    pub fn keyword_span(&self) -> Span {
+        Span {
+            end: self.span.start.saturating_add(9).min(self.span.end),
+            ..self.span
+        }
+    }
+}
+
 /// A `test` block.
 #[derive(Clone, Debug)]
 pub struct TestDecl {
