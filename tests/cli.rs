@@ -954,3 +954,42 @@ fn a_byte_order_mark_is_skipped() {
     .concat());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// A test file under the wrong name leaves the policy with no tests: that
+/// fails the run, and the message names the file that is not read.
+#[test]
+fn a_policy_with_no_tests_fails_and_names_misnamed_test_files() {
+    let dir = scratch("no-tests");
+    let policy = std::fs::read_to_string("tests/policy_tests/routing.roe").expect("the policy");
+    let tests = std::fs::read_to_string("tests/policy_tests/routing.test.roe")
+        .expect("the tests")
+        .replace("routing.roe", "policy.roe");
+    let policy = write(&dir, "policy.roe", policy);
+    write(&dir, "policy.tests.roe", &tests);
+    write(&dir, "Test_Policy.roe", &tests);
+    write(&dir, "unrelated_test.roe", &tests);
+    let out = roe(&["test", &policy]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("  no tests"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "no tests in `{policy}`: `Test_Policy.roe`, `policy.tests.roe` beside it are not read: tests are read from `policy.test.roe`"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--allow-no-tests"), "{err}");
+    for format in ["human", "json", "junit"] {
+        let out = roe(&["test", &policy, "--format", format, "--allow-no-tests"]);
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+    }
+    // With the test file named as roe reads it, its tests run.
+    write(&dir, "policy.test.roe", &tests);
+    let out = roe(&["test", &policy]);
+    assert!(
+        stderr(&out).contains("4 passed, 1 failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("no tests"), "{}", stderr(&out));
+}
