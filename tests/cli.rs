@@ -993,3 +993,31 @@ fn a_policy_with_no_tests_fails_and_names_misnamed_test_files() {
     );
     assert!(!stderr(&out).contains("no tests"), "{}", stderr(&out));
 }
+
+/// An expectation can name the instant an SLO is due and an escalation happens.
+#[test]
+fn test_expectations_check_due_and_at() {
+    let out = roe(&["test", "tests/policy_tests/slo_deadlines.roe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = scratch("deadlines");
+    let policy = std::fs::read_to_string("tests/policy_tests/slo_deadlines.roe")
+        .expect("the policy")
+        .replace(
+            "due 2026-11-30T11:30:00+01:00",
+            "due 2026-11-30T11:00:00+01:00",
+        )
+        .replace("at 2026-11-30T15:00:00Z", "at 2026-11-30T16:30:00Z");
+    let policy = write(&dir, "slo.roe", policy);
+    let out = roe(&["test", &policy]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"the decision has {"action":"hand_off","team":"sales_emea","within":"4 business hours"} due 2026-11-30T10:30:00Z, not 2026-11-30T10:00:00Z, and {"action":"escalate","team":"sales_managers","after":"1 business day"} at 2026-11-30T15:00:00Z, not 2026-11-30T16:30:00Z"#),
+        "{err}"
+    );
+}

@@ -294,8 +294,20 @@ pub enum Expect {
 pub struct Action {
     /// What the action does.
     pub kind: ActionKind,
+    /// `due INSTANT` or `at INSTANT` after it, which only a test's `expect` may write.
+    pub deadline: Option<Deadline>,
     /// The whole action.
     pub span: Span,
+}
+
+/// The instant an expected action's SLO or escalation must fall on:
+/// `within 4h due 2026-11-30T14:00:00Z`, `after 8h at 2026-11-30T18:00:00Z`.
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    /// The word before the instant, `due` or `at` (another word is reported).
+    pub word: Spanned<String>,
+    /// The instant.
+    pub instant: Spanned<jiff::Timestamp>,
 }
 
 /// The actions of §5 of the language reference.

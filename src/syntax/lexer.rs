@@ -221,6 +221,8 @@ pub enum Token {
     Json,
     #[token("at")]
     At,
+    #[token("due")]
+    Due,
     #[token("expect")]
     Expect,
     #[token("error")]
