@@ -33,7 +33,7 @@ impl Checker<'_> {
                         self.once("`working hours`", &owner, &mut hours, clause.span)
                     }
                     TeamClause::Queue => self.once("`queue`", &owner, &mut queue, clause.span),
-                    TeamClause::Members(_) => {}
+                    TeamClause::Members(_) | TeamClause::Error => {}
                 }
                 match &clause.node {
                     TeamClause::Queue => {}
@@ -51,7 +51,7 @@ impl Checker<'_> {
                             self.unknown_calendar(calendar);
                         }
                     }
-                    TeamClause::RoundRobin => {}
+                    TeamClause::RoundRobin | TeamClause::Error => {}
                 }
             }
             if let (Some(q), Some(s)) = (queue, strategy) {
@@ -179,7 +179,8 @@ impl Checker<'_> {
             })
             .flatten()
             .collect();
-        if members.is_empty() {
+        // Members in a clause that did not parse are unknown.
+        if members.is_empty() || team.is_incomplete() {
             return;
         }
         for (who, _) in weights {
@@ -392,9 +393,12 @@ impl Checker<'_> {
     }
 
     fn no_calendar(&mut self, span: Span, owner_team: Option<u32>) {
-        let team = owner_team
-            .and_then(|t| self.teams.get(t as usize))
-            .map(|t| t.name.node.clone());
+        let team = owner_team.and_then(|t| self.teams.get(t as usize));
+        // Its `working hours` may be in the clause that did not parse.
+        if team.is_some_and(|t| t.is_incomplete()) {
+            return;
+        }
+        let team = team.map(|t| t.name.node.clone());
         let mut d = Diagnostic::error(codes::NO_CALENDAR, "business time needs a calendar", span)
             .label(span, "no calendar is in reach of this duration");
         let calendar = self

@@ -66,6 +66,7 @@ impl Checker<'_> {
                         closed_spans.push((from.node, span));
                     }
                 }
+                CalendarClause::Error => {}
                 CalendarClause::Open { days, windows } => {
                     let days = self.days(days);
                     for (start, end) in windows {
@@ -86,11 +87,12 @@ impl Checker<'_> {
                 }
             }
         }
-        if !calendar
+        // An `open` line may be the clause that did not parse.
+        let opens = calendar
             .clauses
             .iter()
-            .any(|c| matches!(c.node, CalendarClause::Open { .. }))
-        {
+            .any(|c| matches!(c.node, CalendarClause::Open { .. }));
+        if !opens && !calendar.is_incomplete() {
             self.report(
                 Diagnostic::error(codes::BAD_CLAUSE, format!("{owner} is never open"), calendar.name.span)
                     .label(calendar.name.span, "this calendar has no `open` line")

@@ -173,6 +173,16 @@ pub struct TeamDecl {
     pub span: Span,
 }
 
+impl TeamDecl {
+    /// Whether a clause did not parse, so the team may say more than its
+    /// clauses show (its `working hours`, its members).
+    pub fn is_incomplete(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| matches!(c.node, TeamClause::Error))
+    }
+}
+
 /// One clause of a team.
 #[derive(Clone, Debug)]
 pub enum TeamClause {
@@ -186,6 +196,8 @@ pub enum TeamClause {
     Queue,
     /// `working hours CALENDAR`
     WorkingHours(Name),
+    /// A clause that did not parse (already reported): what it said is unknown.
+    Error,
 }
 
 /// `calendar NAME` with its clauses.
@@ -197,6 +209,16 @@ pub struct CalendarDecl {
     pub clauses: Vec<Spanned<CalendarClause>>,
     /// The whole declaration.
     pub span: Span,
+}
+
+impl CalendarDecl {
+    /// Whether a clause did not parse, so the calendar may say more than its
+    /// clauses show (an `open` line, say).
+    pub fn is_incomplete(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| matches!(c.node, CalendarClause::Error))
+    }
 }
 
 /// One clause of a calendar.
@@ -218,6 +240,8 @@ pub enum CalendarClause {
             Option<Spanned<jiff::civil::Date>>,
         )>,
     ),
+    /// A clause that did not parse (already reported): what it said is unknown.
+    Error,
 }
 
 /// `rule NAME when CONDITION then ACTION ...`
