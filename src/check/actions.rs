@@ -469,7 +469,11 @@ impl Checker<'_> {
     }
 
     fn string_operand(&mut self, expr: &ast::Expr, ctx: &Ctx, role: &str) -> Option<TExpr> {
-        let e = self.check_present(expr, Some(&Type::String), ctx, expr.span)?;
+        let ctx = Ctx {
+            no_stand_in: true,
+            ..ctx.clone()
+        };
+        let e = self.check_present(expr, Some(&Type::String), &ctx, expr.span)?;
         self.require_type(e, &Type::String, role)
     }
 

@@ -22,6 +22,10 @@ pub(super) struct Ctx {
     pub(super) facts: Facts,
     /// Inside a `const`: no fields, lets or `now`.
     pub(super) constant: bool,
+    /// An action's person, channel, tag or reason: a missing value has no
+    /// stand-in there (`assign to default(owner, "")` assigns to nobody), so
+    /// the help offers only the guard.
+    pub(super) no_stand_in: bool,
 }
 
 impl Ctx {
@@ -29,7 +33,7 @@ impl Ctx {
     pub(super) fn with(&self, more: Vec<Path>) -> Ctx {
         Ctx {
             facts: self.facts.with(more),
-            constant: self.constant,
+            ..self.clone()
         }
     }
 }
@@ -169,8 +173,9 @@ impl Checker<'_> {
         };
         let ty = self.display(&e.ty);
         let subject = self.subject_name.clone();
+        let stand_in = zero_of(e.ty.required()).filter(|_| !ctx.no_stand_in);
         let mut help = if whole == operand {
-            let fallback = match zero_of(e.ty.required()) {
+            let fallback = match stand_in {
                 Some(zero) if guard_path == operand => {
                     format!(", or give a value: `default({operand}, {zero})`")
                 }
@@ -181,7 +186,7 @@ impl Checker<'_> {
             format!("guard it: `{guard_path} is set and {whole}`")
         };
         if whole != operand
-            && let (Some(zero), true) = (zero_of(e.ty.required()), guard_path == operand)
+            && let (Some(zero), true) = (stand_in, guard_path == operand)
         {
             let start = (e.span.start - context.start.min(e.span.start)) as usize;
             let end = start + operand.len();
