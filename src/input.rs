@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use crate::bytecode::schema::{Schema, Type};
 use crate::diagnostics::codes;
+use crate::source::without_byte_order_mark;
 use crate::vm::RecordError;
 use crate::vm::record::{self, Record, RecordId, RecordSeed};
 
@@ -69,8 +70,10 @@ pub fn jsonl_record(line: &str) -> InputRecord {
     })
 }
 
-/// Every record of `text` in `format`; the schema converts CSV cells.
+/// Every record of `text` in `format`; the schema converts CSV cells. A
+/// byte-order mark at the start of `text` is skipped.
 pub fn read(format: InputFormat, text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
+    let text = without_byte_order_mark(text);
     match format {
         InputFormat::Jsonl => text.lines().filter_map(jsonl_line).collect(),
         InputFormat::Json => json_array(text),

@@ -31,7 +31,10 @@ pub mod vm;
 #[cfg(feature = "compiler")]
 mod pipeline;
 #[cfg(feature = "compiler")]
-pub use pipeline::{Compilation, compile_file, compile_source, compile_with_tests};
+pub use pipeline::{
+    Compilation, compile_file, compile_source, compile_with_tests, misnamed_test_files,
+    test_file_beside,
+};
 
 use bytecode::format::DecodeError;
 pub use vm::Policy;

@@ -1,6 +1,6 @@
 //! The compiler's stages in order: load and parse, check, compile.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::bytecode::program::Program;
 use crate::diagnostics::{self, Diagnostic};
@@ -75,7 +75,7 @@ pub fn compile_with_tests(path: &Path) -> Result<Compilation, String> {
             Some((path.to_path_buf(), text)),
         ),
         None => {
-            let sibling = path.with_extension("test.roe");
+            let sibling = test_file_beside(path);
             let tests = sibling
                 .exists()
                 .then(|| syntax::modules::read_source(&sibling).map(|t| (sibling, t)))
@@ -94,10 +94,50 @@ pub fn compile_with_tests(path: &Path) -> Result<Compilation, String> {
     ))
 }
 
+/// Where the tests of the policy at `path` are read from besides the policy
+/// itself: `NAME.test.roe` beside `NAME.roe`.
+pub fn test_file_beside(path: &Path) -> PathBuf {
+    path.with_extension("test.roe")
+}
+
+/// Files beside the policy at `path` that look meant to hold its tests but
+/// are not read: `.roe` files whose names hold the policy's name and `test`
+/// in any case (`NAME.tests.roe`, `NAME_test.roe`, `test_NAME.roe`,
+/// `Name.Test.roe`), other than `NAME.test.roe`. Sorted by name.
+pub fn misnamed_test_files(path: &Path) -> Vec<PathBuf> {
+    let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()) else {
+        return Vec::new();
+    };
+    let read = test_file_beside(path);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let lower = name.to_lowercase();
+            let near = lower.ends_with(".roe")
+                && lower.contains(&stem)
+                && lower.contains("test")
+                && Some(name.as_str()) != read.file_name().and_then(|n| n.to_str())
+                && Some(name.as_str()) != path.file_name().and_then(|n| n.to_str());
+            near.then(|| path.with_file_name(name))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// The policy a test file is for, from its `tests for "NAME.roe"` header.
 fn test_file_header(text: &str) -> Option<String> {
     let probe = SourceMap::new().add("probe", "");
-    let parsed = syntax::parser::parse(probe, text);
+    let parsed = syntax::parser::parse(probe, crate::source::without_byte_order_mark(text));
     parsed.items.iter().find_map(|item| match item {
         syntax::ast::Item::TestsFor(policy) => Some(policy.node.clone()),
         _ => None,
@@ -144,8 +184,12 @@ fn compile_text(
     let (mut modules, mut diagnostics) = syntax::modules::load(&mut sources, name, text, path);
     // A test file's fixtures and tests join the policy's own.
     if let Some((test_name, test_text)) = tests {
-        let file = sources.add(test_name, test_text.clone());
-        let parsed = syntax::parser::parse(file, &test_text);
+        let file = sources.add(test_name, test_text);
+        let stored = sources
+            .get(file)
+            .map(|f| f.text.as_str())
+            .unwrap_or_default();
+        let parsed = syntax::parser::parse(file, stored);
         diagnostics.extend(parsed.diagnostics);
         modules.unparsed_names.extend(parsed.unparsed_names);
         for item in &parsed.items {

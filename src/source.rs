@@ -133,6 +133,15 @@ impl SourceFile {
     }
 }
 
+/// The byte-order mark some Windows tools write at the start of UTF-8 text.
+pub const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// `text` without a byte-order mark at its start: the mark says how the file
+/// is encoded and is no part of its text, whether policy or records.
+pub fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
+}
+
 /// All files of one compilation, addressed by [`FileId`].
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
@@ -145,10 +154,15 @@ impl SourceMap {
         SourceMap::default()
     }
 
-    /// Adds a file and returns its id.
+    /// Adds a file and returns its id. A byte-order mark at the start of
+    /// `text` is left out, so spans and columns count from the first character
+    /// a reader sees.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(name.into(), text.into()));
+        let mut text = text.into();
+        let mark = text.len() - without_byte_order_mark(&text).len();
+        text.drain(..mark);
+        self.files.push(SourceFile::new(name.into(), text));
         id
     }
 
@@ -191,5 +205,17 @@ mod tests {
         assert_eq!(file.char_offset(10), 6);
         assert_eq!(file.char_offset(1_000), 9);
         assert_eq!(file.line_column(10), (2, 3));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_part_of_the_text() {
+        let mut sources = SourceMap::new();
+        let id = sources.add("f.roe", "\u{feff}policy p\n");
+        let file = sources.get(id).expect("the file");
+        assert_eq!(file.text, "policy p\n");
+        assert_eq!(file.line_column(0), (1, 1));
+        // Only a mark at the start is left out.
+        assert_eq!(without_byte_order_mark("a\u{feff}"), "a\u{feff}");
+        assert_eq!(without_byte_order_mark("\u{feff}\u{feff}a"), "\u{feff}a");
     }
 }

@@ -23,7 +23,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "vm",
         &["bytecode", "time", "diagnostics", "input", "source"],
     ),
-    ("input", &["bytecode", "diagnostics", "vm"]),
+    ("input", &["bytecode", "diagnostics", "source", "vm"]),
     ("syntax", &["source", "time", "diagnostics"]),
     (
         "check",

@@ -330,6 +330,20 @@ fn usage_errors_exit_two_with_one_line() {
         "keeps clap's suggestion: {}",
         stderr(&out)
     );
+    // A `--now` that is refused says what is wrong with it.
+    for (now, says) in [
+        (
+            "9999-12-31T23:59:59Z",
+            "is outside the instants roe supports, 0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z",
+        ),
+        ("2026-11-30", "has no time of day"),
+        ("2026-11-30T10:00:00", "has no offset: add `Z` for UTC"),
+        ("yesterday", "is not an RFC 3339 instant"),
+    ] {
+        let out = roe(&["test", "x.roe", "--now", now]);
+        assert_eq!(code(&out), 2, "{now}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{now}: {}", stderr(&out));
+    }
 }
 
 #[test]
@@ -988,5 +1002,115 @@ fn ids_are_echoed_as_given_from_every_input_format() {
     assert!(
         explained.starts_with(r#"{"index":0,"id":18446744073709551616,"#),
         "{explained}"
+    );
+}
+
+/// Windows tools start UTF-8 files with a byte-order mark: it is skipped at the
+/// start of a policy and of records in every format, from a file or stdin.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    const MARK: &str = "\u{feff}";
+    let dir = scratch("bom");
+    let policy = std::fs::read_to_string("tests/spec/inbound_routing.roe").expect("the policy");
+    let policy = write(&dir, "inbound.roe", format!("{MARK}{policy}"));
+    let out = roe(&["check", &policy]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let header = "id,email,country,segment,source,status,score,created_at,do_not_route";
+    let row = "L-1,a@b.example,DE,strategic,web,raw,80,2026-11-30T09:00:00Z,false";
+    let files = [
+        write(&dir, "leads.jsonl", format!("{MARK}{LEAD}\n")),
+        write(&dir, "leads.json", format!("{MARK}[{LEAD}]")),
+        write(&dir, "leads.csv", format!("{MARK}{header}\n{row}\n")),
+    ];
+    let now = ["--now", "2026-11-30T10:00:00Z"];
+    let mut outputs: Vec<Output> = files
+        .iter()
+        .map(|records| roe(&[&["run", &policy, "--records", records][..], &now].concat()))
+        .collect();
+    outputs.push(roe_stdin(
+        &[&["run", &policy, "--records", "-"][..], &now].concat(),
+        &format!("{MARK}{LEAD}\n"),
+    ));
+    for out in &outputs {
+        assert_eq!(code(out), 0, "{}{}", stdout(out), stderr(out));
+        assert!(
+            stdout(out).starts_with(r#"{"index":0,"id":"L-1","rule":"enterprise_hot""#),
+            "{}",
+            stdout(out)
+        );
+    }
+    let record = write(&dir, "lead.json", format!("{MARK}{LEAD}"));
+    let out = roe(&[
+        &["explain", &policy, "--record", &format!("@{record}")][..],
+        &now,
+    ]
+    .concat());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// A test file under the wrong name leaves the policy with no tests: that
+/// fails the run, and the message names the file that is not read.
+#[test]
+fn a_policy_with_no_tests_fails_and_names_misnamed_test_files() {
+    let dir = scratch("no-tests");
+    let policy = std::fs::read_to_string("tests/policy_tests/routing.roe").expect("the policy");
+    let tests = std::fs::read_to_string("tests/policy_tests/routing.test.roe")
+        .expect("the tests")
+        .replace("routing.roe", "policy.roe");
+    let policy = write(&dir, "policy.roe", policy);
+    write(&dir, "policy.tests.roe", &tests);
+    write(&dir, "Test_Policy.roe", &tests);
+    write(&dir, "unrelated_test.roe", &tests);
+    let out = roe(&["test", &policy]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("  no tests"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "no tests in `{policy}`: `Test_Policy.roe`, `policy.tests.roe` beside it are not read: tests are read from `policy.test.roe`"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--allow-no-tests"), "{err}");
+    for format in ["human", "json", "junit"] {
+        let out = roe(&["test", &policy, "--format", format, "--allow-no-tests"]);
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+    }
+    // With the test file named as roe reads it, its tests run.
+    write(&dir, "policy.test.roe", &tests);
+    let out = roe(&["test", &policy]);
+    assert!(
+        stderr(&out).contains("4 passed, 1 failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("no tests"), "{}", stderr(&out));
+}
+
+/// An expectation can name the instant an SLO is due and an escalation happens.
+#[test]
+fn test_expectations_check_due_and_at() {
+    let out = roe(&["test", "tests/policy_tests/slo_deadlines.roe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = scratch("deadlines");
+    let policy = std::fs::read_to_string("tests/policy_tests/slo_deadlines.roe")
+        .expect("the policy")
+        .replace(
+            "due 2026-11-30T11:30:00+01:00",
+            "due 2026-11-30T11:00:00+01:00",
+        )
+        .replace("at 2026-11-30T15:00:00Z", "at 2026-11-30T16:30:00Z");
+    let policy = write(&dir, "slo.roe", policy);
+    let out = roe(&["test", &policy]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"the decision has {"action":"hand_off","team":"sales_emea","within":"4 business hours"} due 2026-11-30T10:30:00Z, not 2026-11-30T10:00:00Z, and {"action":"escalate","team":"sales_managers","after":"1 business day"} at 2026-11-30T15:00:00Z, not 2026-11-30T16:30:00Z"#),
+        "{err}"
     );
 }

@@ -25,7 +25,7 @@ pub enum Level {
 }
 
 /// Every analysis code with its name, for `roe.toml`.
-pub const NAMES: [(&str, &str); 9] = [
+pub const NAMES: [(&str, &str); 10] = [
     (codes::SHADOWED_RULE, "shadowed-rule"),
     (codes::OVERLAP, "overlap"),
     (codes::GAP, "gap"),
@@ -35,6 +35,7 @@ pub const NAMES: [(&str, &str); 9] = [
     (codes::NO_MEMBERS, "no-members"),
     (codes::SLO_WITHOUT_ESCALATION, "slo-without-escalation"),
     (codes::GAVE_UP, "gave-up"),
+    (codes::RULE_AFTER_OTHERWISE, "rule-after-otherwise"),
 ];
 
 /// The levels of one run: codes set in `roe.toml`, over the defaults.

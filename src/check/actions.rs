@@ -33,7 +33,7 @@ impl Checker<'_> {
                         self.once("`working hours`", &owner, &mut hours, clause.span)
                     }
                     TeamClause::Queue => self.once("`queue`", &owner, &mut queue, clause.span),
-                    TeamClause::Members(_) => {}
+                    TeamClause::Members(_) | TeamClause::Error => {}
                 }
                 match &clause.node {
                     TeamClause::Queue => {}
@@ -51,7 +51,7 @@ impl Checker<'_> {
                             self.unknown_calendar(calendar);
                         }
                     }
-                    TeamClause::RoundRobin => {}
+                    TeamClause::RoundRobin | TeamClause::Error => {}
                 }
             }
             if let (Some(q), Some(s)) = (queue, strategy) {
@@ -179,7 +179,8 @@ impl Checker<'_> {
             })
             .flatten()
             .collect();
-        if members.is_empty() {
+        // Members in a clause that did not parse are unknown.
+        if members.is_empty() || team.is_incomplete() {
             return;
         }
         for (who, _) in weights {
@@ -255,6 +256,7 @@ impl Checker<'_> {
                     } else {
                         names.insert(rule.name.node.clone(), rule.name.span);
                     }
+                    self.no_deadlines(&rule.actions);
                     let ctx = Ctx::default();
                     self.condition = Some(rule.condition.span);
                     let condition = self.check_bool(&rule.condition, &ctx);
@@ -271,6 +273,7 @@ impl Checker<'_> {
                     }
                 }
                 Item::Otherwise(o) if otherwise.is_none() => {
+                    self.no_deadlines(&o.actions);
                     otherwise = self.check_actions(&o.actions, &Ctx::default());
                 }
                 _ => {}
@@ -390,9 +393,12 @@ impl Checker<'_> {
     }
 
     fn no_calendar(&mut self, span: Span, owner_team: Option<u32>) {
-        let team = owner_team
-            .and_then(|t| self.teams.get(t as usize))
-            .map(|t| t.name.node.clone());
+        let team = owner_team.and_then(|t| self.teams.get(t as usize));
+        // Its `working hours` may be in the clause that did not parse.
+        if team.is_some_and(|t| t.is_incomplete()) {
+            return;
+        }
+        let team = team.map(|t| t.name.node.clone());
         let mut d = Diagnostic::error(codes::NO_CALENDAR, "business time needs a calendar", span)
             .label(span, "no calendar is in reach of this duration");
         let calendar = self
@@ -463,8 +469,84 @@ impl Checker<'_> {
     }
 
     fn string_operand(&mut self, expr: &ast::Expr, ctx: &Ctx, role: &str) -> Option<TExpr> {
-        let e = self.check_present(expr, Some(&Type::String), ctx, expr.span)?;
+        let ctx = Ctx {
+            no_stand_in: true,
+            ..ctx.clone()
+        };
+        let e = self.check_present(expr, Some(&Type::String), &ctx, expr.span)?;
         self.require_type(e, &Type::String, role)
+    }
+
+    /// Reports `due` and `at` in the actions of a rule or `otherwise`: a
+    /// deadline follows from `now`, so only a test, whose `now` is known, may
+    /// expect one.
+    pub(super) fn no_deadlines(&mut self, actions: &[ast::Action]) {
+        for deadline in actions.iter().filter_map(|a| a.deadline.as_ref()) {
+            let span = deadline.word.span.to(deadline.instant.span);
+            self.report(
+                Diagnostic::error(
+                    codes::UNEXPECTED_TOKEN,
+                    format!("`{}` belongs in a test's `expect`", deadline.word.node),
+                    span,
+                )
+                .label(span, "a rule's deadline follows from `now` and the SLO")
+                .help("remove it: the decision gives `due` (or `at`) as `now` plus the duration; check the instant in a test: `expect hand off to TEAM within 4h due ...`"),
+            );
+        }
+    }
+
+    /// The instant each action of an `expect` line must give, by the
+    /// actions [`Self::check_expected_actions`] returns (a `within` belongs to
+    /// the hand-off or assignment before it); `None` after a reported mistake.
+    pub(super) fn expected_deadlines(
+        &mut self,
+        actions: &[ast::Action],
+    ) -> Option<Vec<Option<jiff::Timestamp>>> {
+        let mut out: Vec<Option<jiff::Timestamp>> = Vec::new();
+        let mut failed = false;
+        for action in actions {
+            let word = match &action.kind {
+                ActionKind::Within(_) => "due",
+                ActionKind::Escalate(..) | ActionKind::Reassign(..) => "at",
+                _ => "",
+            };
+            let Some(deadline) = &action.deadline else {
+                if !matches!(action.kind, ActionKind::Within(_)) {
+                    out.push(None);
+                }
+                continue;
+            };
+            if deadline.word.node != word {
+                failed = true;
+                let span = deadline.word.span;
+                let d = Diagnostic::error(
+                    codes::UNEXPECTED_TOKEN,
+                    format!("unexpected `{}`", deadline.word.node),
+                    span,
+                );
+                self.report(match word {
+                    "" => d
+                        .label(span, "this action has no deadline")
+                        .help("write the instant after the SLO it checks: `within 4h due 2026-11-30T14:00:00Z`, `escalate to TEAM after 8h at 2026-11-30T18:00:00Z`"),
+                    _ => d
+                        .label(span, format!("expected `{word}` and the instant"))
+                        .help(format!(
+                            "write `{word} {}`: a decision's hand-off or assignment is `due`, its escalation or reassignment happens `at`",
+                            deadline.instant.node
+                        )),
+                });
+                continue;
+            }
+            match action.kind {
+                ActionKind::Within(_) => match out.last_mut() {
+                    Some(slot) => *slot = Some(deadline.instant.node),
+                    // A `within` with nothing before it is reported as misplaced.
+                    None => failed = true,
+                },
+                _ => out.push(Some(deadline.instant.node)),
+            }
+        }
+        if failed { None } else { Some(out) }
     }
 
     /// The actions of an `expect` line: like a rule's, with constant operands.

@@ -9,6 +9,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{Span, Spanned};
 use crate::syntax::ast::{CalendarClause, CalendarDecl, Name};
 use crate::time::CalendarSpec;
+use crate::time::calendar::{MAX_CLOSED_DAYS, MAX_DAYS};
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -41,6 +42,8 @@ impl Checker<'_> {
         let mut zone: Option<Span> = None;
         // Per day, the windows declared for it, to find overlaps.
         let mut by_day: [Vec<(u16, u16, Span)>; 7] = Default::default();
+        // Each closed range's first day and where it is written.
+        let mut closed_spans: Vec<(jiff::civil::Date, Span)> = Vec::new();
         for clause in &calendar.clauses {
             match &clause.node {
                 CalendarClause::Timezone(name) => {
@@ -59,8 +62,11 @@ impl Checker<'_> {
                             Some(to) => spec.closed.push((from.node, to.node)),
                             None => spec.closed.push((from.node, from.node)),
                         }
+                        let span = to.as_ref().map_or(from.span, |to| from.span.to(to.span));
+                        closed_spans.push((from.node, span));
                     }
                 }
+                CalendarClause::Error => {}
                 CalendarClause::Open { days, windows } => {
                     let days = self.days(days);
                     for (start, end) in windows {
@@ -81,11 +87,12 @@ impl Checker<'_> {
                 }
             }
         }
-        if !calendar
+        // An `open` line may be the clause that did not parse.
+        let opens = calendar
             .clauses
             .iter()
-            .any(|c| matches!(c.node, CalendarClause::Open { .. }))
-        {
+            .any(|c| matches!(c.node, CalendarClause::Open { .. }));
+        if !opens && !calendar.is_incomplete() {
             self.report(
                 Diagnostic::error(codes::BAD_CLAUSE, format!("{owner} is never open"), calendar.name.span)
                     .label(calendar.name.span, "this calendar has no `open` line")
@@ -117,7 +124,44 @@ impl Checker<'_> {
         for windows in &mut spec.week {
             windows.sort_unstable();
         }
+        self.closed_too_long(&spec, &closed_spans);
         spec
+    }
+
+    /// Business time searches open time at most [`MAX_DAYS`] ahead: a calendar
+    /// closed for longer would fail every SLO at run time, so it is refused here.
+    fn closed_too_long(&mut self, spec: &CalendarSpec, closed: &[(jiff::civil::Date, Span)]) {
+        let Some((first, last, days)) = spec.longest_closed_stretch() else {
+            return;
+        };
+        if days <= MAX_CLOSED_DAYS {
+            return;
+        }
+        let mut ranges = closed
+            .iter()
+            .filter(|(from, _)| first <= *from && *from <= last)
+            .map(|(_, span)| *span);
+        let Some(span) = ranges.next() else {
+            return;
+        };
+        let mut d = Diagnostic::error(
+            codes::BAD_CLAUSE,
+            format!(
+                "calendar `{}` has no open time from {first} to {last}",
+                spec.name
+            ),
+            span,
+        )
+        .label(
+            span,
+            format!("closed {days} days in a row, about {} years", days / 365),
+        );
+        for span in ranges {
+            d = d.label(span, "part of the same closed stretch");
+        }
+        self.report(d.help(format!(
+            "roe looks for open time at most {MAX_DAYS} days (50 years) ahead, so an SLO on this calendar could not be computed: close it at most {MAX_CLOSED_DAYS} days in a row; for a team that stopped working, hand off to another team"
+        )));
     }
 
     /// The days (0 = Monday) a list of day names and ranges covers.

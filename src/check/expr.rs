@@ -22,6 +22,10 @@ pub(super) struct Ctx {
     pub(super) facts: Facts,
     /// Inside a `const`: no fields, lets or `now`.
     pub(super) constant: bool,
+    /// An action's person, channel, tag or reason: a missing value has no
+    /// stand-in there (`assign to default(owner, "")` assigns to nobody), so
+    /// the help offers only the guard.
+    pub(super) no_stand_in: bool,
 }
 
 impl Ctx {
@@ -29,7 +33,7 @@ impl Ctx {
     pub(super) fn with(&self, more: Vec<Path>) -> Ctx {
         Ctx {
             facts: self.facts.with(more),
-            constant: self.constant,
+            ..self.clone()
         }
     }
 }
@@ -169,8 +173,9 @@ impl Checker<'_> {
         };
         let ty = self.display(&e.ty);
         let subject = self.subject_name.clone();
+        let stand_in = zero_of(e.ty.required()).filter(|_| !ctx.no_stand_in);
         let mut help = if whole == operand {
-            let fallback = match zero_of(e.ty.required()) {
+            let fallback = match stand_in {
                 Some(zero) if guard_path == operand => {
                     format!(", or give a value: `default({operand}, {zero})`")
                 }
@@ -181,7 +186,7 @@ impl Checker<'_> {
             format!("guard it: `{guard_path} is set and {whole}`")
         };
         if whole != operand
-            && let (Some(zero), true) = (zero_of(e.ty.required()), guard_path == operand)
+            && let (Some(zero), true) = (stand_in, guard_path == operand)
         {
             let start = (e.span.start - context.start.min(e.span.start)) as usize;
             let end = start + operand.len();
@@ -592,6 +597,14 @@ impl Checker<'_> {
             .find(|e| e.variants.iter().any(|v| v == name))
             .map(|e| e.name.clone());
         let subject = self.subject_name.clone();
+        if matches!(name, "today" | "current_date" | "current_time") {
+            self.report(
+                Diagnostic::error(codes::UNKNOWN_NAME, format!("roe has no `{name}`"), span)
+                    .label(span, "`now` is the instant of evaluation")
+                    .help("compare times with `now` (`created_at > now - 1d`), and dates with today through `days_since(DATE)`, which is 0 today, above 0 once the day is past and below 0 before it"),
+            );
+            return;
+        }
         if matches!(name, "null" | "nil" | "none" | "None") {
             self.report(
                 Diagnostic::error(codes::UNKNOWN_NAME, format!("roe has no `{name}`"), span)
@@ -1383,6 +1396,7 @@ impl Checker<'_> {
             .or_else(|| string_vs_enum(ta, tb))
             .or_else(|| quoted_number(tb, ta))
             .or_else(|| quoted_number(ta, tb))
+            .or_else(|| self.time_vs_date(op, ta, tb))
             .or_else(|| {
             let duration_vs_number = matches!((&ta.ty, &tb.ty), (Type::Duration, t) | (t, Type::Duration) if t.is_numeric());
             duration_vs_number.then(|| match op {
@@ -1396,6 +1410,50 @@ impl Checker<'_> {
             d = d.help(help);
         }
         self.report(d);
+    }
+}
+
+impl Checker<'_> {
+    /// What to write when a `time` (an instant) meets a `date` (a day): the
+    /// date literal as an instant, or `now` through `days_since`.
+    fn time_vs_date(&self, op: BinaryOp, ta: &TExpr, tb: &TExpr) -> Option<String> {
+        let (time, date) = match (&ta.ty, &tb.ty) {
+            (Type::Time, Type::Date) => (ta, tb),
+            (Type::Date, Type::Time) => (tb, ta),
+            _ => return None,
+        };
+        if let TKind::Literal(Value::Date(day)) = &date.kind {
+            return Some(format!(
+                "a `time` is an instant: write the day as one, such as `{day}T00:00:00Z` (the start of that day in UTC)"
+            ));
+        }
+        let day = self.snippet(date.span);
+        if matches!(time.kind, TKind::Now) {
+            // `DAY op now` as a count of days: `days_since(DAY)` is above 0
+            // once the day is past, so `DAY < now` is `days_since(DAY) > 0`.
+            let date_first = std::ptr::eq(date, ta);
+            let compared = match (op, date_first) {
+                (BinaryOp::Lt, true) | (BinaryOp::Gt, false) => Some(">"),
+                (BinaryOp::Le, true) | (BinaryOp::Ge, false) => Some(">="),
+                (BinaryOp::Gt, true) | (BinaryOp::Lt, false) => Some("<"),
+                (BinaryOp::Ge, true) | (BinaryOp::Le, false) => Some("<="),
+                (BinaryOp::Eq, _) => Some("="),
+                (BinaryOp::Ne, _) => Some("!="),
+                _ => None,
+            };
+            return Some(match compared {
+                Some(o) => format!(
+                    "`now` is an instant and `{day}` a day: compare days, `days_since({day}) {o} 0` (`days_since` is 0 today and above 0 once the day is past)"
+                ),
+                None => format!(
+                    "`now` is an instant and `{day}` a day: the days from today until it are `-days_since({day})`, an int, such as `-days_since({day}) <= 30`"
+                ),
+            });
+        }
+        let instant = self.snippet(time.span);
+        Some(format!(
+            "a `time` is an instant and a `date` a day: compare whole days, such as `days_since({instant}) > days_since({day})`"
+        ))
     }
 }
 

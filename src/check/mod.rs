@@ -152,6 +152,7 @@ impl<'a> Checker<'a> {
                 self.default_calendar = self.calendar_index(name);
             }
         }
+        self.check_otherwise_last(root);
         self.check_shadowing();
         let bindings = self.check_bindings();
         let teams = self.check_teams();
@@ -182,15 +183,56 @@ impl<'a> Checker<'a> {
             rules,
             otherwise,
             otherwise_span: root.items.iter().find_map(|item| match item {
-                // The keyword alone, for labels.
-                Item::Otherwise(o) => Some(Span {
-                    end: o.span.start.saturating_add(9).min(o.span.end),
-                    ..o.span
-                }),
+                Item::Otherwise(o) => Some(o.keyword_span()),
                 _ => None,
             }),
             tests,
         })
+    }
+
+    /// A reader takes a file top to bottom, so rules written after `otherwise`
+    /// look like they come too late to decide; they decide all the same.
+    fn check_otherwise_last(&mut self, root: &crate::syntax::modules::Module) {
+        let mut items = root.items.iter();
+        let Some(otherwise) = items.by_ref().find_map(|item| match item {
+            Item::Otherwise(o) => Some(o.keyword_span()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let later: Vec<&ast::Name> = items
+            .filter_map(|item| match item {
+                Item::Rule(rule) => Some(&rule.name),
+                _ => None,
+            })
+            .collect();
+        let Some(last) = later.last() else {
+            return;
+        };
+        let names: Vec<String> = later.iter().map(|n| format!("`{}`", n.node)).collect();
+        let (what, below) = match names.as_slice() {
+            [one] => (format!("rule {one} comes"), format!("rule {one}")),
+            _ => (
+                format!("rules {} come", names.join(", ")),
+                "the rules".to_owned(),
+            ),
+        };
+        let mut d = Diagnostic::warning(
+            codes::RULE_AFTER_OTHERWISE,
+            format!("`otherwise` is not last: {what} after it"),
+            otherwise,
+        )
+        .label(
+            otherwise,
+            format!("decides only when no rule holds, {below} below included"),
+        );
+        for name in &later {
+            d = d.label(name.span, "still decides before `otherwise`");
+        }
+        self.report(d.help(format!(
+            "move `otherwise` last, after rule `{}`, so the file reads in the order it decides",
+            last.node
+        )));
     }
 
     /// Checks where headers, rules and tests may appear; returns the policy header.

@@ -151,9 +151,14 @@ impl Checker<'_> {
                         .map(|a| a.span)
                         .reduce(|a, b| a.to(b))
                         .unwrap_or(test.span);
-                    match self.check_expected_actions(actions) {
-                        Some(actions) => expects.push(TExpect::Actions { actions, span }),
-                        None => failed = true,
+                    let deadlines = self.expected_deadlines(actions);
+                    match (self.check_expected_actions(actions), deadlines) {
+                        (Some(actions), Some(deadlines)) => expects.push(TExpect::Actions {
+                            actions,
+                            deadlines,
+                            span,
+                        }),
+                        _ => failed = true,
                     }
                 }
             }

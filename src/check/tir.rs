@@ -237,6 +237,9 @@ pub enum TExpect {
     Actions {
         /// The expected actions.
         actions: Vec<TAction>,
+        /// For each expected action, the instant its `due` (a hand-off or
+        /// assignment) or `at` (an escalation or reassignment) must be, if written.
+        deadlines: Vec<Option<jiff::Timestamp>>,
         /// Where the expectation is.
         span: Span,
     },

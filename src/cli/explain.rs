@@ -41,6 +41,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         None => args.record.clone(),
     };
     warnings.print();
+    let text = roe::source::without_byte_order_mark(&text);
     let record = match roe::input::json_record(text.trim()) {
         Ok(record) => record,
         // Invalid as a record, like a line of `roe run` that is not JSON.

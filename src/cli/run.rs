@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use roe::batch::{BLOCK, Spread};
 use roe::input::{self, InputFormat};
+use roe::source::without_byte_order_mark;
 use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
 use roe::vm::{Policy, Vm, decision};
@@ -85,13 +86,23 @@ pub fn run_start() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// Parses `--now`: an RFC 3339 instant in the range roe supports.
+/// Parses `--now`: an RFC 3339 instant in the range roe supports; a
+/// refusal says what is wrong: a part missing, or an instant beyond the range.
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
     rfc3339::instant(text).map_err(|e| match e {
-        TextError::Invalid => {
-            format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z")
-        }
         TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
+        TextError::Invalid => {
+            let pieces = jiff::fmt::temporal::Pieces::parse(text).ok();
+            match pieces.map(|p| (p.time().is_some(), p.offset().is_some())) {
+                Some((false, _)) => format!(
+                    "`{text}` has no time of day: write an instant such as {text}T10:00:00Z"
+                ),
+                Some((true, false)) => format!(
+                    "`{text}` has no offset: add `Z` for UTC ({text}Z) or an offset such as +01:00"
+                ),
+                _ => format!("`{text}` is not an RFC 3339 instant such as 2026-11-30T10:00:00Z"),
+            }
+        }
     })
 }
 
@@ -137,6 +148,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         out.flush_each = true;
         let lines = std::io::BufReader::new(std::io::stdin())
             .lines()
+            .enumerate()
+            .map(|(n, line)| match (n, line) {
+                (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
+                (_, line) => line,
+            })
             .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
             .enumerate()
             .map(|(first, line)| Block {
@@ -146,6 +162,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
     } else {
         let text = read_records(args, stdin)?;
+        let text = without_byte_order_mark(&text);
         warnings.print();
         let parts = policy.program().parts();
         let read;
@@ -155,7 +172,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
             (Records::Text(&lines), lines.len())
         } else {
-            read = input::read(format, &text, &parts.schema, parts.subject);
+            read = input::read(format, text, &parts.schema, parts.subject);
             (Records::Read(&read), read.len())
         };
         let spread = Spread::for_records(count);

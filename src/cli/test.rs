@@ -1,6 +1,6 @@
 //! `roe test FILE...`: run the `test` blocks of policies.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use roe::diagnostics::{Diagnostic, render};
 use roe::policy_tests::{self, Coverage, TestOutcome};
@@ -26,6 +26,10 @@ pub struct Args {
     /// Fail when coverage is below this percentage (implies --coverage).
     #[arg(long, value_name = "PCT")]
     min_coverage: Option<f64>,
+    /// Pass a policy that has no tests; without it, a FILE with no tests
+    /// fails the run (exit 1), so a misnamed test file cannot pass CI.
+    #[arg(long)]
+    allow_no_tests: bool,
 }
 
 /// Report formats of `roe test`.
@@ -137,6 +141,16 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         .iter()
         .map(|r| r.outcomes.iter().filter(|o| !o.passed()).count())
         .sum();
+    let untested: Vec<String> = if args.allow_no_tests {
+        Vec::new()
+    } else {
+        args.files
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.outcomes.is_empty())
+            .map(|(file, _)| no_tests(file))
+            .collect()
+    };
     let coverage_wanted = args.coverage || args.min_coverage.is_some();
     let too_little = args
         .min_coverage
@@ -205,11 +219,47 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         }
         ReportFormat::Junit => output::stdout_line(&junit(&results)),
     }
-    Ok(if !broken_files.is_empty() || failed > 0 || too_little {
-        status::POLICY
-    } else {
-        status::OK
-    })
+    for line in &untested {
+        output::error_line(line);
+    }
+    Ok(
+        if !broken_files.is_empty() || failed > 0 || too_little || !untested.is_empty() {
+            status::POLICY
+        } else {
+            status::OK
+        },
+    )
+}
+
+/// Why `file` has no tests, and the files beside it that may hold them.
+fn no_tests(file: &Path) -> String {
+    let beside = roe::test_file_beside(file);
+    let shown = |p: &Path| {
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let misnamed: Vec<String> = roe::misnamed_test_files(file)
+        .iter()
+        .map(|p| format!("`{}`", shown(p)))
+        .collect();
+    let hint = match misnamed.as_slice() {
+        [] => format!(
+            "write `test` blocks in it, or in `{}` beside it",
+            shown(&beside)
+        ),
+        [one] => format!("{one} beside it is not read: name it `{}`", shown(&beside)),
+        many => format!(
+            "{} beside it are not read: tests are read from `{}`",
+            many.join(", "),
+            shown(&beside)
+        ),
+    };
+    format!(
+        "no tests in `{}`: {hint} (a file with no tests fails `roe test`; --allow-no-tests passes it)",
+        file.display()
+    )
 }
 
 fn failure_diagnostic(outcome: &TestOutcome) -> Diagnostic {

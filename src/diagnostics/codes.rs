@@ -105,6 +105,8 @@ pub const NO_MEMBERS: &str = "W3007";
 pub const SLO_WITHOUT_ESCALATION: &str = "W3008";
 /// The analysis stopped before it could decide a question.
 pub const GAVE_UP: &str = "W3009";
+/// A rule written after `otherwise`, which still decides before it.
+pub const RULE_AFTER_OTHERWISE: &str = "W3010";
 
 /// A record that is not valid JSON, or not an object.
 pub const RECORD_MALFORMED: &str = "R0101";

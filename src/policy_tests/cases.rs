@@ -42,12 +42,26 @@ pub fn test_cases(checked: &Checked) -> Vec<TestCase> {
                         span: *span,
                         expected: Expected::Error(code.clone()),
                     },
-                    TExpect::Actions { actions, span } => Expectation {
+                    TExpect::Actions {
+                        actions,
+                        deadlines,
+                        span,
+                    } => Expectation {
                         span: *span,
                         expected: Expected::Actions(
                             actions
                                 .iter()
-                                .map(|a| expected_action(a, checked, &consts))
+                                .zip(deadlines)
+                                .map(|(a, deadline)| {
+                                    let mut out = expected_action(a, checked, &consts);
+                                    // A decision prints `due` and `at` as RFC 3339 in UTC.
+                                    let instant = deadline.map(|t| Arc::from(t.to_string()));
+                                    match out.action {
+                                        Action::HandOff | Action::Assign => out.due = instant,
+                                        _ => out.at = instant,
+                                    }
+                                    out
+                                })
                                 .collect(),
                         ),
                     },

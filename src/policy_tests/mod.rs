@@ -283,18 +283,32 @@ fn check(expected: &Expected, outcome: &Result<Decision, RecordError>) -> Option
             let missing: Vec<String> = actions
                 .iter()
                 .filter(|want| !decision.actions().iter().any(|got| matches(want, got)))
-                .map(|want| serde_json::to_string(want).unwrap_or_default())
+                .map(|want| missing_action(want, decision.actions()))
                 .collect();
             if missing.is_empty() {
                 None
             } else {
-                Some(format!(
-                    "the decision has no action {}",
-                    missing.join(", and no action ")
-                ))
+                Some(format!("the decision has {}", missing.join(", and ")))
             }
         }
     }
+}
+
+/// What the decision has instead of `want`: the action at another instant,
+/// when only its `due` or `at` differs, else no such action.
+fn missing_action(want: &ActionOut, actions: &[ActionOut]) -> String {
+    let json = |a: &ActionOut| serde_json::to_string(a).unwrap_or_default();
+    let mut timeless = want.clone();
+    (timeless.due, timeless.at) = (None, None);
+    let Some(got) = actions.iter().find(|got| matches(&timeless, got)) else {
+        return format!("no action {}", json(want));
+    };
+    let instant = |t: &Option<std::sync::Arc<str>>| t.as_deref().unwrap_or("none").to_owned();
+    let (key, wanted, given) = match &want.due {
+        Some(_) => ("due", instant(&want.due), instant(&got.due)),
+        None => ("at", instant(&want.at), instant(&got.at)),
+    };
+    format!("{} {key} {given}, not {wanted}", json(&timeless))
 }
 
 /// Whether `got` has the kind of `want` and every key `want` sets, equal.
@@ -310,5 +324,7 @@ fn matches(want: &ActionOut, got: &ActionOut) -> bool {
         && same(&want.tag, &got.tag)
         && same(&want.reason, &got.reason)
         && same(&want.within, &got.within)
+        && same(&want.due, &got.due)
         && same(&want.after, &got.after)
+        && same(&want.at, &got.at)
 }

@@ -173,6 +173,16 @@ pub struct TeamDecl {
     pub span: Span,
 }
 
+impl TeamDecl {
+    /// Whether a clause did not parse, so the team may say more than its
+    /// clauses show (its `working hours`, its members).
+    pub fn is_incomplete(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| matches!(c.node, TeamClause::Error))
+    }
+}
+
 /// One clause of a team.
 #[derive(Clone, Debug)]
 pub enum TeamClause {
@@ -186,6 +196,8 @@ pub enum TeamClause {
     Queue,
     /// `working hours CALENDAR`
     WorkingHours(Name),
+    /// A clause that did not parse (already reported): what it said is unknown.
+    Error,
 }
 
 /// `calendar NAME` with its clauses.
@@ -197,6 +209,16 @@ pub struct CalendarDecl {
     pub clauses: Vec<Spanned<CalendarClause>>,
     /// The whole declaration.
     pub span: Span,
+}
+
+impl CalendarDecl {
+    /// Whether a clause did not parse, so the calendar may say more than its
+    /// clauses show (an `open` line, say).
+    pub fn is_incomplete(&self) -> bool {
+        self.clauses
+            .iter()
+            .any(|c| matches!(c.node, CalendarClause::Error))
+    }
 }
 
 /// One clause of a calendar.
@@ -218,6 +240,8 @@ pub enum CalendarClause {
             Option<Spanned<jiff::civil::Date>>,
         )>,
     ),
+    /// A clause that did not parse (already reported): what it said is unknown.
+    Error,
 }
 
 /// `rule NAME when CONDITION then ACTION ...`
@@ -240,6 +264,16 @@ pub struct OtherwiseDecl {
     pub actions: Vec<Action>,
     /// The whole declaration.
     pub span: Span,
+}
+
+impl OtherwiseDecl {
+    /// The keyword `otherwise` alone, for labels.
+    pub fn keyword_span(&self) -> Span {
+        Span {
+            end: self.span.start.saturating_add(9).min(self.span.end),
+            ..self.span
+        }
+    }
 }
 
 /// A `test` block.
@@ -284,8 +318,20 @@ pub enum Expect {
 pub struct Action {
     /// What the action does.
     pub kind: ActionKind,
+    /// `due INSTANT` or `at INSTANT` after it, which only a test's `expect` may write.
+    pub deadline: Option<Deadline>,
     /// The whole action.
     pub span: Span,
+}
+
+/// The instant an expected action's SLO or escalation must fall on:
+/// `within 4h due 2026-11-30T14:00:00Z`, `after 8h at 2026-11-30T18:00:00Z`.
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    /// The word before the instant, `due` or `at` (another word is reported).
+    pub word: Spanned<String>,
+    /// The instant.
+    pub instant: Spanned<jiff::Timestamp>,
 }
 
 /// The actions of §5 of the language reference.

@@ -22,8 +22,12 @@ pub enum LexErrorKind {
     InvalidEscape(String),
     /// An integer literal that does not fit in 64 bits.
     IntegerTooLarge,
-    /// A number glued to letters that are not a duration unit (`4hours`).
-    InvalidNumber,
+    /// A number glued to letters that are not a duration unit (`4hours`,
+    /// `1.5h`, `1e6`), as written.
+    InvalidNumber(String),
+    /// A time of day with a one-digit hour (`9:00`), as written; it is read as
+    /// the time it means.
+    OneDigitHour(String),
     /// A date, date-time or time of day that does not exist (`2026-02-30`, `25:00`).
     InvalidDate(String),
     /// Syntax from another language whose meaning is clear (`==`, `&&`, `'text'`):
@@ -222,6 +226,8 @@ pub enum Token {
     Json,
     #[token("at")]
     At,
+    #[token("due")]
+    Due,
     #[token("expect")]
     Expect,
     #[token("error")]
@@ -252,8 +258,13 @@ pub enum Token {
     /// A plain duration such as `4h`.
     #[regex("[0-9][0-9_]*[smhdw]", duration, priority = 10)]
     Duration(DurationLit),
-    /// A number glued to a word that is not a unit: always an error.
-    #[regex("[0-9][0-9_]*[A-Za-z][A-Za-z0-9_]*", invalid_number, priority = 5)]
+    /// A number glued to a word that is not a unit, or a decimal glued to
+    /// any word (`1.5h`): always an error.
+    #[regex(
+        r"[0-9][0-9_]*(\.[0-9][0-9_]*)?[A-Za-z][A-Za-z0-9_]*",
+        invalid_number,
+        priority = 5
+    )]
     BadNumber,
     /// A calendar date such as `2026-12-25`.
     #[regex("[0-9]{4}-[0-9]{2}-[0-9]{2}", date)]
@@ -264,6 +275,9 @@ pub enum Token {
     /// A time of day such as `09:00`, as minutes after midnight (`24:00` is 1440).
     #[regex("[0-9]{2}:[0-9]{2}", time_of_day)]
     TimeOfDay(u16),
+    /// `9:00`: read as the time of day `09:00`, with an error.
+    #[regex("[0-9]:[0-9]{2}", time_of_day)]
+    OneDigitHour(u16),
     /// A string literal with its escapes decoded.
     #[regex(r#""([^"\\\n]|\\[^\n])*""#, string)]
     Str(String),
@@ -327,13 +341,19 @@ pub enum Token {
     /// `'text'`: read as a string, with an error.
     #[regex(r"'([^'\\\n]|\\[^\n])*'", single_quoted)]
     SingleQuoted(String),
+    /// `!`: read as `not`, with an error.
+    #[token("!")]
+    Bang,
+    /// `// text`: a comment as C writes it, skipped with an error.
+    #[regex(r"//[^\n]*", allow_greedy = true)]
+    SlashComment,
 
     /// Stands in for text the lexer could not read; its [`LexError`] is reported separately.
     Error,
 }
 
-fn invalid_number(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
-    Err(LexErrorKind::InvalidNumber)
+fn invalid_number(lex: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
+    Err(LexErrorKind::InvalidNumber(lex.slice().to_owned()))
 }
 
 fn unterminated(_: &mut logos::Lexer<Token>) -> Result<(), LexErrorKind> {
@@ -345,9 +365,16 @@ fn single_quoted(lex: &mut logos::Lexer<Token>) -> Result<String, LexErrorKind> 
     unescape(&text[1..text.len() - 1])
 }
 
-/// The roe token for syntax from another language, and how roe spells it.
-fn foreign(token: &Token) -> Option<(Option<Token>, &'static str)> {
+/// The roe token for syntax from another language, and how roe spells it;
+/// `after` is the text that follows the token.
+fn foreign(token: &Token, after: &str) -> Option<(Option<Token>, &'static str)> {
     Some(match token {
+        Token::Bang if starts_with_word(after, "in") => (Some(Token::Not), "`not in`"),
+        Token::Bang => (Some(Token::Not), "`not`"),
+        Token::SlashComment => (
+            None,
+            "`#`: comments start with `#` and run to the end of the line",
+        ),
         Token::DoubleEq => (Some(Token::Eq), "`=`"),
         Token::AmpAmp => (Some(Token::And), "`and`"),
         Token::PipePipe => (Some(Token::Or), "`or`"),
@@ -358,6 +385,12 @@ fn foreign(token: &Token) -> Option<(Option<Token>, &'static str)> {
         Token::SingleQuoted(s) => (Some(Token::Str(s.clone())), "double quotes: `\"...\"`"),
         _ => return None,
     })
+}
+
+/// Whether `text` starts with the word `word`, not with a longer name.
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.strip_prefix(word)
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn digits(text: &str) -> String {
@@ -373,14 +406,14 @@ fn integer(lex: &mut logos::Lexer<Token>) -> Result<i64, LexErrorKind> {
 fn decimal(lex: &mut logos::Lexer<Token>) -> Result<f64, LexErrorKind> {
     digits(lex.slice())
         .parse()
-        .map_err(|_| LexErrorKind::InvalidNumber)
+        .map_err(|_| LexErrorKind::InvalidNumber(lex.slice().to_owned()))
 }
 
 fn percent(lex: &mut logos::Lexer<Token>) -> Result<f64, LexErrorKind> {
     let text = lex.slice();
     digits(&text[..text.len() - 1])
         .parse()
-        .map_err(|_| LexErrorKind::InvalidNumber)
+        .map_err(|_| LexErrorKind::InvalidNumber(text.to_owned()))
 }
 
 fn duration(lex: &mut logos::Lexer<Token>) -> Result<DurationLit, LexErrorKind> {
@@ -430,8 +463,9 @@ fn time_of_day(lex: &mut logos::Lexer<Token>) -> Result<u16, LexErrorKind> {
     let text = lex.slice();
     let invalid =
         || LexErrorKind::InvalidDate(format!("`{text}` is not a time of day (00:00 to 24:00)"));
-    let hours: u16 = text[..2].parse().map_err(|_| invalid())?;
-    let minutes: u16 = text[3..].parse().map_err(|_| invalid())?;
+    let (hours, minutes) = text.split_once(':').ok_or_else(invalid)?;
+    let hours: u16 = hours.parse().map_err(|_| invalid())?;
+    let minutes: u16 = minutes.parse().map_err(|_| invalid())?;
     let total = hours * 60 + minutes;
     if minutes >= 60 || total > 24 * 60 {
         return Err(invalid());
@@ -503,7 +537,15 @@ pub fn lex(file: FileId, text: &str) -> (Vec<SpannedToken>, Vec<LexError>) {
         let range = lexer.span();
         let (start, end) = (range.start, char_boundary(text, range.end));
         match result {
-            Ok(token) => match foreign(&token) {
+            Ok(Token::OneDigitHour(minutes)) => {
+                let written = text.get(start..end).unwrap_or_default().to_owned();
+                errors.push(LexError {
+                    kind: LexErrorKind::OneDigitHour(written),
+                    span: Span::new(file, start, end),
+                });
+                tokens.push((start, Token::TimeOfDay(minutes), end));
+            }
+            Ok(token) => match foreign(&token, text.get(end..).unwrap_or_default()) {
                 None => tokens.push((start, token, end)),
                 Some((replacement, meant)) => {
                     errors.push(LexError {

@@ -7,4 +7,6 @@ mod grammar_text;
 pub mod keywords;
 pub mod lexer;
 pub mod modules;
+mod numbers;
 pub mod parser;
+mod slips;

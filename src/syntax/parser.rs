@@ -16,6 +16,7 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Item, MAX_DEPTH, TypeExpr, TypeExprKind};
 use crate::syntax::keywords;
 use crate::syntax::lexer::{self, LexErrorKind, Token};
+use crate::syntax::{numbers, slips};
 
 lalrpop_mod!(
     #[allow(
@@ -38,6 +39,8 @@ type Recovery = ErrorRecovery<usize, Token, std::convert::Infallible>;
 #[derive(Default)]
 pub struct Sink {
     recovered: Vec<Recovery>,
+    /// Names in text skipped inside a declaration that kept its name.
+    skipped_names: HashSet<String>,
     too_deep: Vec<Span>,
     problems: Vec<Diagnostic>,
 }
@@ -46,6 +49,26 @@ impl Sink {
     /// Records a syntax error the parser recovered from.
     pub fn recovered(&mut self, error: Recovery) {
         self.recovered.push(error);
+    }
+
+    /// Records a syntax error inside a team or calendar clause; returns the
+    /// clause that stands for it, so the declaration keeps its name. The
+    /// names in the text it skipped may belong to a declaration it swallowed.
+    pub fn recovered_clause<C>(&mut self, error: Recovery, clause: C) -> C {
+        let skipped = error.dropped_tokens.iter().map(|(_, token, _)| token);
+        let unexpected = match &error.error {
+            ParseError::UnrecognizedToken {
+                token: (_, t, _), ..
+            } => Some(t),
+            _ => None,
+        };
+        for token in skipped.chain(unexpected) {
+            if let Token::Ident(name) = token {
+                self.skipped_names.insert(name.clone());
+            }
+        }
+        self.recovered(error);
+        clause
     }
 
     /// Reports a `policy` header without `for RECORD`.
@@ -210,11 +233,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     let parsed: Vec<Span> = items.iter().filter_map(Item::span).collect();
-    let unparsed_names = names
+    let mut unparsed_names: HashSet<String> = names
         .into_iter()
         .filter(|(start, _)| !parsed.iter().any(|s| s.range().contains(start)))
         .map(|(_, name)| name)
         .collect();
+    unparsed_names.extend(sink.skipped_names);
     Parsed {
         items,
         diagnostics,
@@ -247,9 +271,20 @@ fn lex_diagnostic(error: &lexer::LexError) -> Diagnostic {
                 .label(span, "does not fit in a 64-bit integer")
                 .help("ints range from -9223372036854775808 to 9223372036854775807; write a decimal such as `1.5e20` as `150000000000000000000.0`")
         }
-        LexErrorKind::InvalidNumber => Diagnostic::error(codes::INVALID_NUMBER, "invalid number", span)
-            .label(span, "a number followed by letters")
-            .help("durations are written `90s`, `30m`, `4h`, `2d` or `1w`; put a space between a number and a name"),
+        LexErrorKind::InvalidNumber(written) => {
+            let d = Diagnostic::error(codes::INVALID_NUMBER, "invalid number", span);
+            match numbers::glued_help(written) {
+                Some(help) => d.label(span, "not a duration or number roe reads").help(help),
+                None => d.label(span, "a number followed by letters").help(
+                    "durations are written `90s`, `30m`, `4h`, `2d` or `1w`; put a space between a number and a name",
+                ),
+            }
+        }
+        LexErrorKind::OneDigitHour(written) => {
+            Diagnostic::error(codes::INVALID_DATE, "invalid date or time", span)
+                .label(span, "hours take two digits")
+                .help(format!("write `0{written}`"))
+        }
         LexErrorKind::Foreign { written, meant } => {
             let shown: String = written.chars().take(24).collect();
             Diagnostic::error(codes::UNEXPECTED_CHARACTER, format!("`{shown}` is not roe syntax"), span)
@@ -300,6 +335,8 @@ fn syntax_diagnostic(
             let word = text.get(start..end).unwrap_or("");
             let wants_action = expected.iter().any(|e| e == "\"hand\"");
             if let Some(help) = foreign_word(word) {
+                d = d.help(help);
+            } else if let Some(help) = slips::help(text, start, end, &expected) {
                 d = d.help(help);
             } else if word == "when" && wants_action {
                 d = d.help(

@@ -24,6 +24,12 @@ use jiff::{SignedDuration, Timestamp};
 /// The furthest roe looks for open time: fifty years of days.
 pub const MAX_DAYS: i64 = 366 * 50;
 
+/// The most days in a row a calendar may have no open time, `closed` dates
+/// and the weekdays without windows around them together: a week less than
+/// [`MAX_DAYS`], so that from any instant before or inside such a stretch the
+/// search still reaches the open day after it.
+pub const MAX_CLOSED_DAYS: i64 = MAX_DAYS - 7;
+
 /// A calendar as declared: the data the compiler stores in a Program.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CalendarSpec {
@@ -36,6 +42,68 @@ pub struct CalendarSpec {
     pub week: [Vec<(u16, u16)>; 7],
     /// Closed dates as inclusive ranges.
     pub closed: Vec<(Date, Date)>,
+}
+
+impl CalendarSpec {
+    /// The longest run of days with no open time that a `closed` range is
+    /// part of, as its first and last day and its length in days: ranges
+    /// that touch, or that only weekdays without windows separate, make one
+    /// run, and the weekdays without windows on either side belong to it.
+    pub fn longest_closed_stretch(&self) -> Option<(Date, Date, i64)> {
+        let mut ranges = self.closed.clone();
+        ranges.sort_unstable();
+        let mut runs: Vec<(Date, Date)> = Vec::new();
+        for (from, to) in ranges {
+            match runs.last_mut() {
+                Some((_, end)) if self.shut_from_to(*end, from) => *end = (*end).max(to),
+                _ => runs.push((from, to)),
+            }
+        }
+        runs.into_iter()
+            .map(|(start, end)| {
+                let (start, end) = (
+                    self.shut_through(start, Date::yesterday),
+                    self.shut_through(end, Date::tomorrow),
+                );
+                let days = start
+                    .until(end)
+                    .map_or(i64::MAX, |s| i64::from(s.get_days()));
+                (start, end, days.saturating_add(1))
+            })
+            .max_by_key(|(_, _, days)| *days)
+    }
+
+    fn opens_on(&self, d: Date) -> bool {
+        !self.week[weekday_index(d.weekday())].is_empty()
+    }
+
+    /// Whether no day after `end` and before `from` opens (a week always has an open day).
+    fn shut_from_to(&self, end: Date, from: Date) -> bool {
+        let mut day = end;
+        for _ in 0..7 {
+            match day.tomorrow() {
+                Ok(next) if next < from => day = next,
+                Ok(_) => return true,
+                Err(_) => return false,
+            }
+            if self.opens_on(day) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// The furthest day from `day`, stepping a day at a time with `step`
+    /// (`Date::tomorrow` or `Date::yesterday`), over days without windows.
+    fn shut_through(&self, mut day: Date, step: fn(Date) -> Result<Date, jiff::Error>) -> Date {
+        for _ in 0..7 {
+            match step(day) {
+                Ok(next) if !self.opens_on(next) => day = next,
+                _ => break,
+            }
+        }
+        day
+    }
 }
 
 /// A calendar ready for arithmetic: its spec and its resolved time zone.
@@ -69,6 +137,14 @@ impl Calendar {
         }
         if spec.week.iter().all(Vec::is_empty) {
             return Err(format!("calendar `{}` is never open", spec.name));
+        }
+        if let Some((first, last, days)) = spec.longest_closed_stretch()
+            && days > MAX_CLOSED_DAYS
+        {
+            return Err(format!(
+                "calendar `{}` has no open time from {first} to {last}, longer than roe looks for open time",
+                spec.name
+            ));
         }
         Ok(Calendar { spec, zone })
     }

@@ -46,7 +46,11 @@ fn numbers_with_separators_and_decimals() {
         errors("99999999999999999999"),
         [LexErrorKind::IntegerTooLarge]
     );
-    assert_eq!(errors("4hours"), [LexErrorKind::InvalidNumber]);
+    assert_eq!(
+        errors("4hours"),
+        [LexErrorKind::InvalidNumber("4hours".into())]
+    );
+    assert_eq!(errors("1.5h"), [LexErrorKind::InvalidNumber("1.5h".into())]);
 }
 
 #[test]

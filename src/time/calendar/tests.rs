@@ -282,21 +282,69 @@ fn open_time_between_counts_only_open_hours() {
 }
 
 #[test]
-fn a_calendar_whose_open_days_are_all_closed_gives_an_error_not_a_loop() {
-    let c = calendar("UTC", &[0], &[(hm(9, 0), hm(17, 0))], &[]);
-    let mut spec = c.spec().clone();
-    spec.closed = vec![(
-        "2026-01-01".parse().expect("a date"),
-        "2099-12-31".parse().expect("a date"),
-    )];
-    let c = Calendar::new(spec).expect("valid");
+fn a_calendar_closed_longer_than_the_search_is_refused() {
+    let date = |d: &str| -> Date { d.parse().expect("a date") };
+    let days =
+        |first: Date, last: Date| i64::from(first.until(last).expect("a span").get_days()) + 1;
+    let mut spec = berlin_office().spec().clone();
+    spec.closed = vec![(date("2026-01-01"), date("2099-12-31"))];
+    assert!(Calendar::new(spec.clone()).is_err(), "closed until 2099");
+    // Ranges that only a weekend separates make one stretch, and the weekend
+    // after them belongs to it: Thursday 2026-01-01 to Sunday 2026-01-11.
+    spec.closed = vec![
+        (date("2026-01-05"), date("2026-01-09")),
+        (date("2026-01-01"), date("2026-01-02")),
+    ];
     assert_eq!(
-        c.add_hours(utc("2026-11-30T10:00:00Z"), 1),
-        Err(TimeError::OutOfRange)
+        spec.longest_closed_stretch(),
+        Some((date("2026-01-01"), date("2026-01-11"), 11))
     );
+    // An open Wednesday between them: two stretches, the longer one counts.
+    spec.closed = vec![
+        (date("2026-01-01"), date("2026-01-06")),
+        (date("2026-01-08"), date("2026-01-16")),
+    ];
     assert_eq!(
-        c.add_days(utc("2026-11-30T10:00:00Z"), 1),
-        Err(TimeError::OutOfRange)
+        spec.longest_closed_stretch(),
+        Some((date("2026-01-08"), date("2026-01-18"), 11))
+    );
+    // Open on Mondays only, and closed from a Tuesday to the longest stretch
+    // allowed, ending on a Sunday: from the Monday evening before it, the
+    // search still reaches the Monday after it.
+    let mut spec = calendar("UTC", &[0], &[(hm(9, 0), hm(17, 0))], &[])
+        .spec()
+        .clone();
+    let first = date("2026-01-06");
+    let mut last = first;
+    while days(first, last) < MAX_CLOSED_DAYS {
+        last = last.tomorrow().expect("a day");
+    }
+    while last.weekday() != Weekday::Sunday {
+        last = last.yesterday().expect("a day");
+    }
+    spec.closed = vec![(first, last)];
+    let c = Calendar::new(spec.clone()).expect("as long as allowed");
+    let monday_evening = utc("2026-01-05T18:00:00Z");
+    assert!(c.add_hours(monday_evening, 1).is_ok());
+    assert!(c.add_days(monday_evening, 1).is_ok());
+    // A week more is refused.
+    spec.closed = vec![(
+        first,
+        last.checked_add(jiff::Span::new().days(7)).expect("a day"),
+    )];
+    assert!(Calendar::new(spec).is_err());
+}
+
+#[test]
+fn a_search_for_more_open_time_than_fifty_years_hold_is_an_error_not_a_loop() {
+    // Open one hour a week: 10,000 business hours need two hundred years.
+    let c = calendar("UTC", &[0], &[(hm(9, 0), hm(10, 0))], &[]);
+    let now = utc("2026-11-30T10:00:00Z");
+    assert_eq!(c.add_hours(now, 10_000), Err(TimeError::OutOfRange));
+    assert_eq!(c.add_days(now, 10_000), Err(TimeError::OutOfRange));
+    assert!(
+        c.open_time_between(now, utc("2099-11-30T10:00:00Z"))
+            .is_err()
     );
 }
 
