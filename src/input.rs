@@ -42,7 +42,8 @@ pub type InputRecord = Result<Record, RecordError>;
 
 /// Reads one JSONL line: `None` for a blank line, which is not a record.
 pub fn jsonl_line(line: &str) -> Option<InputRecord> {
-    let line = line.trim();
+    // As `Vm::decide_line` does: no JSON starts with a byte-order mark.
+    let line = without_byte_order_mark(line).trim();
     if line.is_empty() {
         return None;
     }

@@ -97,6 +97,9 @@ impl<'p> Vm<'p> {
     /// decision. Decides exactly as parsing the line and calling
     /// [`Vm::decide`] would, only faster.
     pub fn decide_line(&mut self, line: &str) -> (Option<RecordId>, Result<Decision, RecordError>) {
+        // The first line of a file a Windows tool wrote may start with a
+        // byte-order mark; no JSON does, so it is skipped wherever it is.
+        let line = crate::source::without_byte_order_mark(line);
         let mut slots = std::mem::take(&mut self.slots);
         slots.iter_mut().for_each(|s| *s = Value::Missing);
         let parts = self.program.parts();

@@ -665,4 +665,20 @@ mod tests {
             assert_eq!(from_text.decide_line(line), expected, "{line}");
         }
     }
+
+    /// A line that starts with a byte-order mark decides as the line without it.
+    #[test]
+    fn a_byte_order_mark_before_a_line_is_skipped() {
+        let program = crate::compile_source(
+            "p.roe",
+            "policy p for deal\nrecord deal\n  id: string\nrule any when id = \"1\" then tag \"one\"\n",
+        )
+        .program
+        .expect("compiles");
+        let policy = Policy::new(program);
+        let mut vm = policy.vm(jiff::Timestamp::UNIX_EPOCH);
+        let plain = vm.decide_line(r#"{"id":"1"}"#);
+        assert!(plain.1.is_ok());
+        assert_eq!(vm.decide_line("\u{feff}{\"id\":\"1\"}"), plain);
+    }
 }
