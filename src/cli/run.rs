@@ -167,23 +167,19 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         let parts = policy.program().parts();
         let read;
         let lines: Vec<&str>;
-        let (records, count) = if format == InputFormat::Jsonl {
+        let (blocks, count) = if format == InputFormat::Jsonl {
             // Each worker parses its own lines: parsing is most of the work.
             lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            (Records::Text(&lines), lines.len())
+            (blocks_of(&lines, Records::Text), lines.len())
         } else {
             read = input::read(format, text, &parts.schema, parts.subject);
-            (Records::Read(&read), read.len())
+            (blocks_of(&read, Records::Read), read.len())
         };
         let spread = Spread::for_records(count);
         let bar = (spread != Spread::SERIAL)
             .then(|| progress_bar(count))
             .flatten();
-        let blocks = (0..count).step_by(BLOCK).map(|first| Block {
-            first,
-            records: records.part(first..(first + BLOCK).min(count)),
-        });
-        let written = decide_all(&setup, spread, blocks, bar.as_ref(), &mut out);
+        let written = decide_all(&setup, spread, blocks.into_iter(), bar.as_ref(), &mut out);
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -234,15 +230,6 @@ enum Records<'r> {
 }
 
 impl<'r> Records<'r> {
-    /// The records in `range` of a whole input.
-    fn part(&self, range: std::ops::Range<usize>) -> Records<'r> {
-        match self {
-            Records::Text(lines) => Records::Text(lines.get(range).unwrap_or_default()),
-            Records::Read(read) => Records::Read(read.get(range).unwrap_or_default()),
-            Records::Arrived(_) => Records::Text(&[]),
-        }
-    }
-
     /// How many records there are.
     fn len(&self) -> usize {
         match self {
@@ -251,6 +238,18 @@ impl<'r> Records<'r> {
             Records::Arrived(_) => 1,
         }
     }
+}
+
+/// A whole input's records in blocks of [`BLOCK`], each made `Records` by `kind`.
+fn blocks_of<'r, T>(records: &'r [T], kind: fn(&'r [T]) -> Records<'r>) -> Vec<Block<'r>> {
+    records
+        .chunks(BLOCK)
+        .enumerate()
+        .map(|(b, part)| Block {
+            first: b * BLOCK,
+            records: kind(part),
+        })
+        .collect()
 }
 
 /// A block of records as a worker receives it, with the index of its first.
