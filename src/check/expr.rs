@@ -797,6 +797,48 @@ impl Checker<'_> {
         Some(texpr(TKind::Slot(slot), ty, span))
     }
 
+    /// The help for a call of a function other languages have that roe
+    /// writes as an operator or under another name: `starts_with(email, "x")`
+    /// is `email starts with "x"`, `coalesce(a, b)` is `default(a, b)`.
+    fn written_otherwise(&self, name: &str, args: &[Expr]) -> Option<String> {
+        let arg = |i: usize| args.get(i).map(|a| self.snippet(a.span).to_owned());
+        let between = |operator: &str| match (arg(0), arg(1), args.len()) {
+            (Some(a), Some(b), 2) => {
+                format!("`{operator}` goes between its operands: write `{a} {operator} {b}`")
+            }
+            _ => format!("`{operator}` goes between its operands: write `a {operator} b`"),
+        };
+        let folded = name.to_ascii_lowercase().replace('_', "");
+        let help = match folded.as_str() {
+            "startswith" | "beginswith" | "startwith" | "hasprefix" => between("starts with"),
+            "endswith" | "endwith" | "hassuffix" => between("ends with"),
+            "includes" | "include" | "has" | "instr" | "strpos" | "indexof" => between("contains"),
+            "regex" | "regexp" | "match" | "rlike" | "like" | "regexmatch" | "regexpmatch"
+            | "ismatch" | "test" => between("matches"),
+            "isnull" | "isempty" | "isnone" | "isblank" | "missing" => match (arg(0), args.len()) {
+                (Some(a), 1) => format!("write `{a} is not set`"),
+                _ => "write `field is not set`".to_owned(),
+            },
+            "isset" | "exists" | "isnotnull" | "present" | "ispresent" | "hasvalue" => {
+                match (arg(0), args.len()) {
+                    (Some(a), 1) => format!("write `{a} is set`"),
+                    _ => "write `field is set`".to_owned(),
+                }
+            }
+            "coalesce" | "ifnull" | "nvl" | "isnullor" | "getordefault" | "orelse" => {
+                match (arg(0), arg(1), args.len()) {
+                    (Some(a), Some(b), 2) => format!("write `default({a}, {b})`"),
+                    _ => "write `default(field, fallback)`".to_owned(),
+                }
+            }
+            "tolower" | "lowercase" | "lcase" => "write `lower(...)`".to_owned(),
+            "toupper" | "uppercase" | "ucase" => "write `upper(...)`".to_owned(),
+            "length" | "size" | "count" | "strlen" => "write `len(...)`".to_owned(),
+            _ => return None,
+        };
+        Some(help)
+    }
+
     fn check_call(
         &mut self,
         f: &crate::syntax::ast::Name,
@@ -890,6 +932,18 @@ impl Checker<'_> {
             _ => {}
         }
         let Some(builtin) = Builtin::by_name(&f.node) else {
+            if let Some(help) = self.written_otherwise(&f.node, args) {
+                self.report(
+                    Diagnostic::error(
+                        codes::UNKNOWN_FUNCTION,
+                        format!("unknown function `{}`", f.node),
+                        f.span,
+                    )
+                    .label(f.span, "roe writes this without a call")
+                    .help(help),
+                );
+                return None;
+            }
             let names: Vec<&str> = Builtin::ALL
                 .iter()
                 .map(|b| b.name())
