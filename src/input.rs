@@ -155,21 +155,87 @@ fn json_array(text: &str) -> Vec<InputRecord> {
     records
 }
 
-/// The type of the field at a dotted path of the subject record.
-fn field_type<'s>(schema: &'s Schema, subject: u32, path: &[&str]) -> Option<&'s Type> {
-    let mut record = schema.record(subject)?;
-    let mut ty = None;
-    for (i, name) in path.iter().enumerate() {
-        let (_, field) = record.field(name)?;
-        ty = Some(&field.ty);
-        if i + 1 < path.len() {
-            let Type::Record(next) = field.ty.required() else {
-                return None;
-            };
-            record = schema.record(*next)?;
-        }
+/// A CSV column: the path of the field its header names (dotted for a
+/// nested field) and the field's type; an unknown header keeps its own path
+/// and is ignored as an unknown key is.
+struct Column<'s> {
+    path: Vec<String>,
+    ty: Option<&'s Type>,
+}
+
+/// The column a header names: the whole header as a key of the subject (a
+/// source such as "No. of Employees" may hold dots), or else a dotted path
+/// whose every part is a key of its record; with the rank of the key
+/// ([`crate::bytecode::schema::Field::keys`]) at the top.
+fn column<'s>(schema: &'s Schema, subject: u32, header: &str) -> (Column<'s>, usize) {
+    let header = header.trim();
+    let unknown = || {
+        let path = header.split('.').map(str::to_owned).collect();
+        (Column { path, ty: None }, 0)
+    };
+    let Some(top) = schema.record(subject) else {
+        return unknown();
+    };
+    if let Some((i, rank)) = top.field_by_header(header)
+        && let Some(field) = top.fields.get(i)
+    {
+        let path = vec![field.name.clone()];
+        return (
+            Column {
+                path,
+                ty: Some(&field.ty),
+            },
+            rank,
+        );
     }
-    ty
+    let mut record = Some(top);
+    let (mut path, mut ty, mut top_rank) = (Vec::new(), None, 0);
+    for part in header.split('.') {
+        // A part after a field that is not a record names nothing.
+        let Some((field, rank)) = record
+            .and_then(|r| r.field_by_header(part).map(|(i, rank)| (r, i, rank)))
+            .and_then(|(r, i, rank)| r.fields.get(i).map(|f| (f, rank)))
+        else {
+            return unknown();
+        };
+        if path.is_empty() {
+            top_rank = rank;
+        }
+        path.push(field.name.clone());
+        ty = Some(&field.ty);
+        record = match field.ty.required() {
+            Type::Record(next) => schema.record(*next),
+            _ => None,
+        };
+    }
+    (Column { path, ty }, top_rank)
+}
+
+/// The columns of a header row. Of two headers that name one field, the
+/// one of lower rank is read and the other ignored.
+fn columns<'s>(
+    schema: &'s Schema,
+    subject: u32,
+    headers: &csv::StringRecord,
+) -> Vec<Option<Column<'s>>> {
+    let named: Vec<(Column<'s>, usize)> =
+        headers.iter().map(|h| column(schema, subject, h)).collect();
+    named
+        .iter()
+        .enumerate()
+        .map(|(i, (col, rank))| {
+            let beaten = named.iter().enumerate().any(|(j, (other, other_rank))| {
+                j != i
+                    && other.ty.is_some()
+                    && other.path == col.path
+                    && (*other_rank, j) < (*rank, i)
+            });
+            (!beaten || col.ty.is_none()).then(|| Column {
+                path: col.path.clone(),
+                ty: col.ty,
+            })
+        })
+        .collect()
 }
 
 /// A CSV cell as JSON, guided by the field's type; a cell that does not parse
@@ -181,9 +247,9 @@ fn cell(text: &str, ty: Option<&Type>) -> serde_json::Value {
         Some(Type::Int | Type::Number) => as_json()
             .filter(J::is_number)
             .unwrap_or_else(|| J::String(text.to_owned())),
-        Some(Type::Bool) => match text.to_ascii_lowercase().as_str() {
-            "true" => J::Bool(true),
-            "false" => J::Bool(false),
+        Some(Type::Bool) => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => J::Bool(true),
+            "false" | "0" => J::Bool(false),
             _ => J::String(text.to_owned()),
         },
         Some(Type::List(_)) => as_json()
@@ -197,11 +263,8 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers: Vec<Vec<String>> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|name| name.trim().split('.').map(str::to_owned).collect())
-            .collect(),
+    let columns = match reader.headers() {
+        Ok(h) => columns(schema, subject, h),
         Err(e) => {
             return vec![Err(RecordError::new(
                 codes::RECORD_MALFORMED,
@@ -209,16 +272,11 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             ))];
         }
     };
-    let types: Vec<Option<&Type>> = headers
-        .iter()
-        .map(|path| {
-            field_type(
-                schema,
-                subject,
-                &path.iter().map(String::as_str).collect::<Vec<_>>(),
-            )
-        })
-        .collect();
+    // The id column: the subject's key field, or else `id`.
+    let key = schema
+        .record(subject)
+        .and_then(|r| r.key_field())
+        .map_or("id", |f| f.name.as_str());
     let mut out = Vec::new();
     for row in reader.records() {
         let row = match row {
@@ -241,12 +299,15 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
         };
         let mut object = serde_json::Map::new();
         let mut id = None;
-        for ((path, ty), text) in headers.iter().zip(&types).zip(row.iter()) {
+        for (column, text) in columns.iter().zip(row.iter()) {
+            let Some(Column { path, ty }) = column else {
+                continue;
+            };
             if text.is_empty() {
                 continue;
             }
             let value = cell(text, *ty);
-            if matches!(path.as_slice(), [name] if name == "id") {
+            if matches!(path.as_slice(), [name] if name == key) {
                 // A later `id` column replaces an earlier one, as in the object.
                 id = match &value {
                     // A number cell is JSON text already (`cell` read it as JSON).

@@ -115,18 +115,18 @@ fn damage_past_the_checksum_never_panics_and_loaded_programs_run() {
 #[test]
 fn another_format_version_is_named() {
     let mut bytes = format::encode(&compiled("examples/inbound_routing.roe"));
-    bytes[4..6].copy_from_slice(&2u16.to_le_bytes());
-    let error = format::decode(&with_checksum(bytes)).expect_err("version 2 is not read");
+    bytes[4..6].copy_from_slice(&1u16.to_le_bytes());
+    let error = format::decode(&with_checksum(bytes)).expect_err("version 1 is not read");
     assert_eq!(
         error,
         DecodeError::Version {
-            found: 2,
-            supported: 1
+            found: 1,
+            supported: 2
         }
     );
     assert!(
-        error.to_string().contains("format version 2")
-            && error.to_string().contains("reads version 1")
+        error.to_string().contains("format version 1")
+            && error.to_string().contains("reads version 2")
     );
 }
 

@@ -1,7 +1,8 @@
 //! Fingerprints: FNV-1a 64 over a canonical encoding. The schema fingerprint
 //! covers the subject record type and every enum and record it reaches, in
 //! the order fields reach them, so it changes exactly when the shape of an
-//! acceptable record changes (not when an unrelated type is added).
+//! acceptable record changes (not when an unrelated type is added): the
+//! keys, formats and labels input may use are part of that shape.
 
 use crate::bytecode::schema::{Schema, Type};
 
@@ -28,6 +29,23 @@ pub fn schema_fingerprint(schema: &Schema, subject: u32) -> u64 {
         for field in &record.fields {
             text(&mut out, &field.name);
             ty(&mut out, schema, &field.ty, &mut records, &mut enums);
+            // How input gives the field, only when it says more than its
+            // name and RFC 3339, so fingerprints of plain schemas stay put.
+            let read = &field.read;
+            for (clause, values) in [("from", &read.sources), ("format", &read.formats)] {
+                if !values.is_empty() {
+                    text(&mut out, clause);
+                    values.iter().for_each(|v| text(&mut out, v));
+                }
+            }
+            if let Some(zone) = &read.timezone {
+                text(&mut out, "timezone");
+                text(&mut out, zone);
+            }
+        }
+        if let Some(key) = record.key_field().filter(|f| f.name != "id") {
+            text(&mut out, "key");
+            text(&mut out, &key.name);
         }
     }
     for id in enums {
@@ -35,6 +53,11 @@ pub fn schema_fingerprint(schema: &Schema, subject: u32) -> u64 {
             text(&mut out, "enum");
             text(&mut out, &e.name);
             e.variants.iter().for_each(|v| text(&mut out, v));
+            for label in &e.labels {
+                text(&mut out, "label");
+                text(&mut out, &label.text);
+                out.extend_from_slice(&label.variant.to_le_bytes());
+            }
         }
     }
     fnv1a(&out)

@@ -20,7 +20,7 @@ use crate::bytecode::program::{
     ActionTemplate, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts,
     Rule, Slo, SloLength, Target,
 };
-use crate::bytecode::schema::{EnumType, Field, RecordType, Schema, Type};
+use crate::bytecode::schema::{EnumType, Field, Label, ReadAs, RecordType, Schema, Type};
 use crate::bytecode::value::Value;
 use crate::source::{FileId, Span};
 use crate::time::CalendarSpec;
@@ -29,7 +29,7 @@ use tags::{ActionKind, Opcode, SloKind, Tagged, TargetKind, TypeKind, ValueKind}
 /// The first four bytes of every `.roec` file.
 pub const MAGIC: &[u8; 4] = b"ROEC";
 /// The version of the layout this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Flag: the file carries debug info (sources and spans).
 const FLAG_DEBUG: u16 = 1;
 /// Deepest nesting of types and list constants the decoder accepts.
@@ -339,6 +339,11 @@ impl Writer {
             self.str(&e.name);
             self.len(e.variants.len());
             e.variants.iter().for_each(|v| self.str(v));
+            self.len(e.labels.len());
+            for label in &e.labels {
+                self.str(&label.text);
+                self.u32(label.variant);
+            }
         }
         self.len(s.records.len());
         for r in &s.records {
@@ -347,6 +352,24 @@ impl Writer {
             for f in &r.fields {
                 self.str(&f.name);
                 self.ty(&f.ty);
+                self.len(f.read.sources.len());
+                f.read.sources.iter().for_each(|v| self.str(v));
+                self.len(f.read.formats.len());
+                f.read.formats.iter().for_each(|v| self.str(v));
+                match &f.read.timezone {
+                    None => self.u8(0),
+                    Some(zone) => {
+                        self.u8(1);
+                        self.str(zone);
+                    }
+                }
+            }
+            match r.key {
+                None => self.u8(0),
+                Some(key) => {
+                    self.u8(1);
+                    self.u32(key);
+                }
             }
         }
     }
@@ -795,17 +818,29 @@ impl<'a> Reader<'a> {
             Ok(EnumType {
                 name: r.str()?,
                 variants: r.list(4, Reader::str)?,
+                labels: r.list(8, |r| {
+                    Ok(Label {
+                        text: r.str()?,
+                        variant: r.u32()?,
+                    })
+                })?,
             })
         })?;
-        let records = self.list(8, |r| {
+        let records = self.list(9, |r| {
             Ok(RecordType {
                 name: r.str()?,
-                fields: r.list(5, |r| {
+                fields: r.list(14, |r| {
                     Ok(Field {
                         name: r.str()?,
                         ty: r.ty(0)?,
+                        read: ReadAs {
+                            sources: r.list(4, Reader::str)?,
+                            formats: r.list(4, Reader::str)?,
+                            timezone: if r.bool()? { Some(r.str()?) } else { None },
+                        },
                     })
                 })?,
+                key: if r.bool()? { Some(r.u32()?) } else { None },
             })
         })?;
         Ok(Schema { enums, records })

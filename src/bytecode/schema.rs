@@ -63,6 +63,32 @@ pub struct EnumType {
     pub name: String,
     /// Its variants; a variant's value is its index here.
     pub variants: Vec<String>,
+    /// The labels input may give a variant by instead of its name (a CRM's
+    /// picklist values: `"Open - Not Contacted"`), each with its variant.
+    pub labels: Vec<Label>,
+}
+
+impl EnumType {
+    /// The variant an input value names: a variant's name, or else a label.
+    pub fn variant_of(&self, text: &str) -> Option<u32> {
+        match self.variants.iter().position(|v| v == text) {
+            Some(i) => u32::try_from(i).ok(),
+            None => self
+                .labels
+                .iter()
+                .find(|l| l.text == text)
+                .map(|l| l.variant),
+        }
+    }
+}
+
+/// A label of an enum variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// The text input gives.
+    pub text: String,
+    /// The variant's index.
+    pub variant: u32,
 }
 
 /// A field of a record type.
@@ -72,6 +98,47 @@ pub struct Field {
     pub name: String,
     /// Its type.
     pub ty: Type,
+    /// Where input gives its value besides under its name.
+    pub read: ReadAs,
+}
+
+impl Field {
+    /// The keys the field is read from, in rank order: its name, then its
+    /// sources. When a record gives it under several, the first counts.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.read.sources.iter().map(String::as_str))
+    }
+}
+
+/// How input gives a field: under which keys, and for a time or a date,
+/// in which formats.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadAs {
+    /// Other keys (JSON) and headers (CSV) the field is read from, in order
+    /// of preference after its name.
+    pub sources: Vec<String>,
+    /// strftime patterns a time or date may be written in besides RFC 3339,
+    /// tried in order.
+    pub formats: Vec<String>,
+    /// The IANA time zone of a time written with no offset.
+    pub timezone: Option<String>,
+}
+
+impl ReadAs {
+    /// A field read under its name only, a time or date as RFC 3339.
+    pub const PLAIN: ReadAs = ReadAs {
+        sources: Vec::new(),
+        formats: Vec::new(),
+        timezone: None,
+    };
+
+    /// The formats of its time or date text.
+    pub fn formats(&self) -> crate::time::formats::Formats<'_> {
+        crate::time::formats::Formats {
+            patterns: &self.formats,
+            zone: self.timezone.as_deref(),
+        }
+    }
 }
 
 /// A record type and its fields in declaration order.
@@ -81,6 +148,9 @@ pub struct RecordType {
     pub name: String,
     /// Its fields.
     pub fields: Vec<Field>,
+    /// The index of the field whose value is a record's id on its decision
+    /// line: the field named by `key`, or else a field named `id`.
+    pub key: Option<u32>,
 }
 
 impl RecordType {
@@ -88,6 +158,38 @@ impl RecordType {
     pub fn field(&self, name: &str) -> Option<(usize, &Field)> {
         self.fields.iter().enumerate().find(|(_, f)| f.name == name)
     }
+
+    /// The key field, if the record has one.
+    pub fn key_field(&self) -> Option<&Field> {
+        self.key.and_then(|k| self.fields.get(k as usize))
+    }
+
+    /// The field a key of input names, with the key's rank ([`Field::keys`]).
+    pub fn field_by_key(&self, key: &str) -> Option<(usize, usize)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| f.keys().position(|k| k == key).map(|rank| (i, rank)))
+    }
+
+    /// The field a CSV header names: a field's name as written, or else its
+    /// name or a source ignoring case and surrounding spaces; with the rank.
+    pub fn field_by_header(&self, header: &str) -> Option<(usize, usize)> {
+        let header = header.trim();
+        self.field_by_key(header).or_else(|| {
+            let folded = fold_header(header);
+            self.fields.iter().enumerate().find_map(|(i, f)| {
+                f.keys()
+                    .position(|k| fold_header(k) == folded)
+                    .map(|rank| (i, rank))
+            })
+        })
+    }
+}
+
+/// A key as a CSV header matches it: case and surrounding spaces aside.
+pub fn fold_header(key: &str) -> String {
+    key.trim().to_lowercase()
 }
 
 /// All enum and record types a policy can see.

@@ -13,7 +13,7 @@ use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
     ActionTemplate, Block, InvalidProgram, ProgramParts, Slo, SloLength, Target,
 };
-use crate::bytecode::schema::{Schema, Type};
+use crate::bytecode::schema::{Field, Schema, Type};
 
 /// The deepest stack any block may need.
 pub const MAX_STACK: u32 = 4096;
@@ -93,14 +93,62 @@ pub fn verify(p: &ProgramParts) -> Result<(), InvalidProgram> {
 }
 
 fn schema(s: &Schema) -> Result<(), InvalidProgram> {
+    for e in &s.enums {
+        if let Some(label) = e
+            .labels
+            .iter()
+            .find(|l| e.variants.get(l.variant as usize).is_none())
+        {
+            return invalid(format!(
+                "enum `{}`: label \"{}\" names variant #{}, which does not exist",
+                e.name, label.text, label.variant
+            ));
+        }
+    }
     for record in &s.records {
+        if let Some(key) = record
+            .key
+            .filter(|k| record.fields.get(*k as usize).is_none())
+        {
+            return invalid(format!(
+                "record `{}`: its key is field #{key}, which does not exist",
+                record.name
+            ));
+        }
         for field in &record.fields {
-            type_ok(s, &field.ty).map_err(|e| {
-                InvalidProgram(format!("field `{}.{}`: {e}", record.name, field.name))
-            })?;
+            let at =
+                |e: String| InvalidProgram(format!("field `{}.{}`: {e}", record.name, field.name));
+            type_ok(s, &field.ty).map_err(at)?;
+            read_as_ok(field).map_err(at)?;
         }
     }
     Ok(())
+}
+
+/// A field's formats and zone are ones the binder can carry out.
+fn read_as_ok(field: &Field) -> Result<(), String> {
+    let time = match field.ty.required() {
+        Type::Time => true,
+        Type::Date => false,
+        _ if field.read.formats.is_empty() && field.read.timezone.is_none() => return Ok(()),
+        _ => return Err("only a time or a date has a format or a time zone".into()),
+    };
+    let zone = match &field.read.timezone {
+        Some(_) if !time => return Err("only a time has a time zone".into()),
+        Some(name) => Some(
+            jiff::tz::TimeZone::get(name).map_err(|_| format!("unknown time zone \"{name}\""))?,
+        ),
+        None => None,
+    };
+    match field
+        .read
+        .formats
+        .iter()
+        .find_map(|p| crate::time::formats::problem(p, time, zone.is_some()))
+    {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
 }
 
 fn type_ok(s: &Schema, t: &Type) -> Result<(), String> {

@@ -218,7 +218,7 @@ impl Checker<'_> {
     }
 
     /// A time zone must be in the IANA database roe carries (never the host's).
-    fn check_time_zone(&mut self, zone: &Spanned<String>) {
+    pub(super) fn check_time_zone(&mut self, zone: &Spanned<String>) {
         if jiff::tz::TimeZone::get(&zone.node).is_ok() {
             return;
         }

@@ -42,13 +42,14 @@ impl<'a> Checker<'a> {
         for module in modules.modules.iter().rev() {
             for item in &module.items {
                 match item {
-                    Item::Enum(e) => self.declare_enum(e),
-                    Item::Record(r) => {
+                    Item::Enum(e) if !e.extends => self.declare_enum(e),
+                    Item::Record(r) if !r.extends => {
                         let index = self.schema.records.len();
                         if self.declare_type(&r.name, index) {
                             self.schema.records.push(RecordType {
                                 name: r.name.node.clone(),
                                 fields: Vec::new(),
+                                key: None,
                             });
                         }
                     }
@@ -98,6 +99,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.extend_enums(modules);
     }
 
     fn declare_type(&mut self, name: &ast::Name, index: usize) -> bool {
@@ -134,17 +136,26 @@ impl<'a> Checker<'a> {
             return;
         }
         let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut variants = Vec::new();
+        let mut written = Vec::new();
         for v in &e.variants {
-            if let Some(first) = seen.get(v.node.as_str()) {
+            if let Some(first) = seen.get(v.name.node.as_str()) {
                 let first = *first;
-                self.duplicate("variant", v, first);
+                self.duplicate("variant", &v.name, first);
             } else {
-                seen.insert(&v.node, v.span);
+                seen.insert(&v.name.node, v.name.span);
+                written.push((u32::try_from(variants.len()).unwrap_or(u32::MAX), &v.labels));
+                variants.push(v.name.node.clone());
             }
+        }
+        let mut labels = Vec::new();
+        for (index, text) in written {
+            self.add_labels(&e.name.node, &variants, &mut labels, index, text);
         }
         self.schema.enums.push(EnumType {
             name: e.name.node.clone(),
-            variants: e.variants.iter().map(|v| v.node.clone()).collect(),
+            variants,
+            labels,
         });
     }
 
@@ -179,13 +190,18 @@ impl<'a> Checker<'a> {
         for module in &modules.modules {
             for item in &module.items {
                 let Item::Record(r) = item else { continue };
+                if r.extends {
+                    continue;
+                }
                 let Some(declared) = self.types.get(&r.name.node).copied() else {
                     continue;
                 };
                 if declared.span != r.name.span {
                     continue;
                 }
+                let record = u32::try_from(declared.index).unwrap_or(u32::MAX);
                 let mut fields: Vec<Field> = Vec::new();
+                let mut decls: Vec<&ast::FieldDecl> = Vec::new();
                 let mut seen: HashMap<&str, Span> = HashMap::new();
                 for f in &r.fields {
                     if let Some(first) = seen.get(f.name.node.as_str()) {
@@ -195,24 +211,36 @@ impl<'a> Checker<'a> {
                     }
                     seen.insert(&f.name.node, f.name.span);
                     match self.resolve_type(&f.ty) {
-                        Some(ty) => fields.push(Field {
-                            name: f.name.node.clone(),
-                            ty,
-                        }),
+                        Some(ty) => {
+                            let read = self.read_as(f, &ty);
+                            fields.push(Field {
+                                name: f.name.node.clone(),
+                                ty,
+                                read,
+                            });
+                            decls.push(f);
+                        }
                         None => {
-                            let record = u32::try_from(declared.index).unwrap_or(u32::MAX);
                             self.poisoned_fields.insert((record, f.name.node.clone()));
                         }
                     }
                 }
-                if let Some(record) = self.schema.records.get_mut(declared.index) {
-                    record.fields = fields;
+                self.check_sources(&r.name.node, &fields, &decls);
+                if let Some(slot) = self.schema.records.get_mut(declared.index) {
+                    slot.fields = fields;
+                }
+                if let Some(found) = self.schema.records.get(declared.index).cloned() {
+                    let key = self.resolve_key(&found, r.key.as_ref());
+                    if let Some(slot) = self.schema.records.get_mut(declared.index) {
+                        slot.key = key;
+                    }
                 }
             }
         }
+        self.extend_records(modules);
     }
 
-    fn resolve_type(&mut self, ty: &TypeExpr) -> Option<Type> {
+    pub(super) fn resolve_type(&mut self, ty: &TypeExpr) -> Option<Type> {
         match &ty.kind {
             TypeExprKind::TooDeep => None,
             TypeExprKind::List(inner) => Some(Type::List(Box::new(self.resolve_type(inner)?))),

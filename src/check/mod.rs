@@ -14,9 +14,11 @@ mod actions;
 mod calendars;
 mod decls;
 mod expr;
+mod extend;
 mod narrow;
 mod order;
 mod policy_tests;
+mod reading;
 pub mod tir;
 
 use std::collections::HashMap;

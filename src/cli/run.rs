@@ -362,16 +362,16 @@ fn decide_read(
         Ok(record) if setup.explain => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
                 let why = outcome.as_ref().ok().map(|d| explanation.why(d.decided()));
-                (record.id.as_ref(), outcome, why)
+                (vm.id_of(record), outcome, why)
             }
-            Err(ExplainError::Record(e)) => (record.id.as_ref(), Err(e), None),
-            Err(ExplainError::NoDebugInfo) => (record.id.as_ref(), vm.decide(&record.json), None),
+            Err(ExplainError::Record(e)) => (vm.id_of(record), Err(e), None),
+            Err(ExplainError::NoDebugInfo) => (vm.id_of(record), vm.decide(&record.json), None),
         },
-        Ok(record) => (record.id.as_ref(), vm.decide(&record.json), None),
+        Ok(record) => (vm.id_of(record), vm.decide(&record.json), None),
         Err(e) => (None, Err(e.clone()), None),
     };
     (
-        decision::explained_line(index, id, &outcome, why.as_ref()),
+        decision::explained_line(index, id.as_ref(), &outcome, why.as_ref()),
         outcome.is_err(),
     )
 }

@@ -86,6 +86,10 @@ pub const BAD_RECORD_LITERAL: &str = "E2018";
 pub const BAD_CLAUSE: &str = "E2019";
 /// A business duration with no calendar in reach.
 pub const NO_CALENDAR: &str = "E2020";
+/// A field's `from`, `format` or `timezone` clause that input cannot be read by.
+pub const BAD_FIELD_INPUT: &str = "E2021";
+/// An `extend` of a type that is not there, or that changes a field's type.
+pub const BAD_EXTENSION: &str = "E2022";
 
 /// Under `first match`, a rule the rules above it leave no record to.
 pub const SHADOWED_RULE: &str = "W3001";

@@ -11,7 +11,6 @@ pub mod io;
 pub mod render;
 #[cfg(feature = "compiler")]
 pub mod sarif;
-#[cfg(feature = "compiler")]
 pub mod suggest;
 
 use crate::source::Span;

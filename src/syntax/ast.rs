@@ -115,29 +115,70 @@ pub struct EnumDecl {
     /// The enum's name.
     pub name: Name,
     /// Its variants in order.
-    pub variants: Vec<Name>,
+    pub variants: Vec<VariantDecl>,
+    /// Whether this is `extend enum`: variants and labels added to an enum
+    /// declared elsewhere.
+    pub extends: bool,
     /// The whole declaration.
     pub span: Span,
 }
 
-/// `record NAME` with its fields.
+/// A variant of an enum, with the labels input may give it instead of its
+/// name: `open_not_contacted "Open - Not Contacted"`.
+#[derive(Clone, Debug)]
+pub struct VariantDecl {
+    /// The variant's name.
+    pub name: Name,
+    /// The labels a CRM writes for it.
+    pub labels: Vec<Spanned<String>>,
+}
+
+/// `record NAME [key FIELD]` with its fields.
 #[derive(Clone, Debug)]
 pub struct RecordDecl {
     /// The record type's name.
     pub name: Name,
+    /// `key FIELD`: the field whose value is the record's id.
+    pub key: Option<Name>,
     /// Its fields in order.
     pub fields: Vec<FieldDecl>,
+    /// Whether this is `extend record`: fields added to (or sources and
+    /// formats added to fields of) a record declared elsewhere.
+    pub extends: bool,
     /// The whole declaration.
     pub span: Span,
 }
 
-/// `NAME: TYPE` inside a record.
+/// `NAME: TYPE [from "KEY", ...] [format "FORMAT", ...] [timezone "ZONE"]`
+/// inside a record.
 #[derive(Clone, Debug)]
 pub struct FieldDecl {
     /// The field's name.
     pub name: Name,
     /// Its declared type.
     pub ty: TypeExpr,
+    /// The input keys and CSV headers it is also read from.
+    pub sources: Vec<Spanned<String>>,
+    /// The formats (strftime patterns) its time or date values may be written in.
+    pub formats: Vec<Spanned<String>>,
+    /// The time zone of a time value written with no offset.
+    pub timezone: Option<Spanned<String>>,
+}
+
+/// A part of a record's body as the grammar reads it: a field, or a clause
+/// that belongs to the field before it.
+#[derive(Clone, Debug)]
+pub enum RecordPart {
+    /// `key FIELD`
+    Key(Name),
+    /// `NAME: TYPE`
+    Field(Name, TypeExpr),
+    /// `from "KEY", ...`
+    From(Vec<Spanned<String>>),
+    /// `format "FORMAT", ...`
+    Format(Vec<Spanned<String>>),
+    /// `timezone "ZONE"`
+    Timezone(Spanned<String>),
 }
 
 /// A type as written.

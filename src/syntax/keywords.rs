@@ -21,6 +21,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "otherwise",
     "fixture",
     "test",
+    "extend",
 ];
 
 /// Every other keyword: it may also be a field name, a name after a dot or a
@@ -30,8 +31,8 @@ pub const SOFT_KEYWORDS: &[&str] = &[
     "queue", "timezone", "open", "closed", "when", "then", "and", "or", "not", "in", "is", "set",
     "contains", "starts", "ends", "with", "matches", "hand", "off", "to", "within", "escalate",
     "reassign", "after", "notify", "tag", "drop", "business", "hour", "hours", "day", "days",
-    "working", "given", "json", "at", "due", "expect", "error", "list", "of", "now", "true",
-    "false",
+    "working", "given", "json", "at", "due", "expect", "error", "list", "of", "from", "format",
+    "key", "now", "true", "false",
 ];
 
 /// Whether `word` is a keyword of the language.

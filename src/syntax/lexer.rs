@@ -236,6 +236,14 @@ pub enum Token {
     List,
     #[token("of")]
     Of,
+    #[token("extend")]
+    Extend,
+    #[token("from")]
+    From,
+    #[token("format")]
+    FormatKw,
+    #[token("key")]
+    Key,
     #[token("now")]
     Now,
     #[token("true")]

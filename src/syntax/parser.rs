@@ -13,7 +13,10 @@ use lalrpop_util::{ErrorRecovery, ParseError, lalrpop_mod};
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Item, MAX_DEPTH, TypeExpr, TypeExprKind};
+use crate::syntax::ast::{
+    BinaryOp, Expr, ExprKind, FieldDecl, Item, MAX_DEPTH, Name, RecordDecl, RecordPart, TypeExpr,
+    TypeExprKind,
+};
 use crate::syntax::keywords;
 use crate::syntax::lexer::{self, LexErrorKind, Token};
 use crate::syntax::{numbers, slips};
@@ -100,6 +103,101 @@ impl Sink {
             )
             .label(span, "the hit policy is two words")
             .help(format!("write `{word} match`")),
+        );
+    }
+
+    /// Builds a record declaration from the parts of its body: each `from`,
+    /// `format` and `timezone` clause belongs to the field before it; a
+    /// clause with no field before it, a second clause of one kind on a
+    /// field and a second `key` are syntax errors (the rest is kept).
+    pub fn record(
+        &mut self,
+        name: Name,
+        parts: Vec<RecordPart>,
+        extends: bool,
+        span: Span,
+    ) -> RecordDecl {
+        let mut key: Option<Name> = None;
+        let mut fields: Vec<FieldDecl> = Vec::new();
+        for part in parts {
+            let (clause, at) = match part {
+                RecordPart::Field(name, ty) => {
+                    fields.push(FieldDecl {
+                        name,
+                        ty,
+                        sources: Vec::new(),
+                        formats: Vec::new(),
+                        timezone: None,
+                    });
+                    continue;
+                }
+                RecordPart::Key(field) => {
+                    if let Some(first) = &key {
+                        self.misplaced(
+                            field.span,
+                            format!("record `{}` has a second `key`", name.node),
+                            format!(
+                                "`{}` already names the key field `{}`",
+                                name.node, first.node
+                            ),
+                            "a record has one key field: keep one `key` clause",
+                        );
+                    } else {
+                        key = Some(field);
+                    }
+                    continue;
+                }
+                RecordPart::From(ref sources) => ("from", sources.first().map(|s| s.span)),
+                RecordPart::Format(ref formats) => ("format", formats.first().map(|s| s.span)),
+                RecordPart::Timezone(ref zone) => ("timezone", Some(zone.span)),
+            };
+            let at = at.unwrap_or(span);
+            let Some(field) = fields.last_mut() else {
+                self.misplaced(
+                    at,
+                    format!("`{clause}` comes before any field of `{}`", name.node),
+                    format!("`{clause}` belongs to the field before it"),
+                    "write the clause after a field: `created_at: time from \"Created Date\"`",
+                );
+                continue;
+            };
+            let twice = match &part {
+                RecordPart::From(_) => !field.sources.is_empty(),
+                RecordPart::Format(_) => !field.formats.is_empty(),
+                _ => field.timezone.is_some(),
+            };
+            if twice {
+                let field_name = field.name.node.clone();
+                self.misplaced(
+                    at,
+                    format!("field `{field_name}` has a second `{clause}` clause"),
+                    format!("field `{field_name}` has a `{clause}` clause already"),
+                    &format!("list every value in one clause: `{clause} \"A\", \"B\"`"),
+                );
+                continue;
+            }
+            match part {
+                RecordPart::From(sources) => field.sources = sources,
+                RecordPart::Format(formats) => field.formats = formats,
+                RecordPart::Timezone(zone) => field.timezone = Some(zone),
+                RecordPart::Field(..) | RecordPart::Key(_) => {}
+            }
+        }
+        RecordDecl {
+            name,
+            key,
+            fields,
+            extends,
+            span,
+        }
+    }
+
+    /// A record-body clause in the wrong place.
+    fn misplaced(&mut self, span: Span, message: String, label: String, help: &str) {
+        self.problems.push(
+            Diagnostic::error(codes::UNEXPECTED_TOKEN, message, span)
+                .label(span, label)
+                .help(help.to_owned()),
         );
     }
 

@@ -1,8 +1,10 @@
 //! Time: business calendars and the arithmetic of business time, in a
 //! calendar's own time zone, daylight-saving transitions included; and
-//! instants and dates as RFC 3339 text, with the range roe supports.
+//! instants and dates as RFC 3339 text, with the range roe supports, and in
+//! the formats a field declares.
 
 pub mod calendar;
+pub mod formats;
 pub mod rfc3339;
 
 pub use calendar::{Calendar, CalendarSpec};

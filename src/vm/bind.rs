@@ -4,9 +4,10 @@
 //! then reads slots by index.
 
 use crate::bytecode::program::Program;
-use crate::bytecode::schema::{Schema, Type};
+use crate::bytecode::schema::{EnumType, Field, ReadAs, Schema, Type};
 use crate::bytecode::value::Value;
 use crate::diagnostics::codes;
+use crate::diagnostics::suggest::did_you_mean;
 use crate::time::rfc3339::{self, TextError};
 use crate::vm::RecordError;
 
@@ -117,7 +118,8 @@ fn bind_record(
     let mut missing: Option<RecordError> = None;
     for (index, field) in record_type.fields.iter().enumerate() {
         let node = tree.and_then(|t| t.child(index));
-        let given = object.get(&field.name);
+        // The key of the lowest rank the record gives the field under.
+        let given = field.keys().find_map(|key| object.get(key));
         let Some(json) = given.filter(|v| !v.is_null()) else {
             if !field.ty.is_optional() && missing.is_none() {
                 let how = if given.is_some() { "null" } else { "missing" };
@@ -138,7 +140,7 @@ fn bind_record(
         let value = convert(
             schema,
             json,
-            field.ty.required(),
+            Want::field(field),
             &at,
             node,
             slot.is_some(),
@@ -169,19 +171,47 @@ impl Path<'_> {
     }
 }
 
+/// What a value must be: its type, and how the field it is given for may
+/// write it (a list's elements are written as the list's field says).
+#[derive(Clone, Copy)]
+pub(crate) struct Want<'a> {
+    /// The type, without `?`.
+    pub ty: &'a Type,
+    /// The field's keys and formats.
+    pub read: &'a ReadAs,
+}
+
+impl<'a> Want<'a> {
+    /// What a value of `field` must be.
+    pub(crate) fn field(field: &'a Field) -> Want<'a> {
+        Want {
+            ty: field.ty.required(),
+            read: &field.read,
+        }
+    }
+
+    /// The same, for a value of type `ty` (a list's element).
+    pub(crate) fn of(self, ty: &'a Type) -> Want<'a> {
+        Want {
+            ty,
+            read: self.read,
+        }
+    }
+}
+
 /// Validates one value against its type; builds the value only when `keep`
 /// (a slot reads it), so fields the policy does not read cost no allocation.
 fn convert(
     schema: &Schema,
     json: &serde_json::Value,
-    ty: &Type,
+    want: Want,
     at: &Path,
     node: Option<&SlotTree>,
     keep: bool,
     slots: &mut [Value],
 ) -> Result<Value, RecordError> {
     use serde_json::Value as J;
-    match (ty, json) {
+    match (want.ty, json) {
         (Type::List(element), J::Array(items)) => {
             let mut out = Vec::with_capacity(if keep { items.len() } else { 0 });
             for (i, item) in items.iter().enumerate() {
@@ -189,7 +219,7 @@ fn convert(
                 if item.is_null() {
                     return Err(null_element(schema, element, &item_at));
                 }
-                let value = convert(schema, item, element, &item_at, None, keep, slots)?;
+                let value = convert(schema, item, want.of(element), &item_at, None, keep, slots)?;
                 if keep {
                     out.push(value);
                 }
@@ -204,8 +234,8 @@ fn convert(
             bind_record(schema, *r, object, &at.text(), node, slots)?;
             Ok(Value::Present)
         }
-        (_, J::String(s)) => leaf(schema, Found::Str(s), ty, at, keep),
-        _ => leaf(schema, Found::Other(json), ty, at, keep),
+        (_, J::String(s)) => leaf(schema, Found::Str(s), want, at, keep),
+        _ => leaf(schema, Found::Other(json), want, at, keep),
     }
 }
 
@@ -213,13 +243,13 @@ fn convert(
 pub(crate) fn convert_value(
     schema: &Schema,
     json: &serde_json::Value,
-    ty: &Type,
+    want: Want,
     at: &Path,
     node: Option<&SlotTree>,
     slots: &mut [Value],
 ) -> Result<(), RecordError> {
     let slot = node.and_then(SlotTree::slot);
-    let value = convert(schema, json, ty, at, node, slot.is_some(), slots)?;
+    let value = convert(schema, json, want, at, node, slot.is_some(), slots)?;
     if let Some(s) = slot.and_then(|s| slots.get_mut(s)) {
         *s = value;
     }
@@ -230,11 +260,11 @@ pub(crate) fn convert_value(
 pub(crate) fn element_value(
     schema: &Schema,
     json: &serde_json::Value,
-    ty: &Type,
+    want: Want,
     at: &Path,
     keep: bool,
 ) -> Result<Value, RecordError> {
-    convert(schema, json, ty, at, None, keep, &mut [])
+    convert(schema, json, want, at, None, keep, &mut [])
 }
 
 /// A JSON value as a leaf check needs it: a string, borrowed, or any other value.
@@ -291,11 +321,12 @@ pub(crate) fn wrong_type(schema: &Schema, ty: &Type, found: &str, at: &Path) -> 
 pub(crate) fn leaf(
     schema: &Schema,
     found: Found,
-    ty: &Type,
+    want: Want,
     at: &Path,
     keep: bool,
 ) -> Result<Value, RecordError> {
     use serde_json::Value as J;
+    let ty = want.ty;
     let wrong = || wrong_type(schema, ty, &found.describe(), at);
     Ok(match (ty, found) {
         (Type::Int, Found::Other(J::Number(n))) => match n.as_i64() {
@@ -320,12 +351,16 @@ pub(crate) fn leaf(
         (Type::String, Found::Str(s)) if keep => Value::str(s),
         (Type::String, Found::Str(_)) => Value::Missing,
         (Type::Bool, Found::Other(J::Bool(b))) => Value::Bool(*b),
-        (Type::Time, Found::Str(s)) => Value::Time(rfc3339::instant(s).map_err(|e| {
+        (Type::Time, Found::Str(s)) => Value::Time(want.read.formats().instant(s).map_err(|e| {
             let path = at.text();
             let why = match e {
-                TextError::Invalid => {
+                TextError::Invalid if want.read.formats.is_empty() => {
                     "is not an RFC 3339 time such as \"2026-11-30T09:15:00Z\"".to_owned()
                 }
+                TextError::Invalid => format!(
+                    "is neither an RFC 3339 time such as \"2026-11-30T09:15:00Z\" nor written as {}",
+                    quoted_list(&want.read.formats)
+                ),
                 TextError::OutOfRange => rfc3339::outside_range(),
             };
             RecordError::at(
@@ -334,12 +369,16 @@ pub(crate) fn leaf(
                 path,
             )
         })?),
-        (Type::Date, Found::Str(s)) => Value::Date(rfc3339::date(s).map_err(|_| {
+        (Type::Date, Found::Str(s)) => Value::Date(want.read.formats().date(s).map_err(|_| {
             let path = at.text();
+            let formats = match want.read.formats.is_empty() {
+                true => String::new(),
+                false => format!(" or written as {}", quoted_list(&want.read.formats)),
+            };
             RecordError::at(
                 codes::RECORD_BAD_TIME,
                 format!(
-                    "field `{path}`: {} is not a date such as \"2026-12-25\"",
+                    "field `{path}`: {} is not a date such as \"2026-12-25\"{formats}",
                     shorten(s)
                 ),
                 path,
@@ -355,25 +394,57 @@ pub(crate) fn leaf(
                     path,
                 ));
             };
-            match enum_type.variants.iter().position(|v| v == s) {
-                Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
-                None => {
-                    let path = at.text();
-                    return Err(RecordError::at(
-                        codes::RECORD_UNKNOWN_VARIANT,
-                        format!(
-                            "field `{path}`: {} is not a `{}` (expected one of {})",
-                            shorten(s),
-                            enum_type.name,
-                            enum_type.variants.join(", ")
-                        ),
-                        path,
-                    ));
-                }
+            match enum_type.variant_of(s) {
+                Some(i) => Value::Enum(i),
+                None => return Err(unknown_variant(enum_type, s, at)),
             }
         }
         _ => return Err(wrong()),
     })
+}
+
+/// The error of an enum value that names no variant, with the closest
+/// variants (by name or label) first.
+fn unknown_variant(enum_type: &EnumType, text: &str, at: &Path) -> RecordError {
+    let path = at.text();
+    let names = enum_type
+        .variants
+        .iter()
+        .map(String::as_str)
+        .chain(enum_type.labels.iter().map(|l| l.text.as_str()));
+    let close = match did_you_mean(text, names) {
+        Some(close) => format!("did you mean {}? ", shorten(close)),
+        None => String::new(),
+    };
+    let listed: Vec<&str> = enum_type
+        .variants
+        .iter()
+        .take(12)
+        .map(String::as_str)
+        .collect();
+    let more = match enum_type.variants.len().saturating_sub(listed.len()) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    RecordError::at(
+        codes::RECORD_UNKNOWN_VARIANT,
+        format!(
+            "field `{path}`: {} is not a `{}` ({close}expected one of {}{more})",
+            shorten(text),
+            enum_type.name,
+            listed.join(", ")
+        ),
+        path,
+    )
+}
+
+/// `"a", "b"`: declared formats as an error message lists them.
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// Parses a duration field in the source form: `90s`, `30m`, `4h`, `2d`, `1w`.

@@ -125,10 +125,31 @@ impl<'p> Vm<'p> {
             stream::TextBinding::NotARecord => {
                 self.slots = slots;
                 match crate::input::jsonl_record(line) {
-                    Ok(record) => (record.id, self.decide(&record.json)),
+                    Ok(record) => (self.id_of(&record), self.decide(&record.json)),
                     Err(e) => (None, Err(e)),
                 }
             }
+        }
+    }
+
+    /// The id a record's decision line repeats: the value of the subject's
+    /// key field under the first of the field's keys the record gives (a
+    /// number under `id` exactly as written); the `id` member when the
+    /// subject has no key field.
+    pub fn id_of(&self, record: &Record) -> Option<RecordId> {
+        let parts = self.program.parts();
+        let Some(key) = parts
+            .schema
+            .record(parts.subject)
+            .and_then(|r| r.key_field())
+        else {
+            return record.id.clone();
+        };
+        let object = record.json.as_object()?;
+        let (name, value) = key.keys().find_map(|k| object.get(k).map(|v| (k, v)))?;
+        match name {
+            "id" => record.id.clone(),
+            _ => RecordId::of(value),
         }
     }
 

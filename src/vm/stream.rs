@@ -16,21 +16,30 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::RecordError;
-use super::bind::{Found, Path, SlotTree, leaf, null_element, wrong_type};
+use super::bind::{Found, Path, SlotTree, Want, leaf, null_element, wrong_type};
 use super::record::RecordId;
 use crate::bytecode::schema::{Schema, Type};
 use crate::bytecode::value::Value;
 
-/// The fields of every record type, sorted by name, for looking keys up;
-/// and, per field, the field that followed it in the last record, since the
-/// records of one file mostly list their keys in one order (a guess the
-/// schema confirms before it is used).
+/// The keys of every record type's fields (names, then sources), sorted,
+/// for looking keys up; and, per field, the field that followed it in the
+/// last record, since the records of one file mostly list their keys in one
+/// order (a guess the schema confirms before it is used).
 #[derive(Debug, Default)]
 pub struct FieldNames {
-    by_record: Vec<Vec<(String, usize)>>,
+    by_record: Vec<Vec<(String, Named)>>,
     /// Per record type: the field that last followed field `i` (the last
     /// entry: the field that came first).
     next: Vec<Vec<Cell<usize>>>,
+}
+
+/// The field a key names, and how: `rank` 0 is its name, `1 + i` its
+/// source `i`. When a record gives a field under several keys, the key of
+/// the lowest rank counts (and of equal keys the last, as for any key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Named {
+    pub field: usize,
+    pub rank: usize,
 }
 
 impl FieldNames {
@@ -40,13 +49,17 @@ impl FieldNames {
             .records
             .iter()
             .map(|r| {
-                let mut names: Vec<(String, usize)> = r
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| (f.name.clone(), i))
-                    .collect();
+                let mut names: Vec<(String, Named)> = Vec::new();
+                for (field, f) in r.fields.iter().enumerate() {
+                    for (rank, key) in f.keys().enumerate() {
+                        names.push((key.to_owned(), Named { field, rank }));
+                    }
+                }
+                // A key that names two fields (a source equal to another
+                // field's name, from a `.roec` the checker never saw) names
+                // the one it names first.
                 names.sort();
+                names.dedup_by(|b, a| a.0 == b.0);
                 names
             })
             .collect();
@@ -64,15 +77,15 @@ impl FieldNames {
         }
     }
 
-    /// The index of field `name` of `record`, which came after field `after`
-    /// (`None`: first in its object).
+    /// The field key `name` of `record` names, which came after field
+    /// `after` (`None`: first in its object).
     fn find(
         &self,
         schema: &Schema,
         record: u32,
         after: Option<usize>,
         name: &str,
-    ) -> Option<usize> {
+    ) -> Option<Named> {
         let fields = schema.record(record).map(|r| &r.fields);
         let record = record as usize;
         let hint = self.next.get(record).and_then(|next| {
@@ -85,7 +98,10 @@ impl FieldNames {
                 .and_then(|f| f.get(guess))
                 .is_some_and(|f| f.name == name)
             {
-                return Some(guess);
+                return Some(Named {
+                    field: guess,
+                    rank: 0,
+                });
             }
         }
         let names = self.by_record.get(record)?;
@@ -93,9 +109,9 @@ impl FieldNames {
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
             .and_then(|i| names.get(i))
-            .map(|(_, field)| *field)?;
+            .map(|(_, named)| *named)?;
         if let Some(hint) = hint {
-            hint.set(found);
+            hint.set(found.field);
         }
         Some(found)
     }
@@ -194,48 +210,72 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut outcomes: Vec<Option<Outcome>> = std::iter::repeat_with(|| None)
             .take(record_type.fields.len())
             .collect();
+        // The rank of the key each field's outcome came from.
+        let mut ranks = vec![usize::MAX; record_type.fields.len()];
+        let key_field = record_type.key.map(|k| k as usize);
         let mut id = None;
         let mut previous = None;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let found = ctx.names.find(ctx.schema, self.record, previous, &key);
-            if found.is_some() {
-                previous = found;
+            if let Some(found) = found {
+                previous = Some(found.field);
             }
-            if self.top && key == "id" {
-                // The output line repeats the `id` as given (a number as
+            // A key of lower rank than the one a field was given by is not read.
+            let counts = found.map(|f| ranks.get(f.field).is_some_and(|r| f.rank <= *r));
+            if counts == Some(false) {
+                map.next_value::<Skip>()?;
+                continue;
+            }
+            let is_id = self.top
+                && match (found, key_field) {
+                    (Some(found), Some(k)) => found.field == k,
+                    (_, None) => key == "id",
+                    (None, Some(_)) => false,
+                };
+            if is_id {
+                // The output line repeats the id as given (a number as
                 // written); it is checked as a value.
                 let raw: &'de RawValue = map.next_value()?;
                 let value: serde_json::Value =
                     serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
-                if let Some(index) = found {
-                    // A later `id` replaces an earlier one entirely, as for any key.
-                    if let Some(node) = self.tree.and_then(|t| t.child(index)) {
+                if let Some(found) = found {
+                    // A later key replaces an earlier one entirely.
+                    if let Some(node) = self.tree.and_then(|t| t.child(found.field)) {
                         node.clear(self.slots);
                     }
-                    let outcome = self.value_outcome(index, &value);
-                    if let Some(o) = outcomes.get_mut(index) {
+                    let outcome = self.value_outcome(found.field, &value);
+                    if let Some(o) = outcomes.get_mut(found.field) {
                         *o = Some(outcome);
                     }
+                    if let Some(r) = ranks.get_mut(found.field) {
+                        *r = found.rank;
+                    }
                 }
-                id = RecordId::written(raw, &value);
+                // A number is kept as written under `id` only, as the
+                // `Value` path keeps it (`Vm::id_of`).
+                id = match &*key {
+                    "id" => RecordId::written(raw, &value),
+                    _ => RecordId::of(&value),
+                };
                 continue;
             }
-            let Some(index) = found else {
+            let Some(found) = found else {
                 map.next_value::<Skip>()?;
                 continue;
             };
+            let index = found.field;
             let Some(field) = record_type.fields.get(index) else {
                 map.next_value::<Skip>()?;
                 continue;
             };
             let node = self.tree.and_then(|t| t.child(index));
-            // A later duplicate key replaces the earlier one entirely.
+            // A later key for the field replaces the earlier one entirely.
             if let Some(node) = node {
                 node.clear(self.slots);
             }
             let outcome = map.next_value_seed(FieldSeed {
                 ctx,
-                ty: field.ty.required(),
+                want: Want::field(field),
                 prefix: &self.prefix,
                 name: &field.name,
                 node,
@@ -243,6 +283,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             })?;
             if let Some(o) = outcomes.get_mut(index) {
                 *o = Some(outcome);
+            }
+            if let Some(r) = ranks.get_mut(index) {
+                *r = found.rank;
             }
         }
         let result = settle(&self.prefix, record_type, outcomes);
@@ -304,7 +347,7 @@ impl RecordSeed<'_, '_> {
                 match super::bind::convert_value(
                     self.ctx.schema,
                     value,
-                    field.ty.required(),
+                    Want::field(field),
                     &at,
                     node,
                     self.slots,
@@ -313,7 +356,16 @@ impl RecordSeed<'_, '_> {
                     Err(e) => Outcome::Wrong(e),
                 }
             }
-            (ty, found) => match leaf(self.ctx.schema, found, ty, &at, slot.is_some()) {
+            (ty, found) => match leaf(
+                self.ctx.schema,
+                found,
+                Want {
+                    ty,
+                    read: &field.read,
+                },
+                &at,
+                slot.is_some(),
+            ) {
                 Ok(v) => {
                     if let Some(s) = slot.and_then(|s| self.slots.get_mut(s)) {
                         *s = v;
@@ -362,7 +414,7 @@ fn settle(
 /// One field's value: validated against its type, stored in its slot.
 struct FieldSeed<'a, 's> {
     ctx: Ctx<'a>,
-    ty: &'a Type,
+    want: Want<'a>,
     prefix: &'s str,
     name: &'s str,
     node: Option<&'a SlotTree>,
@@ -380,7 +432,13 @@ impl FieldSeed<'_, '_> {
     /// A scalar's outcome, stored in the slot when valid.
     fn scalar(self, found: Found) -> Outcome {
         let slot = self.node.and_then(SlotTree::slot);
-        match leaf(self.ctx.schema, found, self.ty, &self.at(), slot.is_some()) {
+        match leaf(
+            self.ctx.schema,
+            found,
+            self.want,
+            &self.at(),
+            slot.is_some(),
+        ) {
             Ok(v) => {
                 if let Some(s) = slot.and_then(|s| self.slots.get_mut(s)) {
                     *s = v;
@@ -392,7 +450,7 @@ impl FieldSeed<'_, '_> {
     }
 
     fn wrong(&self, found: &str) -> Outcome {
-        Outcome::Wrong(wrong_type(self.ctx.schema, self.ty, found, &self.at()))
+        Outcome::Wrong(wrong_type(self.ctx.schema, self.want.ty, found, &self.at()))
     }
 }
 
@@ -434,7 +492,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
-        let Type::Record(record) = self.ty else {
+        let Type::Record(record) = self.want.ty else {
             while map.next_entry::<Skip, Skip>()?.is_some() {}
             return Ok(self.wrong("an object"));
         };
@@ -459,7 +517,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
             Some((Err(e), _)) => Outcome::Wrong(e),
             None => Outcome::Wrong(wrong_type(
                 self.ctx.schema,
-                self.ty,
+                self.want.ty,
                 "an object",
                 &Path::Field {
                     prefix: self.prefix,
@@ -470,7 +528,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Outcome, A::Error> {
-        let Type::List(element) = self.ty else {
+        let Type::List(element) = self.want.ty else {
             while seq.next_element::<Skip>()?.is_some() {}
             return Ok(self.wrong("a list"));
         };
@@ -482,7 +540,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
         let mut index = 0usize;
         while let Some(item) = seq.next_element_seed(Element {
             ctx: self.ctx,
-            ty: element,
+            want: self.want.of(element),
             at: format!("{base}[{index}]"),
             keep: keep && first_error.is_none(),
             check: first_error.is_none(),
@@ -516,7 +574,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, '_> {
 /// records are rare, and their elements may nest.
 struct Element<'a> {
     ctx: Ctx<'a>,
-    ty: &'a Type,
+    want: Want<'a>,
     at: String,
     keep: bool,
     check: bool,
@@ -532,12 +590,12 @@ impl<'de> DeserializeSeed<'de> for Element<'_> {
         }
         let at = Path::Element(self.at);
         if json.is_null() {
-            return Ok(Err(null_element(self.ctx.schema, self.ty, &at)));
+            return Ok(Err(null_element(self.ctx.schema, self.want.ty, &at)));
         }
         Ok(super::bind::element_value(
             self.ctx.schema,
             &json,
-            self.ty,
+            self.want,
             &at,
             self.keep,
         ))
@@ -664,6 +722,79 @@ mod tests {
             };
             assert_eq!(from_text.decide_line(line), expected, "{line}");
         }
+    }
+
+    /// Sources, labels, formats and the key bind from the text exactly as
+    /// from the parsed `Value`: the lowest-ranked key of a field counts, and
+    /// the id comes from the key field under the key that counts.
+    #[test]
+    fn sources_labels_formats_and_the_key_bind_as_parsed() {
+        let policy = "policy p for export\n\
+            enum status fresh \"Open - Not Contacted\", won \"Closed Won\" \"Won\"\n\
+            record export key lead_id\n  lead_id: string from \"Lead ID\", \"ID\"\n  \
+            size: int? from \"No. of Employees\", \"NumberOfEmployees\"\n  status: status from \"Lead Status\"\n  \
+            created: time from \"Created Date\" format \"%m/%d/%Y %I:%M %p\" timezone \"America/New_York\"\n\
+            rule big when size is set and size >= 100 then tag \"big\"\n\
+            rule won when status = won then tag \"won\"\n\
+            rule recent when created > 2026-11-30T14:00:00Z then tag \"recent\"\n";
+        let compilation = crate::compile_source("p.roe", policy);
+        let program = compilation
+            .program
+            .unwrap_or_else(|| panic!("{:?}", compilation.diagnostics));
+        let policy = Policy::new(program);
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let lines = [
+            r#"{"Lead ID":"L-1","No. of Employees":150,"Lead Status":"Closed Won","Created Date":"11/30/2026 9:15 AM"}"#,
+            r#"{"ID":"L-2","lead_id":"L-2b","size":5,"NumberOfEmployees":500,"status":"fresh","created":"2026-11-30T09:15:00.000Z"}"#,
+            r#"{"NumberOfEmployees":500,"No. of Employees":5,"Lead ID":"L-3","status":"Won","created":"11/30/2026 9:15 PM"}"#,
+            r#"{"Lead ID":"L-4","ID":"L-4b","status":"Open","created":"11/30/2026 9:15"}"#,
+            r#"{"Lead ID":"L-5","Lead ID":"L-5b","status":"fresh","created":"30/11/2026"}"#,
+            r#"{"lead_id":18446744073709551616,"status":"fresh","created":"2026-11-30T09:15:00Z"}"#,
+            r#"{"ID":1e2,"status":"won","created":"2026-11-30T09:15:00Z","size":null,"No. of Employees":3}"#,
+        ];
+        for line in lines {
+            let mut from_text = policy.vm(now);
+            let mut parsed = policy.vm(now);
+            let expected = match crate::input::jsonl_line(line) {
+                Some(Ok(record)) => (parsed.id_of(&record), parsed.decide(&record.json)),
+                Some(Err(e)) => (None, Err(e)),
+                None => continue,
+            };
+            assert_eq!(from_text.decide_line(line), expected, "{line}");
+        }
+        let mut vm = policy.vm(now);
+        let mut line = |n: usize| {
+            let (id, outcome) = vm.decide_line(lines[n]);
+            crate::vm::decision::line(n, id.as_ref(), &outcome)
+        };
+        // Sources, a label, a report time in New York (14:15Z).
+        assert!(
+            line(0).starts_with(r#"{"index":0,"id":"L-1","rule":"big""#),
+            "{}",
+            line(0)
+        );
+        // The name counts over a source, an earlier source over a later one.
+        assert!(
+            line(1).starts_with(r#"{"index":1,"id":"L-2b","rule":null"#),
+            "{}",
+            line(1)
+        );
+        assert!(
+            line(2).starts_with(r#"{"index":2,"id":"L-3","rule":"won""#),
+            "{}",
+            line(2)
+        );
+        // A label is matched exactly; a time with no AM/PM is not the format.
+        assert!(
+            line(3).contains(r#""code":"R0203""#) && line(3).contains("did you mean"),
+            "{}",
+            line(3)
+        );
+        assert!(
+            line(4).contains(r#""code":"R0205""#) && line(4).contains(r#""id":"L-5b""#),
+            "{}",
+            line(4)
+        );
     }
 
     /// A line that starts with a byte-order mark decides as the line without it.

@@ -50,10 +50,10 @@ pub fn decide_file_at(
         .enumerate()
         .map(|(index, record)| {
             let (id, outcome) = match &record {
-                Ok(record) => (record.id.as_ref(), vm.decide(&record.json)),
+                Ok(record) => (vm.id_of(record), vm.decide(&record.json)),
                 Err(e) => (None, Err(e.clone())),
             };
-            roe::vm::decision::line(index, id, &outcome)
+            roe::vm::decision::line(index, id.as_ref(), &outcome)
         })
         .collect()
 }
