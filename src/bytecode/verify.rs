@@ -133,18 +133,18 @@ fn read_as_ok(field: &Field) -> Result<(), String> {
         _ if field.read.formats.is_empty() && field.read.timezone.is_none() => return Ok(()),
         _ => return Err("only a time or a date has a format or a time zone".into()),
     };
-    let zone = match &field.read.timezone {
+    match &field.read.timezone {
         Some(_) if !time => return Err("only a time has a time zone".into()),
-        Some(name) => Some(
-            jiff::tz::TimeZone::get(name).map_err(|_| format!("unknown time zone \"{name}\""))?,
-        ),
-        None => None,
-    };
+        Some(name) if jiff::tz::TimeZone::get(name).is_err() => {
+            return Err(format!("unknown time zone \"{name}\""));
+        }
+        _ => {}
+    }
     match field
         .read
         .formats
         .iter()
-        .find_map(|p| crate::time::formats::problem(p, time, zone.is_some()))
+        .find_map(|p| crate::time::formats::problem(p, time))
     {
         Some(problem) => Err(problem),
         None => Ok(()),

@@ -212,7 +212,7 @@ impl<'a> Checker<'a> {
                     seen.insert(&f.name.node, f.name.span);
                     match self.resolve_type(&f.ty) {
                         Some(ty) => {
-                            let read = self.read_as(f, &ty);
+                            let read = self.read_as(&r.name.node, f, &ty);
                             fields.push(Field {
                                 name: f.name.node.clone(),
                                 ty,
@@ -238,6 +238,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.extend_records(modules);
+        self.check_zones();
     }
 
     pub(super) fn resolve_type(&mut self, ty: &TypeExpr) -> Option<Type> {

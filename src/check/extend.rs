@@ -87,7 +87,7 @@ impl Checker<'_> {
                 self.poisoned_fields.insert((record, f.name.node.clone()));
                 continue;
             };
-            let read = self.read_as(f, &ty);
+            let read = self.read_as(&target.name, f, &ty);
             match target
                 .fields
                 .iter_mut()

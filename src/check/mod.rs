@@ -83,6 +83,8 @@ struct Checker<'a> {
     /// Fields whose declared type did not resolve (already reported), by record.
     poisoned_fields: std::collections::HashSet<(u32, String)>,
     slots: Vec<Vec<String>>,
+    /// Time formats without an offset whose field has no zone yet.
+    zoneless: Vec<reading::Zoneless>,
 }
 
 /// What a bare value name refers to.
@@ -117,6 +119,7 @@ impl<'a> Checker<'a> {
             condition: None,
             poisoned_fields: std::collections::HashSet::new(),
             slots: Vec::new(),
+            zoneless: Vec::new(),
         }
     }
 

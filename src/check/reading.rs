@@ -14,9 +14,17 @@ use crate::source::{Span, Spanned};
 use crate::syntax::ast;
 use crate::time::formats;
 
+/// A time format without an offset, declared for a field with no zone yet.
+pub(super) struct Zoneless {
+    record: String,
+    field: String,
+    pattern: Spanned<String>,
+}
+
 impl Checker<'_> {
-    /// The `from`, `format` and `timezone` clauses of a field of type `ty`.
-    pub(super) fn read_as(&mut self, field: &ast::FieldDecl, ty: &Type) -> ReadAs {
+    /// The `from`, `format` and `timezone` clauses of field `field` of
+    /// record `record`, whose type is `ty`.
+    pub(super) fn read_as(&mut self, record: &str, field: &ast::FieldDecl, ty: &Type) -> ReadAs {
         let zone = field.timezone.as_ref().filter(|zone| {
             if *ty.required() == Type::Time {
                 self.check_time_zone(zone);
@@ -61,16 +69,23 @@ impl Checker<'_> {
                 );
                 break;
             };
-            if let Some(problem) = formats::problem(&pattern.node, time, zone.is_some()) {
-                let help = if problem.contains("no offset") {
-                    format!(
-                        "add the zone the CRM writes it in: `{}: time format \"{}\" timezone \"America/New_York\"`",
-                        field.name.node, pattern.node
-                    )
-                } else {
-                    "for 11/30/2026 9:15 AM write \"%m/%d/%Y %I:%M %p\"; for 2026-11-30 09:15 write \"%Y-%m-%d %H:%M\"".to_owned()
-                };
-                self.misread(pattern.span, problem, "this format", help);
+            if let Some(problem) = formats::problem(&pattern.node, time) {
+                self.misread(
+                    pattern.span,
+                    problem,
+                    "this format",
+                    "for 11/30/2026 9:15 AM write \"%m/%d/%Y %I:%M %p\"; for 2026-11-30 09:15 write \"%Y-%m-%d %H:%M\"".to_owned(),
+                );
+            } else if time
+                && zone.is_none()
+                && !formats::writes_offset(&pattern.node)
+                && !self.is_shipped(pattern.span)
+            {
+                self.zoneless.push(Zoneless {
+                    record: record.to_owned(),
+                    field: field.name.node.clone(),
+                    pattern: pattern.clone(),
+                });
             }
         }
         ReadAs {
@@ -78,6 +93,47 @@ impl Checker<'_> {
             formats: field.formats.iter().map(|s| s.node.clone()).collect(),
             timezone: zone.map(|z| z.node.clone()),
         }
+    }
+
+    /// Reports each format of a policy's own declarations that writes no
+    /// offset for a field that, once extended, still has no zone. (A shipped
+    /// schema cannot know the zone of its user's exports: there the run
+    /// says, for the record that needs it, how to declare the zone.)
+    pub(super) fn check_zones(&mut self) {
+        for zoneless in std::mem::take(&mut self.zoneless) {
+            let has_zone = self
+                .schema
+                .records
+                .iter()
+                .filter(|r| r.name == zoneless.record)
+                .flat_map(|r| r.field(&zoneless.field))
+                .any(|(_, f)| f.read.timezone.is_some());
+            if has_zone {
+                continue;
+            }
+            let Zoneless { field, pattern, .. } = zoneless;
+            self.misread(
+                pattern.span,
+                format!(
+                    "\"{}\" writes no offset, so roe cannot tell which instant it means",
+                    pattern.node
+                ),
+                "this format",
+                format!(
+                    "add the zone the CRM writes it in: `{field}: time format \"{}\" timezone \"America/New_York\"`",
+                    pattern.node
+                ),
+            );
+        }
+    }
+
+    /// Whether `span` is in a schema roe ships.
+    fn is_shipped(&self, span: Span) -> bool {
+        self.modules.is_some_and(|m| {
+            m.modules
+                .iter()
+                .any(|module| module.file == span.file && module.shipped)
+        })
     }
 
     /// The key field of a record: the one `key` names, or else `id`.

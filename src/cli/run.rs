@@ -91,7 +91,7 @@ pub fn run_start() -> Timestamp {
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
     rfc3339::instant(text).map_err(|e| match e {
         TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
-        TextError::Invalid => {
+        TextError::Invalid | TextError::NoZone => {
             let pieces = jiff::fmt::temporal::Pieces::parse(text).ok();
             match pieces.map(|p| (p.time().is_some(), p.offset().is_some())) {
                 Some((false, _)) => format!(

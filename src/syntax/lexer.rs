@@ -461,7 +461,9 @@ fn instant(lex: &mut logos::Lexer<Token>) -> Result<jiff::Timestamp, LexErrorKin
     };
     read.map_err(|e| {
         LexErrorKind::InvalidDate(match e {
-            TextError::Invalid => format!("`{text}` is not a valid date and time"),
+            TextError::Invalid | TextError::NoZone => {
+                format!("`{text}` is not a valid date and time")
+            }
             TextError::OutOfRange => format!("`{text}` {}", rfc3339::outside_range()),
         })
     })

@@ -1,20 +1,47 @@
-//! Follows `use` declarations from the root file: `use crm` loads the shipped
-//! schema embedded in the binary, `use "file.roe"` a file relative to the file
+//! Follows `use` declarations from the root file: `use crm` (or `salesforce`,
+//! `hubspot`) loads a shipped schema embedded in the binary, `use "file.roe"` a file relative to the file
 //! that uses it. Every file is parsed once; a `use` that leads back to a file
 //! still being loaded is a cycle and reported with the chain of files.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes, io};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Item, Use};
 use crate::syntax::parser;
 
-/// The shipped CRM schema, `use crm`.
-pub const CRM_SOURCE: &str = include_str!("../../stdlib/crm.roe");
-/// The name diagnostics give the shipped CRM schema.
-pub const CRM_NAME: &str = "<crm>";
+/// A schema roe ships, brought in with `use NAME`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Library {
+    /// The name after `use`.
+    pub name: &'static str,
+    /// The name diagnostics give its file: `<crm>`.
+    pub file: &'static str,
+    /// Its source text.
+    pub source: &'static str,
+}
+
+/// The schemas roe ships: `crm`, the neutral one, and the standard objects
+/// of Salesforce and HubSpot as their exports write them.
+pub const LIBRARIES: &[Library] = &[
+    Library {
+        name: "crm",
+        file: "<crm>",
+        source: include_str!("../../stdlib/crm.roe"),
+    },
+    Library {
+        name: "salesforce",
+        file: "<salesforce>",
+        source: include_str!("../../stdlib/salesforce.roe"),
+    },
+    Library {
+        name: "hubspot",
+        file: "<hubspot>",
+        source: include_str!("../../stdlib/hubspot.roe"),
+    },
+];
 /// The largest source file roe reads.
 pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -25,6 +52,8 @@ pub struct Module {
     pub file: FileId,
     /// Its declarations.
     pub items: Vec<Item>,
+    /// Whether it is a schema roe ships (`use crm`), not a file of the user's.
+    pub shipped: bool,
 }
 
 impl Modules {
@@ -48,7 +77,7 @@ pub struct Modules {
 
 #[derive(Clone, PartialEq)]
 enum Origin {
-    Builtin(&'static str),
+    Builtin(&'static Library),
     Path(PathBuf),
 }
 
@@ -115,6 +144,7 @@ impl Loader<'_> {
         self.modules.push(Module {
             file,
             items: Vec::new(),
+            shipped: matches!(origin, Origin::Builtin(_)),
         });
         self.stack.push(origin.clone());
         for item in &items {
@@ -131,20 +161,29 @@ impl Loader<'_> {
 
     fn follow(&mut self, from: &Origin, use_: &Use) {
         let (target, span) = match use_ {
-            Use::Library(name) if name.node == "crm" => (Origin::Builtin(CRM_NAME), name.span),
-            Use::Library(name) => {
-                self.incomplete = true;
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::BAD_USE,
-                        format!("there is no shipped library `{}`", name.node),
-                        name.span,
-                    )
-                    .label(name.span, "not a library roe ships")
-                    .help("the shipped library is `crm`; for a file of your own write `use \"path/to/file.roe\"`"),
-                );
-                return;
-            }
+            Use::Library(name) => match LIBRARIES.iter().find(|l| l.name == name.node) {
+                Some(library) => (Origin::Builtin(library), name.span),
+                None => {
+                    self.incomplete = true;
+                    let names: Vec<&str> = LIBRARIES.iter().map(|l| l.name).collect();
+                    let help = help_did_you_mean(&name.node, names.iter().copied())
+                        .map(|d| format!("{d} "))
+                        .unwrap_or_default();
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::BAD_USE,
+                            format!("there is no shipped library `{}`", name.node),
+                            name.span,
+                        )
+                        .label(name.span, "not a library roe ships")
+                        .help(format!(
+                            "{help}the shipped libraries are {}; for a file of your own write `use \"path/to/file.roe\"`",
+                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        )),
+                    );
+                    return;
+                }
+            },
             Use::File(path) => {
                 let base = match from {
                     Origin::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -176,8 +215,12 @@ impl Loader<'_> {
             return;
         }
         match &target {
-            Origin::Builtin(name) => {
-                self.visit(target.clone(), (*name).to_owned(), CRM_SOURCE.to_owned());
+            Origin::Builtin(library) => {
+                self.visit(
+                    target.clone(),
+                    library.file.to_owned(),
+                    library.source.to_owned(),
+                );
             }
             Origin::Path(path) => match read_source(path) {
                 Ok(text) => {
@@ -208,7 +251,7 @@ impl Loader<'_> {
 
 fn origin_name(origin: &Origin) -> String {
     match origin {
-        Origin::Builtin(name) => (*name).to_owned(),
+        Origin::Builtin(library) => library.file.to_owned(),
         Origin::Path(p) => p.file_name().map_or_else(
             || p.display().to_string(),
             |n| n.to_string_lossy().into_owned(),

@@ -1,6 +1,7 @@
 //! Times and dates as a field declares them: RFC 3339 always, and besides it
 //! the strftime patterns of `format "..."` (a CRM report's `11/30/2026 9:15
-//! AM`), read in the field's `timezone` when the text carries no offset.
+//! AM`), read in the field's `timezone` when the text carries no offset
+//! (without one, such a text is an error that says to declare the zone).
 //! Nothing is guessed: a text is read by RFC 3339 or by the first declared
 //! pattern that reads all of it, and a pattern the checker accepts is one
 //! that reads back what it writes.
@@ -44,10 +45,8 @@ impl Formats<'_> {
         let instant = match read.offset() {
             Some(_) => read.to_timestamp().map_err(|_| TextError::Invalid)?,
             None => {
-                let zone = self
-                    .zone
-                    .and_then(|name| TimeZone::get(name).ok())
-                    .ok_or(TextError::Invalid)?;
+                let zone = self.zone.ok_or(TextError::NoZone)?;
+                let zone = TimeZone::get(zone).map_err(|_| TextError::NoZone)?;
                 let local = read.to_datetime().map_err(|_| TextError::Invalid)?;
                 zone.to_timestamp(local)
                     .map_err(|_| TextError::OutOfRange)?
@@ -79,9 +78,8 @@ fn probe() -> Option<DateTime> {
 
 /// What is wrong with `pattern` as a way to write a time (`time: true`) or
 /// a date: `None` when it writes every instant (or date) in a way it reads
-/// back. A time's pattern without an offset (`%z`, `%:z`, `%Q`) needs a
-/// zone, which `has_zone` says the field declares.
-pub fn problem(pattern: &str, time: bool, has_zone: bool) -> Option<String> {
+/// back.
+pub fn problem(pattern: &str, time: bool) -> Option<String> {
     let local = probe()?;
     let zoned: ZonedDateTime = local.to_zoned_datetime(TimeZone::UTC).ok()?;
     let Ok(written) = strtime::format(pattern, &zoned) else {
@@ -106,17 +104,19 @@ pub fn problem(pattern: &str, time: bool, has_zone: bool) -> Option<String> {
         Some(_) => read.to_timestamp().ok() == Some(zoned.timestamp()),
         None => read.to_datetime().ok() == Some(local),
     };
-    if !same {
-        return Some(format!(
-            "\"{pattern}\" leaves out part of an instant (it writes 2026-11-30 21:15 as {written:?}): it needs a date, the hour with %H or %I and %p, and the minutes"
-        ));
-    }
-    if read.offset().is_none() && !has_zone {
-        return Some(format!(
-            "\"{pattern}\" writes no offset, so roe cannot tell which instant it means"
-        ));
-    }
-    None
+    (!same).then(|| format!(
+        "\"{pattern}\" leaves out part of an instant (it writes 2026-11-30 21:15 as {written:?}): it needs a date, the hour with %H or %I and %p, and the minutes"
+    ))
+}
+
+/// Whether a time written in `pattern` (one [`problem`] accepts) carries
+/// its offset, so that it needs no zone to be an instant.
+pub fn writes_offset(pattern: &str) -> bool {
+    probe()
+        .and_then(|local| local.to_zoned_datetime(TimeZone::UTC).ok())
+        .and_then(|zoned| strtime::format(pattern, &zoned).ok())
+        .and_then(|written| strtime::parse(pattern, &written).ok())
+        .is_some_and(|read| read.offset().is_some())
 }
 
 #[cfg(test)]
@@ -142,6 +142,14 @@ mod tests {
             Ok("2026-11-30T09:15:00Z".to_owned())
         );
         assert_eq!(formats.instant("30/11/2026"), Err(TextError::Invalid));
+        let no_zone = Formats {
+            patterns: &patterns,
+            zone: None,
+        };
+        assert_eq!(
+            no_zone.instant("11/30/2026 9:15 AM"),
+            Err(TextError::NoZone)
+        );
         assert_eq!(
             formats
                 .instant("11/30/2026 12:05 PM")
@@ -163,14 +171,15 @@ mod tests {
 
     #[test]
     fn patterns_that_lose_part_of_the_value_are_refused() {
-        assert_eq!(problem("%m/%d/%Y %I:%M %p", true, true), None);
-        assert_eq!(problem("%Y-%m-%d %H:%M", true, true), None);
-        assert_eq!(problem("%Y-%m-%dT%H:%M:%S%z", true, false), None);
-        assert_eq!(problem("%m/%d/%Y", false, false), None);
-        assert!(problem("%m/%d/%Y %I:%M", true, true).is_some(), "no AM/PM");
-        assert!(problem("%m/%d %H:%M", true, true).is_some(), "no year");
-        assert!(problem("%Y-%m-%d %H:%M", true, false).is_some(), "no zone");
-        assert!(problem("%m/%Y", false, false).is_some(), "no day");
-        assert!(problem("%Y-%m-%d %Ü", true, true).is_some());
+        assert_eq!(problem("%m/%d/%Y %I:%M %p", true), None);
+        assert_eq!(problem("%Y-%m-%d %H:%M", true), None);
+        assert_eq!(problem("%Y-%m-%dT%H:%M:%S%z", true), None);
+        assert_eq!(problem("%m/%d/%Y", false), None);
+        assert!(problem("%m/%d/%Y %I:%M", true).is_some(), "no AM/PM");
+        assert!(problem("%m/%d %H:%M", true).is_some(), "no year");
+        assert!(problem("%m/%Y", false).is_some(), "no day");
+        assert!(problem("%Y-%m-%d %Ü", true).is_some());
+        assert!(writes_offset("%Y-%m-%dT%H:%M:%S%z"));
+        assert!(!writes_offset("%Y-%m-%d %H:%M"));
     }
 }

@@ -40,6 +40,9 @@ pub enum TextError {
     Invalid,
     /// A real instant outside [`FIRST_INSTANT`]..=[`LAST_INSTANT`].
     OutOfRange,
+    /// Read by a field's declared format, which writes no offset, for a
+    /// field that declares no zone: which instant it means is unknown.
+    NoZone,
 }
 
 /// The supported range as messages state it: `0000-01-01T00:00:00Z to 9999-12-30T22:00:00Z`.

@@ -362,6 +362,7 @@ pub(crate) fn leaf(
                     quoted_list(&want.read.formats)
                 ),
                 TextError::OutOfRange => rfc3339::outside_range(),
+                TextError::NoZone => "is written with no offset, and the field declares no time zone to read it in: add one, such as `timezone \"America/New_York\"` after the field's type (under `extend record` for a shipped schema)".to_owned(),
             };
             RecordError::at(
                 codes::RECORD_BAD_TIME,
@@ -426,10 +427,20 @@ fn unknown_variant(enum_type: &EnumType, text: &str, at: &Path) -> RecordError {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
+    // A picklist (an enum with labels) takes a value of the user's own CRM
+    // with `extend enum`.
+    let own = match enum_type.labels.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; a value of your own is added with `extend enum {} NAME {}`",
+            enum_type.name,
+            shorten(text)
+        ),
+    };
     RecordError::at(
         codes::RECORD_UNKNOWN_VARIANT,
         format!(
-            "field `{path}`: {} is not a `{}` ({close}expected one of {}{more})",
+            "field `{path}`: {} is not a `{}` ({close}expected one of {}{more}){own}",
             shorten(text),
             enum_type.name,
             listed.join(", ")
