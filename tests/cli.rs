@@ -1087,6 +1087,34 @@ fn a_policy_with_no_tests_fails_and_names_misnamed_test_files() {
     assert!(!stderr(&out).contains("no tests"), "{}", stderr(&out));
 }
 
+/// An SLO counted from a field of the record (`of created_at`) is due when it
+/// was due, whenever the record is decided; an expectation names the field.
+#[test]
+fn slo_anchors_count_from_the_record() {
+    let out = roe(&["test", "tests/policy_tests/slo_anchors.roe"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    let dir = scratch("anchors");
+    let policy = std::fs::read_to_string("tests/policy_tests/slo_anchors.roe")
+        .expect("the policy")
+        .replace(
+            "4 business hours of created_at due",
+            "4 business hours of last_activity_at due",
+        );
+    let policy = write(&dir, "anchors.roe", policy);
+    let out = roe(&["test", &policy]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(r#""of":"created_at""#),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// An expectation can name the instant an SLO is due and an escalation happens.
 #[test]
 fn test_expectations_check_due_and_at() {

@@ -254,19 +254,8 @@ impl Listing<'_> {
 
     /// The declared type of a slot path (optional if any step is).
     fn slot_type(&self, path: &[String]) -> Option<Type> {
-        let schema = self.program.schema();
-        let mut record = self.program.subject()?;
-        let mut optional = false;
-        let mut ty = None;
-        for name in path {
-            let (_, field) = record.field(name)?;
-            optional |= field.ty.is_optional();
-            if let Type::Record(r) = field.ty.required() {
-                record = schema.record(*r)?;
-            }
-            ty = Some(field.ty.required().clone());
-        }
-        ty.map(|t| if optional { t.optional() } else { t })
+        let parts = self.program.parts();
+        parts.schema.path_type(parts.subject, path)
     }
 
     fn block(&mut self, block: Block, indent: &str) {
@@ -382,9 +371,17 @@ impl Listing<'_> {
                 .cloned()
                 .unwrap_or_else(|| format!("t{n}"))
         };
-        let slo = |s: &Slo| match &s.length {
-            SloLength::Wall(_) => s.text.clone(),
-            SloLength::Business { calendar: n, .. } => format!("{} on {}", s.text, calendar(*n)),
+        let slo = |s: &Slo| {
+            let length = match &s.length {
+                SloLength::Wall(_) => s.text.clone(),
+                SloLength::Business { calendar: n, .. } => {
+                    format!("{} on {}", s.text, calendar(*n))
+                }
+            };
+            match &s.anchor {
+                Some(a) => format!("{length} of {} (slot {})", a.path, a.slot),
+                None => length,
+            }
         };
         for action in actions {
             match action {

@@ -17,8 +17,8 @@ mod tags;
 use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program, ProgramParts,
-    Rule, Slo, SloLength, Target,
+    ActionTemplate, Anchor, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program,
+    ProgramParts, Rule, Slo, SloLength, Target,
 };
 use crate::bytecode::schema::{EnumType, Field, Label, ReadAs, RecordType, Schema, Type};
 use crate::bytecode::value::Value;
@@ -490,6 +490,14 @@ impl Writer {
                 self.u32(*calendar);
             }
         }
+        match &s.anchor {
+            None => self.u8(0),
+            Some(anchor) => {
+                self.u8(1);
+                self.u32(anchor.slot);
+                self.str(&anchor.path);
+            }
+        }
     }
     fn span(&mut self, span: Span) {
         self.u32(span.file.0);
@@ -932,7 +940,19 @@ impl<'a> Reader<'a> {
                 calendar: self.u32()?,
             },
         };
-        Ok(Slo { text, length })
+        let anchor = if self.bool()? {
+            Some(Anchor {
+                slot: self.u32()?,
+                path: self.str()?,
+            })
+        } else {
+            None
+        };
+        Ok(Slo {
+            text,
+            length,
+            anchor,
+        })
     }
     fn span(&mut self) -> Result<Span, DecodeError> {
         Ok(Span {

@@ -38,6 +38,18 @@ pub struct Slo {
     pub text: String,
     /// How long it is.
     pub length: SloLength,
+    /// `of FIELD`: the time field it counts from; `None` counts from `now`.
+    pub anchor: Option<Anchor>,
+}
+
+/// The time field an SLO counts from: `within 4h of created_at`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anchor {
+    /// The slot the field is bound to (a `time`, present whenever the
+    /// action runs).
+    pub slot: u32,
+    /// The field's path as written, printed back in decisions (`created_at`).
+    pub path: String,
 }
 
 /// The length of an SLO: wall-clock time, or open time on a calendar.
@@ -123,6 +135,19 @@ pub enum ActionTemplate {
 }
 
 impl ActionTemplate {
+    /// The SLO the action counts, if it has one.
+    pub fn slo(&self) -> Option<&Slo> {
+        match self {
+            ActionTemplate::HandOff { within, .. } | ActionTemplate::Assign { within, .. } => {
+                within.as_ref()
+            }
+            ActionTemplate::Escalate { after, .. } | ActionTemplate::Reassign { after, .. } => {
+                Some(after)
+            }
+            _ => None,
+        }
+    }
+
     /// The block the action evaluates for each record, if it has one.
     pub fn block(&self) -> Option<Block> {
         match self {

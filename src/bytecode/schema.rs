@@ -212,6 +212,23 @@ impl Schema {
         self.records.get(id as usize)
     }
 
+    /// The type of the field at `path` in record `record`: optional when
+    /// the field or a record on the way may be missing.
+    pub fn path_type(&self, record: u32, path: &[String]) -> Option<Type> {
+        let mut record = self.record(record)?;
+        let mut optional = false;
+        let mut ty = None;
+        for name in path {
+            let (_, field) = record.field(name)?;
+            optional |= field.ty.is_optional();
+            if let Type::Record(r) = field.ty.required() {
+                record = self.record(*r)?;
+            }
+            ty = Some(field.ty.required().clone());
+        }
+        ty.map(|t| if optional { t.optional() } else { t })
+    }
+
     /// The type as a user writes it: `int?`, `list of segment`.
     pub fn display(&self, ty: &Type) -> String {
         match ty {

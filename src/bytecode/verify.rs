@@ -322,6 +322,18 @@ fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
 }
 
 fn slo_ok(p: &ProgramParts, slo: Option<&Slo>) -> Result<(), String> {
+    if let Some(anchor) = slo.and_then(|s| s.anchor.as_ref()) {
+        let ty = p
+            .slots
+            .get(anchor.slot as usize)
+            .and_then(|path| p.schema.path_type(p.subject, path));
+        if ty.as_ref().map(Type::required) != Some(&Type::Time) {
+            return Err(format!(
+                "the SLO counts from slot #{}, which is not a time field",
+                anchor.slot
+            ));
+        }
+    }
     match slo.map(|s| &s.length) {
         Some(SloLength::Business {
             calendar, amount, ..

@@ -2,8 +2,8 @@
 
 use super::Checker;
 use super::expr::Ctx;
-use super::tir::{TAction, TExpr, TRule, TTarget, TTeam};
-use crate::bytecode::program::{Slo, SloLength};
+use super::tir::{TAction, TExpr, TKind, TRule, TTarget, TTeam};
+use crate::bytecode::program::{Anchor, Slo, SloLength};
 use crate::bytecode::schema::Type;
 use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
@@ -328,11 +328,62 @@ impl Checker<'_> {
     /// The SLO a duration gives. Business time runs on the calendar named with
     /// `in`, else on the working hours of the team the rule hands off to, else on
     /// the policy's `working hours`; with none in reach it is an error.
-    fn slo(&mut self, spec: &DurationSpec, owner_team: Option<u32>) -> Option<Slo> {
+    fn slo(&mut self, spec: &DurationSpec, owner_team: Option<u32>, ctx: &Ctx) -> Option<Slo> {
+        let anchor = match &spec.anchor {
+            Some(field) => Some(self.anchor(field, ctx)?),
+            None => None,
+        };
+        let mut slo = self.slo_length(spec, owner_team)?;
+        slo.anchor = anchor;
+        Some(slo)
+    }
+
+    /// The time field an SLO counts from (`of created_at`): a field of the
+    /// record, a `time`, present wherever the action runs (narrowed by the
+    /// rule's condition when optional).
+    fn anchor(&mut self, field: &ast::Expr, ctx: &Ctx) -> Option<Anchor> {
+        let path = written_path(field).join(".");
+        if ctx.constant {
+            // An `expect` line names the field; it reads no record.
+            let ty = self
+                .subject
+                .and_then(|s| self.schema.path_type(s, &written_path(field)));
+            if ty.as_ref().map(Type::required) == Some(&Type::Time) {
+                return Some(Anchor {
+                    slot: u32::MAX,
+                    path,
+                });
+            }
+        }
+        let checked = self.check_present(field, Some(&Type::Time), ctx, field.span)?;
+        let checked = self.require_type(checked, &Type::Time, "the field an SLO counts from")?;
+        match checked.kind {
+            TKind::Slot(slot) => Some(Anchor {
+                slot,
+                path,
+            }),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        "an SLO counts from a time field of the record",
+                        field.span,
+                    )
+                    .label(field.span, "not a field of the record")
+                    .help("name a `time` field: `within 4h of created_at`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An SLO's length, counted from `now` until [`Checker::slo`] gives its anchor.
+    fn slo_length(&mut self, spec: &DurationSpec, owner_team: Option<u32>) -> Option<Slo> {
         match &spec.kind {
             DurationSpecKind::Plain(d) => Some(Slo {
                 text: d.text.clone(),
                 length: SloLength::Wall(jiff::SignedDuration::from_secs(d.seconds()?)),
+                anchor: None,
             }),
             DurationSpecKind::Business {
                 amount,
@@ -375,6 +426,7 @@ impl Checker<'_> {
                         days: *days,
                         calendar,
                     },
+                    anchor: None,
                 })
             }
         }
@@ -600,7 +652,7 @@ impl Checker<'_> {
                     .string_operand(to, ctx, "an assignee")
                     .map(|to| TAction::Assign { to, within: None }),
                 ActionKind::Within(spec) => {
-                    let slo = self.slo(spec, owner_team);
+                    let slo = self.slo(spec, owner_team, ctx);
                     if let (false, Some(first)) = (takes_within, last_within) {
                         self.report(
                             Diagnostic::error(codes::MISPLACED_WITHIN, "a second `within` for one hand-off", action.span)
@@ -628,14 +680,14 @@ impl Checker<'_> {
                 }
                 ActionKind::Escalate(target, after) => {
                     let target = self.target(target, ctx);
-                    let after = self.slo(after, owner_team);
+                    let after = self.slo(after, owner_team, ctx);
                     target
                         .zip(after)
                         .map(|(target, after)| TAction::Escalate { target, after })
                 }
                 ActionKind::Reassign(team, after) => {
                     let team = self.team_index(team);
-                    let after = self.slo(after, owner_team);
+                    let after = self.slo(after, owner_team, ctx);
                     team.zip(after)
                         .map(|(team, after)| TAction::Reassign { team, after })
                 }
@@ -762,5 +814,18 @@ fn format_percent(x: f64) -> String {
         format!("{x:.0}")
     } else {
         format!("{x}")
+    }
+}
+
+/// The names of a field path as the grammar builds it (`account.created`).
+fn written_path(expr: &ast::Expr) -> Vec<String> {
+    match &expr.kind {
+        ast::ExprKind::Name(name) => vec![name.clone()],
+        ast::ExprKind::Field(inner, name) => {
+            let mut path = written_path(inner);
+            path.push(name.node.clone());
+            path
+        }
+        _ => Vec::new(),
     }
 }

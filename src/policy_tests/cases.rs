@@ -99,17 +99,23 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &ConstValues) -> Acti
         Ok(Value::Str(s)) => Some(s),
         _ => None,
     };
+    let anchor = |slo: Option<&crate::bytecode::program::Slo>| {
+        slo.and_then(|s| s.anchor.as_ref())
+            .map(|a| Arc::from(a.path.as_str()))
+    };
     let mut out = ActionOut::new(Action::Tag);
     match a {
         TAction::HandOff { team: t, within } => {
             out.action = Action::HandOff;
             out.team = team(*t);
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
+            out.of = anchor(within.as_ref());
         }
         TAction::Assign { to, within } => {
             out.action = Action::Assign;
             out.to = text(to);
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
+            out.of = anchor(within.as_ref());
         }
         TAction::Escalate { target, after } => {
             out.action = Action::Escalate;
@@ -118,11 +124,13 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &ConstValues) -> Acti
                 TTarget::Person(e) => out.to = text(e),
             }
             out.after = Some(Arc::from(after.text.as_str()));
+            out.of = anchor(Some(after));
         }
         TAction::Reassign { team: t, after } => {
             out.action = Action::Reassign;
             out.team = team(*t);
             out.after = Some(Arc::from(after.text.as_str()));
+            out.of = anchor(Some(after));
         }
         TAction::Notify(target) => {
             out.action = Action::Notify;

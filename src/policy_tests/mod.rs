@@ -324,6 +324,7 @@ fn matches(want: &ActionOut, got: &ActionOut) -> bool {
         && same(&want.tag, &got.tag)
         && same(&want.reason, &got.reason)
         && same(&want.within, &got.within)
+        && same(&want.of, &got.of)
         && same(&want.due, &got.due)
         && same(&want.after, &got.after)
         && same(&want.at, &got.at)

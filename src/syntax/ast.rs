@@ -403,7 +403,9 @@ pub enum ActionKind {
 pub struct DurationSpec {
     /// Plain or business time.
     pub kind: DurationSpecKind,
-    /// Where it was written.
+    /// `of FIELD`: the time field the SLO counts from, instead of `now`.
+    pub anchor: Option<Expr>,
+    /// Where it was written (the anchor left out).
     pub span: Span,
 }
 

@@ -215,31 +215,25 @@ impl<'p> Actions<'p> {
                 ActionTemplate::HandOff { team, within } => {
                     let mut a = ActionOut::new(Action::HandOff);
                     a.team = self.team(*team);
-                    self.slo(&mut a, within.as_ref(), rule)?;
+                    self.slo(&mut a, within.as_ref(), operands.slots, rule)?;
                     a
                 }
                 ActionTemplate::Assign { to, within } => {
                     let mut a = ActionOut::new(Action::Assign);
                     a.to = Some(string(operands, *to, rule)?);
-                    self.slo(&mut a, within.as_ref(), rule)?;
+                    self.slo(&mut a, within.as_ref(), operands.slots, rule)?;
                     a
                 }
                 ActionTemplate::Escalate { target, after } => {
                     let mut a = ActionOut::new(Action::Escalate);
                     self.target(operands, &mut a, target, rule)?;
-                    a.after = Some(self.text(&after.text));
-                    (a.at, a.at_local) = self
-                        .deadline(after, rule)
-                        .map(|(utc, local)| (Some(utc), local))?;
+                    self.after(&mut a, after, operands.slots, rule)?;
                     a
                 }
                 ActionTemplate::Reassign { team, after } => {
                     let mut a = ActionOut::new(Action::Reassign);
                     a.team = self.team(*team);
-                    a.after = Some(self.text(&after.text));
-                    (a.at, a.at_local) = self
-                        .deadline(after, rule)
-                        .map(|(utc, local)| (Some(utc), local))?;
+                    self.after(&mut a, after, operands.slots, rule)?;
                     a
                 }
                 ActionTemplate::Notify { target } => {
@@ -286,14 +280,31 @@ impl<'p> Actions<'p> {
         made
     }
 
-    /// When an SLO runs out: in UTC, and for business time also in the calendar's zone.
-    fn deadline(&mut self, slo: &Slo, rule: &str) -> Result<Deadline, RecordError> {
-        if let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == slo.length) {
+    /// When an SLO runs out: in UTC, and for business time also in the
+    /// calendar's zone. An SLO that counts from `now` runs out alike for
+    /// every record, so its deadline is kept.
+    fn deadline(
+        &mut self,
+        slo: &Slo,
+        slots: &[Value],
+        rule: &str,
+    ) -> Result<Deadline, RecordError> {
+        let start = match &slo.anchor {
+            None => self.now,
+            Some(anchor) => match slots.get(anchor.slot as usize) {
+                Some(Value::Time(t)) => *t,
+                // A verified program counts only from a time that is present.
+                _ => return Err(damaged(rule)),
+            },
+        };
+        if slo.anchor.is_none()
+            && let Some((_, kept)) = self.deadlines.iter().find(|(k, _)| *k == slo.length)
+        {
             return Ok(kept.clone());
         }
-        let (utc, local) = self.compute_deadline(slo, rule)?;
+        let (utc, local) = self.compute_deadline(slo, start, rule)?;
         let computed: Deadline = (Arc::from(utc), local.map(Arc::from));
-        if self.deadlines.len() < KEPT {
+        if slo.anchor.is_none() && self.deadlines.len() < KEPT {
             self.deadlines.push((slo.length.clone(), computed.clone()));
         }
         Ok(computed)
@@ -302,12 +313,12 @@ impl<'p> Actions<'p> {
     fn compute_deadline(
         &self,
         slo: &Slo,
+        start: Timestamp,
         rule: &str,
     ) -> Result<(String, Option<String>), RecordError> {
         let out_of_range = || eval_error(&EvalError::Op(OpError::TimeRange), rule);
         match &slo.length {
-            SloLength::Wall(d) => self
-                .now
+            SloLength::Wall(d) => start
                 .checked_add(*d)
                 .ok()
                 .and_then(rfc3339::in_range)
@@ -323,9 +334,9 @@ impl<'p> Actions<'p> {
                     .calendar(*calendar)
                     .ok_or_else(|| damaged(rule))?;
                 let due = if *days {
-                    calendar.add_days(self.now, *amount)
+                    calendar.add_days(start, *amount)
                 } else {
-                    calendar.add_hours(self.now, *amount)
+                    calendar.add_hours(start, *amount)
                 }
                 .ok()
                 .and_then(rfc3339::in_range)
@@ -336,18 +347,39 @@ impl<'p> Actions<'p> {
         }
     }
 
+    /// The `within` of an ownership action: the SLO, what it counts from
+    /// and when it is due.
     fn slo(
         &mut self,
         a: &mut ActionOut,
         within: Option<&Slo>,
+        slots: &[Value],
         rule: &str,
     ) -> Result<(), RecordError> {
         if let Some(slo) = within {
             a.within = Some(self.text(&slo.text));
+            a.of = slo.anchor.as_ref().map(|anchor| self.text(&anchor.path));
             (a.due, a.due_local) = self
-                .deadline(slo, rule)
+                .deadline(slo, slots, rule)
                 .map(|(utc, local)| (Some(utc), local))?;
         }
+        Ok(())
+    }
+
+    /// The `after` of an escalation or reassignment: how long, from what,
+    /// and when it falls.
+    fn after(
+        &mut self,
+        a: &mut ActionOut,
+        after: &Slo,
+        slots: &[Value],
+        rule: &str,
+    ) -> Result<(), RecordError> {
+        a.after = Some(self.text(&after.text));
+        a.of = after.anchor.as_ref().map(|anchor| self.text(&anchor.path));
+        (a.at, a.at_local) = self
+            .deadline(after, slots, rule)
+            .map(|(utc, local)| (Some(utc), local))?;
         Ok(())
     }
 

@@ -63,6 +63,9 @@ pub struct ActionOut {
     /// The SLO as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub within: Option<Arc<str>>,
+    /// `within` or `after` counted from this time field, not from `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<Arc<str>>,
     /// When the SLO is due (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Arc<str>>,
@@ -92,6 +95,7 @@ impl ActionOut {
             tag: None,
             reason: None,
             within: None,
+            of: None,
             due: None,
             due_local: None,
             after: None,

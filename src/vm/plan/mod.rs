@@ -192,19 +192,24 @@ impl Plan {
 }
 
 /// Whether each rule's actions, and last `otherwise`'s, read the record
-/// (a field or a let); actions that do not decide every record alike.
+/// (a field or a let, or an SLO that counts from a field); actions that do
+/// not decide every record alike.
 fn reads_record(program: &Program) -> Vec<bool> {
     let parts = program.parts();
     let reads = |templates: &[ActionTemplate]| {
-        templates.iter().filter_map(ActionTemplate::block).any(|b| {
-            parts
-                .code
-                .get(b.start as usize..b.end as usize)
-                .is_none_or(|code| {
-                    code.iter()
-                        .any(|i| matches!(i, Instruction::Slot(_) | Instruction::Let(_)))
-                })
-        })
+        let anchored = templates
+            .iter()
+            .any(|t| t.slo().is_some_and(|s| s.anchor.is_some()));
+        anchored
+            || templates.iter().filter_map(ActionTemplate::block).any(|b| {
+                parts
+                    .code
+                    .get(b.start as usize..b.end as usize)
+                    .is_none_or(|code| {
+                        code.iter()
+                            .any(|i| matches!(i, Instruction::Slot(_) | Instruction::Let(_)))
+                    })
+            })
     };
     parts
         .rules
