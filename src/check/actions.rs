@@ -358,10 +358,7 @@ impl Checker<'_> {
         let checked = self.check_present(field, Some(&Type::Time), ctx, field.span)?;
         let checked = self.require_type(checked, &Type::Time, "the field an SLO counts from")?;
         match checked.kind {
-            TKind::Slot(slot) => Some(Anchor {
-                slot,
-                path,
-            }),
+            TKind::Slot(slot) => Some(Anchor { slot, path }),
             _ => {
                 self.report(
                     Diagnostic::error(

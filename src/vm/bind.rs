@@ -114,17 +114,19 @@ fn bind_record(
             "the program's schema is damaged",
         ));
     };
-    // A wrong value is reported before a missing field: it is the more specific mistake.
-    let mut missing: Option<RecordError> = None;
+    // Every problem, wrong values before missing fields: a wrong value is
+    // the more specific mistake, so it comes first.
+    let mut wrong: Vec<RecordError> = Vec::new();
+    let mut missing: Vec<RecordError> = Vec::new();
     for (index, field) in record_type.fields.iter().enumerate() {
         let node = tree.and_then(|t| t.child(index));
         // The key of the lowest rank the record gives the field under.
         let given = field.keys().find_map(|key| object.get(key));
         let Some(json) = given.filter(|v| !v.is_null()) else {
-            if !field.ty.is_optional() && missing.is_none() {
+            if !field.ty.is_optional() {
                 let how = if given.is_some() { "null" } else { "missing" };
                 let path = join(prefix, &field.name);
-                missing = Some(RecordError::at(
+                missing.push(RecordError::at(
                     codes::RECORD_MISSING_FIELD,
                     format!("field `{path}`: required, but {how}"),
                     path,
@@ -137,7 +139,7 @@ fn bind_record(
             name: &field.name,
         };
         let slot = node.and_then(|n| n.slot);
-        let value = convert(
+        match convert(
             schema,
             json,
             Want::field(field),
@@ -145,12 +147,17 @@ fn bind_record(
             node,
             slot.is_some(),
             slots,
-        )?;
-        if let Some(slot) = slot.and_then(|s| slots.get_mut(s)) {
-            *slot = value;
+        ) {
+            Ok(value) => {
+                if let Some(slot) = slot.and_then(|s| slots.get_mut(s)) {
+                    *slot = value;
+                }
+            }
+            Err(e) => wrong.push(e),
         }
     }
-    missing.map_or(Ok(()), Err)
+    wrong.extend(missing);
+    RecordError::of_all(wrong).map_or(Ok(()), Err)
 }
 
 /// Where a value is, spelled out only when an error names it.

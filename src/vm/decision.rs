@@ -192,6 +192,11 @@ pub struct RecordError {
     /// The dotted path of the one field at fault, if there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The record's other problems, in the same order (wrong values in
+    /// schema order, then missing fields), so that one pass over the
+    /// error lines fixes an export.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<RecordError>,
 }
 
 impl RecordError {
@@ -201,6 +206,7 @@ impl RecordError {
             code,
             message: Arc::from(message.into()),
             field: None,
+            more: Vec::new(),
         }
     }
 
@@ -210,7 +216,24 @@ impl RecordError {
             code,
             message: Arc::from(message.into()),
             field: Some(path),
+            more: Vec::new(),
         }
+    }
+}
+
+impl RecordError {
+    /// The record's error from all its problems in order: the first, with
+    /// the rest as [`RecordError::more`]; `None` when there are none. A
+    /// problem that has more of its own (a nested record's) gives them in
+    /// its place.
+    pub(crate) fn of_all(problems: Vec<RecordError>) -> Option<RecordError> {
+        let mut all = problems.into_iter().flat_map(|mut e| {
+            let more = std::mem::take(&mut e.more);
+            std::iter::once(e).chain(more)
+        });
+        let mut first = all.next()?;
+        first.more = all.collect();
+        Some(first)
     }
 }
 

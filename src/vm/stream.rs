@@ -378,37 +378,38 @@ impl RecordSeed<'_, '_> {
     }
 }
 
-/// The record's answer from its fields' outcomes: the first wrong field in
-/// schema order, else the first required field missing or null.
+/// The record's answer from its fields' outcomes, as [`super::bind`] gives
+/// it: every wrong field in schema order, then every required field missing
+/// or null.
 fn settle(
     prefix: &str,
     record_type: &crate::bytecode::schema::RecordType,
     outcomes: Vec<Option<Outcome>>,
 ) -> Result<(), RecordError> {
-    let mut missing = None;
+    let mut wrong = Vec::new();
+    let mut missing = Vec::new();
     for (field, outcome) in record_type.fields.iter().zip(outcomes) {
         match outcome {
-            Some(Outcome::Wrong(e)) => return Err(e),
+            Some(Outcome::Wrong(e)) => wrong.push(e),
             Some(Outcome::Valid) => {}
             None | Some(Outcome::Null) if field.ty.is_optional() => {}
             absent => {
-                if missing.is_none() {
-                    let how = if absent.is_some() { "null" } else { "missing" };
-                    let path = Path::Field {
-                        prefix,
-                        name: &field.name,
-                    }
-                    .text();
-                    missing = Some(RecordError::at(
-                        crate::diagnostics::codes::RECORD_MISSING_FIELD,
-                        format!("field `{path}`: required, but {how}"),
-                        path,
-                    ));
+                let how = if absent.is_some() { "null" } else { "missing" };
+                let path = Path::Field {
+                    prefix,
+                    name: &field.name,
                 }
+                .text();
+                missing.push(RecordError::at(
+                    crate::diagnostics::codes::RECORD_MISSING_FIELD,
+                    format!("field `{path}`: required, but {how}"),
+                    path,
+                ));
             }
         }
     }
-    missing.map_or(Ok(()), Err)
+    wrong.extend(missing);
+    RecordError::of_all(wrong).map_or(Ok(()), Err)
 }
 
 /// One field's value: validated against its type, stored in its slot.
