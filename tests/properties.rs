@@ -534,3 +534,123 @@ proptest! {
         }
     }
 }
+
+/// A record as a CRM export gives it: keys drawn from the fields' names, their
+/// sources and near misses (another case), values drawn from variants,
+/// labels, report times and wrong values, keys sometimes given twice.
+fn export_record() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(
+        &[
+            "id",
+            "Id",
+            "Lead ID",
+            "lead id",
+            "last_name",
+            "LastName",
+            "Last Name",
+            "company",
+            "Company / Account",
+            "status",
+            "Status",
+            "Lead Status",
+            "rating",
+            "Rating",
+            "lead_source",
+            "LeadSource",
+            "Lead Source",
+            "number_of_employees",
+            "NumberOfEmployees",
+            "No. of Employees",
+            "Employees",
+            "country",
+            "Country",
+            "created_date",
+            "CreatedDate",
+            "Create Date",
+            "has_opted_out_of_email",
+            "Email Opt Out",
+            "lead_id",
+            "employees",
+            "unsubscribed",
+            "created",
+            "Created",
+        ][..],
+    );
+    let value = prop_oneof![
+        prop::sample::select(
+            &[
+                "\"L-1\"",
+                "\"Open - Not Contacted\"",
+                "\"open_not_contacted\"",
+                "\"Hot\"",
+                "\"hot\"",
+                "\"Warm\"",
+                "\"Seminar - Internal\"",
+                "\"Webinar\"",
+                "\"Trade Show\"",
+                "\"Partner Referral\"",
+                "\"Germany\"",
+                "\"United States\"",
+                "\"11/30/2026 9:15 AM\"",
+                "\"11/30/2026 12:05 PM\"",
+                "\"2026-11-30T09:15:00.000+0000\"",
+                "\"2026-11-30T09:15:00.000Z\"",
+                "\"2026-11-30 09:15\"",
+                "\"Closed - Converted\"",
+                "\"Globex\"",
+                "1500",
+                "12",
+                "-0",
+                "1e2",
+                "18446744073709551616",
+                "true",
+                "false",
+                "null",
+                "\"1,200\"",
+                "[1]",
+                "{}",
+            ][..],
+        )
+        .prop_map(str::to_owned),
+        any::<i64>().prop_map(|n| n.to_string()),
+    ];
+    prop::collection::vec((key, value), 0..14).prop_map(|members| {
+        let members: Vec<String> = members
+            .into_iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k)))
+            .collect();
+        format!("{{{}}}", members.join(","))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// With sources, labels, formats, a zone and a key field, binding from
+    /// the text still decides exactly as parsing into a `Value` first: the
+    /// same key of a field counts, the same id, the same errors in order.
+    #[test]
+    fn exports_decide_from_text_as_parsed(text in export_record()) {
+        static EXPORTS: std::sync::OnceLock<Vec<(&str, roe::Policy)>> = std::sync::OnceLock::new();
+        let policies = EXPORTS.get_or_init(|| {
+            ["tests/run/crm_export.roe", "examples/salesforce_routing.roe"]
+                .into_iter()
+                .map(|path| {
+                    let compilation = roe::compile_file(std::path::Path::new(path)).expect("readable");
+                    (path, roe::Policy::new(compilation.program.expect("compiles")))
+                })
+                .collect()
+        });
+        let now = "2026-11-30T10:00:00Z".parse().expect("an instant");
+        for (path, policy) in policies {
+            let mut from_text = policy.vm(now);
+            let mut parsed = policy.vm(now);
+            let expected = match roe::input::jsonl_line(&text) {
+                None => continue,
+                Some(Ok(record)) => (parsed.id_of(&record), parsed.decide(&record.json)),
+                Some(Err(e)) => (None, Err(e)),
+            };
+            prop_assert_eq!(from_text.decide_line(&text), expected, "{} on {}", path, text);
+        }
+    }
+}
