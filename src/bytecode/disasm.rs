@@ -8,7 +8,10 @@ use std::fmt::Write;
 
 use crate::bytecode::format::Header;
 use crate::bytecode::instruction::Instruction;
-use crate::bytecode::program::{ActionTemplate, Block, HitPolicy, Program, Slo, SloLength, Target};
+use crate::bytecode::program::{
+    ActionTemplate, Block, CapWindow, HitPolicy, Pick, Program, ProgramParts, Slo, SloLength,
+    Target, Team,
+};
 use crate::bytecode::schema::Type;
 use crate::bytecode::value::Value;
 
@@ -246,7 +249,7 @@ impl Listing<'_> {
         if !parts.teams.is_empty() {
             self.line("teams");
             for (i, t) in parts.teams.iter().enumerate() {
-                self.line(&format!("  t{i:<4} {t}"));
+                self.line(&format!("  t{i:<4} {}", describe_team(t, parts)));
             }
         }
         self.line("");
@@ -368,8 +371,7 @@ impl Listing<'_> {
             parts
                 .teams
                 .get(n as usize)
-                .cloned()
-                .unwrap_or_else(|| format!("t{n}"))
+                .map_or_else(|| format!("t{n}"), |t| t.name.clone())
         };
         let slo = |s: &Slo| {
             let length = match &s.length {
@@ -443,7 +445,7 @@ impl Listing<'_> {
                     .parts()
                     .teams
                     .get(*n as usize)
-                    .cloned()
+                    .map(|t| t.name.clone())
                     .unwrap_or_default();
                 self.line(&format!("    {verb} team {name}{suffix}"));
             }
@@ -482,6 +484,44 @@ fn value(v: &Value) -> String {
             items.iter().map(value).collect::<Vec<_>>().join(", ")
         ),
     }
+}
+
+/// A team as the listing shows it: its name, then its members, how one is
+/// picked, its cap and overflow.
+fn describe_team(t: &Team, parts: &ProgramParts) -> String {
+    let mut out = t.name.clone();
+    if t.members.is_empty() {
+        return out;
+    }
+    let members: Vec<String> = match &t.pick {
+        Pick::RoundRobin => t.members.iter().map(|m| format!("\"{m}\"")).collect(),
+        Pick::Weighted(weights) => t
+            .members
+            .iter()
+            .zip(weights)
+            .map(|(m, w)| format!("\"{m}\" {}.{:02}%", w / 100, w % 100))
+            .collect(),
+    };
+    let pick = match t.pick {
+        Pick::RoundRobin => "round robin",
+        Pick::Weighted(_) => "weighted",
+    };
+    out.push_str(&format!(": {pick} over {}", members.join(", ")));
+    if let Some(cap) = t.cap {
+        let window = match cap.window {
+            CapWindow::Day => "day",
+            CapWindow::Week => "week",
+        };
+        let zone = t
+            .calendar
+            .and_then(|c| parts.calendars.get(c as usize))
+            .map_or("UTC", |c| c.zone.as_str());
+        out.push_str(&format!("; cap {} per {window} ({zone})", cap.limit));
+    }
+    if let Some(team) = t.overflow.and_then(|o| parts.teams.get(o as usize)) {
+        out.push_str(&format!("; overflow to {}", team.name));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ mod tags;
 use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Anchor, Block, Clause, DebugFile, DebugInfo, HitPolicy, Let, Program,
-    ProgramParts, Rule, Slo, SloLength, Target,
+    ActionTemplate, Anchor, Block, Cap, CapWindow, Clause, DebugFile, DebugInfo, HitPolicy, Let,
+    Pick, Program, ProgramParts, Rule, Slo, SloLength, Target, Team,
 };
 use crate::bytecode::schema::{EnumType, Field, Label, ReadAs, RecordType, Schema, Type};
 use crate::bytecode::value::Value;
@@ -175,7 +175,7 @@ pub fn encode(program: &Program) -> Vec<u8> {
     });
     w.section(Section::Teams, |w| {
         w.len(p.teams.len());
-        p.teams.iter().for_each(|s| w.str(s));
+        p.teams.iter().for_each(|t| w.team(t));
     });
     w.section(Section::Calendars, |w| {
         w.len(p.calendars.len());
@@ -509,6 +509,40 @@ impl Writer {
         self.u8(d.month().cast_unsigned());
         self.u8(d.day().cast_unsigned());
     }
+    fn team(&mut self, t: &Team) {
+        self.str(&t.name);
+        self.len(t.members.len());
+        t.members.iter().for_each(|m| self.str(m));
+        match &t.pick {
+            Pick::RoundRobin => self.u8(0),
+            Pick::Weighted(weights) => {
+                self.u8(1);
+                self.len(weights.len());
+                weights.iter().for_each(|w| self.u32(*w));
+            }
+        }
+        match t.cap {
+            None => self.u8(0),
+            Some(cap) => {
+                self.u8(match cap.window {
+                    CapWindow::Day => 1,
+                    CapWindow::Week => 2,
+                });
+                self.u32(cap.limit);
+            }
+        }
+        self.optional_u32(t.overflow);
+        self.optional_u32(t.calendar);
+    }
+    fn optional_u32(&mut self, n: Option<u32>) {
+        match n {
+            None => self.u8(0),
+            Some(n) => {
+                self.u8(1);
+                self.u32(n);
+            }
+        }
+    }
     fn calendar(&mut self, c: &CalendarSpec) {
         self.str(&c.name);
         self.str(&c.zone);
@@ -762,7 +796,7 @@ impl<'a> Reader<'a> {
         let otherwise = self.read_section(Section::Otherwise, |r| {
             Ok(if r.bool()? { Some(r.actions()?) } else { None })
         })?;
-        let teams = self.read_section(Section::Teams, |r| r.list(4, Reader::str))?;
+        let teams = self.read_section(Section::Teams, |r| r.list(15, Reader::team))?;
         let calendars = self.read_section(Section::Calendars, |r| r.list(12, Reader::calendar))?;
         let debug = if has_debug_info {
             Some(self.read_section(Section::Debug, |r| {
@@ -967,6 +1001,42 @@ impl<'a> Reader<'a> {
         let day = self.u8()?.cast_signed();
         Date::new(year, month, day)
             .map_err(|_| DecodeError::Malformed("a date does not exist".into()))
+    }
+    fn team(&mut self) -> Result<Team, DecodeError> {
+        let name = self.str()?;
+        let members = self.list(4, Reader::str)?;
+        let pick = match self.u8()? {
+            0 => Pick::RoundRobin,
+            1 => Pick::Weighted(self.list(4, Reader::u32)?),
+            other => return err(format!("team pick {other} is not known")),
+        };
+        let cap = match self.u8()? {
+            0 => None,
+            window @ (1 | 2) => Some(Cap {
+                window: if window == 1 {
+                    CapWindow::Day
+                } else {
+                    CapWindow::Week
+                },
+                limit: self.u32()?,
+            }),
+            other => return err(format!("cap window {other} is not known")),
+        };
+        Ok(Team {
+            name,
+            members,
+            pick,
+            cap,
+            overflow: self.optional_u32()?,
+            calendar: self.optional_u32()?,
+        })
+    }
+    fn optional_u32(&mut self) -> Result<Option<u32>, DecodeError> {
+        Ok(if self.bool()? {
+            Some(self.u32()?)
+        } else {
+            None
+        })
     }
     fn calendar(&mut self) -> Result<CalendarSpec, DecodeError> {
         let name = self.str()?;

@@ -170,6 +170,68 @@ impl ActionTemplate {
     }
 }
 
+/// A team: the people it hands records to, and how one of them is picked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Team {
+    /// The team's name.
+    pub name: String,
+    /// Its members, each once, in the order first listed (`members`, then
+    /// anyone only weighted); none for a `queue` or a team of no one.
+    pub members: Vec<String>,
+    /// How a member is picked.
+    pub pick: Pick,
+    /// At most this many records per member in each day or week.
+    pub cap: Option<Cap>,
+    /// The team a record goes to when no member can take it.
+    pub overflow: Option<u32>,
+    /// The calendar whose zone a cap's days and weeks are counted in: the
+    /// team's `working hours`, else the policy's; `None` counts in UTC.
+    pub calendar: Option<u32>,
+}
+
+impl Team {
+    /// A team of no one with a plain name (for programs made by hand).
+    pub fn named(name: impl Into<String>) -> Team {
+        Team {
+            name: name.into(),
+            members: Vec::new(),
+            pick: Pick::RoundRobin,
+            cap: None,
+            overflow: None,
+            calendar: None,
+        }
+    }
+}
+
+/// How a team picks a member.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pick {
+    /// In turn, skipping who cannot take the record.
+    RoundRobin,
+    /// By weight, one weight per member in hundredths of a percent (they
+    /// add up to 10,000): smooth weighted round robin, so 60/40 over ten
+    /// records is 6/4 in one fixed interleaving.
+    Weighted(Vec<u32>),
+}
+
+/// A cap on the records one member takes in a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cap {
+    /// At most this many records.
+    pub limit: u32,
+    /// Per calendar day, or per week (Monday to Sunday).
+    pub window: CapWindow,
+}
+
+/// The window a cap counts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapWindow {
+    /// A calendar day in the team's zone.
+    Day,
+    /// A week, Monday to Sunday, in the team's zone.
+    Week,
+}
+
 /// A `let`: its name (for listings and explanations) and its block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Let {
@@ -264,8 +326,8 @@ pub struct ProgramParts {
     pub rules: Vec<Rule>,
     /// The actions of `otherwise`, if there is one.
     pub otherwise: Option<Vec<ActionTemplate>>,
-    /// Team names.
-    pub teams: Vec<String>,
+    /// The teams, with their members and how they pick one.
+    pub teams: Vec<Team>,
     /// Business calendars, for business-time SLOs and calendar functions.
     pub calendars: Vec<CalendarSpec>,
     /// Sources and spans for the code; `None` in a stripped program.

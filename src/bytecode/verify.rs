@@ -11,7 +11,7 @@
 
 use crate::bytecode::instruction::Instruction;
 use crate::bytecode::program::{
-    ActionTemplate, Block, InvalidProgram, ProgramParts, Slo, SloLength, Target,
+    ActionTemplate, Block, InvalidProgram, Pick, ProgramParts, Slo, SloLength, Target, Team,
 };
 use crate::bytecode::schema::{Field, Schema, Type};
 
@@ -42,6 +42,9 @@ pub fn verify(p: &ProgramParts) -> Result<(), InvalidProgram> {
         stack(p, l.block).map_err(|e| InvalidProgram(format!("let `{}`: {e}", l.name)))?;
     }
     lets_are_acyclic(p)?;
+    for team in &p.teams {
+        team_ok(p, team).map_err(|e| InvalidProgram(format!("team `{}`: {e}", team.name)))?;
+    }
     for rule in &p.rules {
         stack(p, rule.condition)
             .map_err(|e| InvalidProgram(format!("rule `{}`: {e}", rule.name)))?;
@@ -319,6 +322,44 @@ fn lets_are_acyclic(p: &ProgramParts) -> Result<(), InvalidProgram> {
         }
     }
     Ok(())
+}
+
+/// A team's strategy fits its members, its cap counts something, and its
+/// overflow leads to a team that does not lead back.
+fn team_ok(p: &ProgramParts, team: &Team) -> Result<(), String> {
+    if let Pick::Weighted(weights) = &team.pick {
+        if weights.len() != team.members.len() {
+            return Err(format!(
+                "{} weights for {} members",
+                weights.len(),
+                team.members.len()
+            ));
+        }
+        if weights.iter().map(|w| u64::from(*w)).sum::<u64>() != 10_000 {
+            return Err("the weights do not add up to 100%".into());
+        }
+    }
+    if team.cap.is_some_and(|c| c.limit == 0) {
+        return Err("a cap of 0".into());
+    }
+    if team
+        .calendar
+        .is_some_and(|c| c as usize >= p.calendars.len())
+    {
+        return Err("its calendar does not exist".into());
+    }
+    let mut at = team.overflow;
+    for _ in 0..=p.teams.len() {
+        let Some(next) = at else {
+            return Ok(());
+        };
+        at = p
+            .teams
+            .get(next as usize)
+            .ok_or_else(|| format!("it overflows to team #{next}, which does not exist"))?
+            .overflow;
+    }
+    Err("its overflow leads round in a circle".into())
 }
 
 fn slo_ok(p: &ProgramParts, slo: Option<&Slo>) -> Result<(), String> {

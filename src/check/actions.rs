@@ -3,7 +3,7 @@
 use super::Checker;
 use super::expr::Ctx;
 use super::tir::{TAction, TExpr, TKind, TRule, TTarget, TTeam};
-use crate::bytecode::program::{Anchor, Slo, SloLength};
+use crate::bytecode::program::{Anchor, Cap, CapWindow, Pick, Slo, SloLength, Team};
 use crate::bytecode::schema::Type;
 use crate::diagnostics::suggest::help_did_you_mean;
 use crate::diagnostics::{Diagnostic, codes};
@@ -23,6 +23,8 @@ impl Checker<'_> {
             let mut members: Option<Span> = None;
             let mut strategy: Option<Span> = None;
             let mut hours: Option<Span> = None;
+            let mut cap: Option<Span> = None;
+            let mut overflow: Option<Span> = None;
             for clause in &team.clauses {
                 let owner = format!("team `{}`", team.name.node);
                 match &clause.node {
@@ -33,6 +35,10 @@ impl Checker<'_> {
                         self.once("`working hours`", &owner, &mut hours, clause.span)
                     }
                     TeamClause::Queue => self.once("`queue`", &owner, &mut queue, clause.span),
+                    TeamClause::Cap { .. } => self.once("a `cap`", &owner, &mut cap, clause.span),
+                    TeamClause::Overflow(_) => {
+                        self.once("an `overflow`", &owner, &mut overflow, clause.span);
+                    }
                     TeamClause::Members(_) | TeamClause::Error => {}
                 }
                 match &clause.node {
@@ -51,8 +57,51 @@ impl Checker<'_> {
                             self.unknown_calendar(calendar);
                         }
                     }
-                    TeamClause::RoundRobin | TeamClause::Error => {}
+                    TeamClause::Cap { limit, .. }
+                        if !(1..=i64::from(u32::MAX)).contains(&limit.node) =>
+                    {
+                        self.report(
+                            Diagnostic::error(
+                                codes::BAD_CLAUSE,
+                                format!("a cap of {} records", limit.node),
+                                limit.span,
+                            )
+                            .label(limit.span, "a cap counts at least one record")
+                            .help("write a cap such as `cap 20 per day`, or remove it for no cap"),
+                        );
+                    }
+                    TeamClause::Overflow(to) => {
+                        if to.node == team.name.node {
+                            self.report(
+                                Diagnostic::error(
+                                    codes::BAD_CLAUSE,
+                                    format!("team `{}` overflows to itself", team.name.node),
+                                    to.span,
+                                )
+                                .label(to.span, "a full team cannot take the record")
+                                .help("name another team, such as the managers'"),
+                            );
+                        } else {
+                            self.team_index(to);
+                        }
+                    }
+                    TeamClause::RoundRobin | TeamClause::Cap { .. } | TeamClause::Error => {}
                 }
+            }
+            if let (Some(q), Some(c)) = (queue, cap.or(overflow)) {
+                self.report(
+                    Diagnostic::error(
+                        codes::BAD_CLAUSE,
+                        format!(
+                            "team `{}` is a queue with a cap or an overflow",
+                            team.name.node
+                        ),
+                        c,
+                    )
+                    .label(c, "counts what members take")
+                    .label(q, "but a `queue` has no members")
+                    .help("remove `queue` and list members, or remove the clause"),
+                );
             }
             if let (Some(q), Some(s)) = (queue, strategy) {
                 self.report(
@@ -82,7 +131,7 @@ impl Checker<'_> {
                 );
             }
         }
-        teams
+        let checked: Vec<TTeam> = teams
             .iter()
             .map(|t| TTeam {
                 name: t.name.node.clone(),
@@ -96,8 +145,103 @@ impl Checker<'_> {
                     .clauses
                     .iter()
                     .any(|c| matches!(c.node, TeamClause::Queue)),
+                team: self.roster(t),
             })
-            .collect()
+            .collect();
+        self.no_overflow_cycles(&checked);
+        checked
+    }
+
+    /// A team as the program carries it: its members each once in the order
+    /// first listed, how one is picked, its cap, overflow and calendar.
+    fn roster(&self, t: &ast::TeamDecl) -> Team {
+        let mut members: Vec<String> = Vec::new();
+        let mut weighted: Vec<(String, u32)> = Vec::new();
+        let mut team = Team::named(t.name.node.clone());
+        for clause in &t.clauses {
+            match &clause.node {
+                TeamClause::Members(list) => members.extend(list.iter().map(|m| m.node.clone())),
+                TeamClause::Weighted(weights) => weighted.extend(weights.iter().map(|(who, w)| {
+                    // Weights are checked to add up to 100%: in hundredths of a percent.
+                    let basis = (w.node * 100.0).round().clamp(0.0, 10_000.0) as u32;
+                    (who.node.clone(), basis)
+                })),
+                TeamClause::Cap { limit, week } => {
+                    team.cap = u32::try_from(limit.node).ok().map(|limit| Cap {
+                        limit,
+                        window: if *week {
+                            CapWindow::Week
+                        } else {
+                            CapWindow::Day
+                        },
+                    });
+                }
+                // An overflow to the team itself is reported where it is checked.
+                TeamClause::Overflow(to) if to.node != t.name.node => {
+                    team.overflow = self
+                        .team_names
+                        .get(&to.node)
+                        .and_then(|d| u32::try_from(d.index).ok());
+                }
+                TeamClause::WorkingHours(_)
+                | TeamClause::RoundRobin
+                | TeamClause::Queue
+                | TeamClause::Overflow(_)
+                | TeamClause::Error => {}
+            }
+        }
+        members.extend(weighted.iter().map(|(who, _)| who.clone()));
+        let mut seen = std::collections::HashSet::new();
+        members.retain(|m| seen.insert(m.clone()));
+        if !weighted.is_empty() {
+            team.pick = Pick::Weighted(
+                members
+                    .iter()
+                    .map(|m| {
+                        weighted
+                            .iter()
+                            .find(|(who, _)| who == m)
+                            .map_or(0, |(_, w)| *w)
+                    })
+                    .collect(),
+            );
+        }
+        team.members = members;
+        team.calendar = self
+            .team_names
+            .get(&t.name.node)
+            .and_then(|d| u32::try_from(d.index).ok())
+            .and_then(|i| self.team_calendar(i))
+            .or(self.default_calendar);
+        team
+    }
+
+    /// Reports overflows that lead back to the team they start from: a
+    /// record there would go round for ever.
+    fn no_overflow_cycles(&mut self, teams: &[TTeam]) {
+        for (start, t) in teams.iter().enumerate() {
+            let mut at = t.team.overflow;
+            let mut steps = 0;
+            while let Some(next) = at {
+                if next as usize == start {
+                    self.report(
+                        Diagnostic::error(
+                            codes::BAD_CLAUSE,
+                            format!("team `{}` overflows back to itself", t.name),
+                            t.name_span,
+                        )
+                        .label(t.name_span, "its overflow leads back here")
+                        .help("end the chain of `overflow to` at a team without one"),
+                    );
+                    break;
+                }
+                steps += 1;
+                if steps > teams.len() {
+                    break;
+                }
+                at = teams.get(next as usize).and_then(|n| n.team.overflow);
+            }
+        }
     }
 
     /// Reports a person listed twice in one clause.

@@ -176,6 +176,8 @@ pub struct TTeam {
     pub staffed: bool,
     /// Whether it is a `queue`, unstaffed by design.
     pub queue: bool,
+    /// The team as the program carries it: members, strategy, cap, overflow.
+    pub team: crate::bytecode::program::Team,
 }
 
 /// A checked rule.

@@ -64,7 +64,7 @@ pub fn compile(checked: &Checked, sources: &SourceMap) -> Result<Program, Vec<Di
         lets,
         rules,
         otherwise,
-        teams: checked.teams.iter().map(|t| t.name.clone()).collect(),
+        teams: checked.teams.iter().map(|t| t.team.clone()).collect(),
         calendars: checked.calendars.clone(),
         debug: Some(DebugInfo {
             files: sources

@@ -237,6 +237,16 @@ pub enum TeamClause {
     Queue,
     /// `working hours CALENDAR`
     WorkingHours(Name),
+    /// `cap N per day` / `cap N per week`: at most N records per member in
+    /// each day (week) of the team's calendar.
+    Cap {
+        /// N.
+        limit: Spanned<i64>,
+        /// Per week rather than per day.
+        week: bool,
+    },
+    /// `overflow to TEAM`: where a record goes when no member can take it.
+    Overflow(Name),
     /// A clause that did not parse (already reported): what it said is unknown.
     Error,
 }

@@ -32,7 +32,7 @@ pub const SOFT_KEYWORDS: &[&str] = &[
     "contains", "starts", "ends", "with", "matches", "hand", "off", "to", "within", "escalate",
     "reassign", "after", "notify", "tag", "drop", "business", "hour", "hours", "day", "days",
     "working", "given", "json", "at", "due", "expect", "error", "list", "of", "from", "format",
-    "key", "now", "true", "false",
+    "key", "cap", "per", "week", "overflow", "now", "true", "false",
 ];
 
 /// Whether `word` is a keyword of the language.

@@ -244,6 +244,14 @@ pub enum Token {
     FormatKw,
     #[token("key")]
     Key,
+    #[token("cap")]
+    Cap,
+    #[token("per")]
+    Per,
+    #[token("week")]
+    Week,
+    #[token("overflow")]
+    Overflow,
     #[token("now")]
     Now,
     #[token("true")]

@@ -73,7 +73,11 @@ impl<'p> Actions<'p> {
             on_loan: None,
             held: Vec::new(),
             deadlines: Vec::new(),
-            team_names: parts.teams.iter().map(|t| Arc::from(t.as_str())).collect(),
+            team_names: parts
+                .teams
+                .iter()
+                .map(|t| Arc::from(t.name.as_str()))
+                .collect(),
             texts: Vec::new(),
         }
     }
