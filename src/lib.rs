@@ -12,6 +12,7 @@
 
 #[cfg(feature = "compiler")]
 pub mod analysis;
+pub mod assign;
 pub mod batch;
 pub mod bytecode;
 #[cfg(feature = "compiler")]

@@ -81,6 +81,19 @@ pub struct ActionOut {
     /// For business time, `at` in the calendar's zone with its offset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_local: Option<Arc<str>>,
+    /// With assignment on, the team a hand-off overflowed to because no
+    /// member of its own could take the record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overflow: Option<Arc<str>>,
+    /// With assignment on, the member a hand-off picked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Arc<str>>,
+    /// The assignee's user id in the CRM, from the roster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<Arc<str>>,
+    /// With assignment on, why a hand-off has no assignee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unassigned: Option<Arc<str>>,
 }
 
 impl ActionOut {
@@ -101,6 +114,10 @@ impl ActionOut {
             after: None,
             at: None,
             at_local: None,
+            overflow: None,
+            assignee: None,
+            assignee_id: None,
+            unassigned: None,
         }
     }
 }
@@ -149,6 +166,11 @@ impl Decision {
     /// What must happen, in order.
     pub fn actions(&self) -> &[ActionOut] {
         &self.shared.actions
+    }
+
+    /// The same decision with other actions: a hand-off with its assignee.
+    pub fn with_actions(&self, actions: Vec<ActionOut>) -> Decision {
+        Decision::new(self.decided().clone(), actions)
     }
 
     /// The members of an output line this decision gives (`"rule":...,"actions":[...]`),

@@ -1,0 +1,130 @@
+//! The roster: what the policy does not say about people. Each member's
+//! user id in the CRM (Salesforce re-imports an owner by its Id, not an
+//! e-mail) and the times they are away. Read from a JSON array:
+//! `[{"member": "ana@acme.example", "user_id": "0055e000001", "away":
+//! [{"from": "2026-12-01T00:00:00Z", "until": "2026-12-05T00:00:00Z"}]}]`.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::time::rfc3339;
+
+/// What the roster knows of one person.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Person {
+    /// Their user id in the CRM.
+    pub user_id: Option<String>,
+    /// When they are away: from (inclusive) until (exclusive).
+    pub away: Vec<(Timestamp, Timestamp)>,
+}
+
+/// Every person the roster names, by the name `members` gives them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Roster {
+    people: HashMap<String, Person>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    member: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    away: Vec<Away>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Away {
+    from: String,
+    until: String,
+}
+
+impl Roster {
+    /// A roster that knows no one: everyone is in, with no user id.
+    pub fn empty() -> Roster {
+        Roster::default()
+    }
+
+    /// Reads a roster from its JSON text; the error names the entry and
+    /// what is wrong with it.
+    pub fn read(text: &str) -> Result<Roster, String> {
+        let text = crate::source::without_byte_order_mark(text);
+        let rows: Vec<Row> = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "the roster is not a JSON array of {{\"member\", \"user_id\", \"away\"}} entries: {e}"
+            )
+        })?;
+        let mut people: HashMap<String, Person> = HashMap::new();
+        for (i, row) in rows.into_iter().enumerate() {
+            let person = people.entry(row.member.clone()).or_default();
+            if row.user_id.is_some() {
+                person.user_id = row.user_id;
+            }
+            for away in row.away {
+                let read = |text: &str| {
+                    rfc3339::instant(text).map_err(|_| {
+                        format!(
+                            "roster entry {i} ({}): {text:?} is not an RFC 3339 instant such as 2026-12-01T00:00:00Z",
+                            row.member
+                        )
+                    })
+                };
+                let (from, until) = (read(&away.from)?, read(&away.until)?);
+                if until <= from {
+                    return Err(format!(
+                        "roster entry {i} ({}): away until {} is not after {}",
+                        row.member, away.until, away.from
+                    ));
+                }
+                person.away.push((from, until));
+            }
+        }
+        Ok(Roster { people })
+    }
+
+    /// Whether `member` is away at `now`.
+    pub fn is_away(&self, member: &str, now: Timestamp) -> bool {
+        self.people.get(member).is_some_and(|p| {
+            p.away
+                .iter()
+                .any(|(from, until)| *from <= now && now < *until)
+        })
+    }
+
+    /// `member`'s user id in the CRM, if the roster gives one.
+    pub fn user_id(&self, member: &str) -> Option<&str> {
+        self.people.get(member).and_then(|p| p.user_id.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_roster_gives_ids_and_absences() {
+        let roster = Roster::read(
+            r#"[{"member":"ana@x","user_id":"005A","away":[{"from":"2026-12-01T00:00:00Z","until":"2026-12-02T00:00:00Z"}]},
+                {"member":"ben@x"}]"#,
+        )
+        .unwrap_or_default();
+        let at = |t: &str| t.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+        assert_eq!(roster.user_id("ana@x"), Some("005A"));
+        assert!(roster.is_away("ana@x", at("2026-12-01T09:00:00Z")));
+        assert!(!roster.is_away("ana@x", at("2026-12-02T00:00:00Z")));
+        assert!(!roster.is_away("ben@x", at("2026-12-01T09:00:00Z")));
+    }
+
+    #[test]
+    fn a_bad_roster_names_the_entry() {
+        let error = Roster::read(
+            r#"[{"member":"ana@x","away":[{"from":"2026-12-02T00:00:00Z","until":"2026-12-01T00:00:00Z"}]}]"#,
+        );
+        assert!(error.is_err_and(|e| e.contains("entry 0 (ana@x)")));
+        assert!(Roster::read(r#"[{"name":"ana@x"}]"#).is_err());
+    }
+}
