@@ -301,8 +301,9 @@ pub(crate) fn leaf(
         (Type::Int, Found::Other(J::Number(n))) => match n.as_i64() {
             Some(i) => Value::Int(i),
             // The JSON integer `-0`, which serde_json reads as the float -0.0
-            // (and so cannot tell from `-0.0`).
-            None if n.as_f64() == Some(0.0) => Value::Int(0),
+            // (and so cannot tell from `-0.0`). Only the negative zero: `0.0`
+            // is a number with `.0`, refused like `80.0` (§8.2).
+            None if n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()) => Value::Int(0),
             None if n.is_u64()
                 || n.as_f64()
                     .is_some_and(|x| x.fract() == 0.0 && x.abs() >= 9.2e18) =>
