@@ -12,8 +12,8 @@
 use serde_json::json;
 
 use crate::model::{
-    Action, CONSTS, Cmp, Elem, Expr, Func, Hit, OPTIONAL_LET, Op, Policy, Src, TEAMS, TextOp, Ty,
-    path_type,
+    Action, CONSTS, Cmp, Elem, Expr, Func, Hit, OPTIONAL_LET, Op, Policy, Src, TEAMS, Target,
+    TextOp, Ty, path_type,
 };
 use crate::record::{self, Bound, Json};
 use crate::time::{self, DAY, HOUR, SECOND};
@@ -441,10 +441,16 @@ fn folds(ev: &mut Eval, e: &Expr) -> bool {
 /// The expressions of an action.
 fn action_exprs(a: &Action) -> Option<&Expr> {
     match a {
-        Action::HandOff(..) => None,
-        Action::Assign(e, _) | Action::Drop(e) | Action::Tag(e) | Action::Set { value: e, .. } => {
-            Some(e)
-        }
+        Action::HandOff(..)
+        | Action::Reassign(..)
+        | Action::Notify(Target::Team(_))
+        | Action::Escalate(Target::Team(_), _) => None,
+        Action::Assign(e, _)
+        | Action::Drop(e)
+        | Action::Tag(e)
+        | Action::Notify(Target::To(e))
+        | Action::Escalate(Target::To(e), _)
+        | Action::Set { value: e, .. } => Some(e),
     }
 }
 
@@ -581,6 +587,23 @@ impl Eval<'_> {
                     )
                 }
                 Action::Tag(tag) => (json!({"action": "tag", "tag": self.text(tag)?}), false),
+                Action::Notify(target) => {
+                    let mut object = json!({"action": "notify"});
+                    self.target(&mut object, target)?;
+                    (object, false)
+                }
+                Action::Escalate(target, (after, seconds)) => {
+                    let mut object = json!({"action": "escalate"});
+                    self.target(&mut object, target)?;
+                    object["after"] = json!(after);
+                    object["at"] = json!(time::format_instant(now + i128::from(*seconds) * SECOND));
+                    (object, false)
+                }
+                Action::Reassign(team, (after, seconds)) => {
+                    let at = time::format_instant(now + i128::from(*seconds) * SECOND);
+                    let object = json!({"action": "reassign", "team": TEAMS[*team], "after": after, "at": at});
+                    (object, false)
+                }
                 Action::Set { path, value, .. } => {
                     let value = self.eval(value)?;
                     let ty = path_type(path);
@@ -593,6 +616,17 @@ impl Eval<'_> {
             out.push(Out { json, instant });
         }
         Ok(out)
+    }
+}
+
+impl Eval<'_> {
+    /// The `team` or `to` of a notification or escalation (§6.1).
+    fn target(&mut self, object: &mut serde_json::Value, target: &Target) -> Result<(), Fail> {
+        match target {
+            Target::Team(team) => object["team"] = json!(TEAMS[*team]),
+            Target::To(e) => object["to"] = json!(self.text(e)?),
+        }
+        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@ use proptest::strategy::BoxedStrategy;
 
 use crate::model::{
     Action, CONSTS, Cmp, Enum, Expr, Func, Hit, How, LETS, OPTIONAL_LET, Op, Policy, Rule, Src,
-    TEAMS, TextOp, Ty, path_type,
+    TEAMS, Target, TextOp, Ty, path_type,
 };
 use crate::narrow;
 use crate::record::Json;
@@ -702,9 +702,17 @@ fn actions(exprs: &mut Gen, lead_only: bool) -> BoxedStrategy<Vec<Action>> {
         2 => (s.clone(), slo).prop_map(|(to, slo)| Action::Assign(to, slo)),
         1 => s.clone().prop_map(Action::Drop),
     ];
+    let after = prop::sample::select(&[("8h", 28_800), ("2d", 172_800), ("30m", 1_800)][..]);
+    let target = prop_oneof![
+        (0..TEAMS.len()).prop_map(Target::Team),
+        s.clone().prop_map(Target::To),
+    ];
     let other = prop_oneof![
         2 => s.prop_map(Action::Tag),
-        3 => set_action(exprs, lead_only),
+        4 => set_action(exprs, lead_only),
+        1 => target.clone().prop_map(Action::Notify),
+        1 => (target, after.clone()).prop_map(|(t, after)| Action::Escalate(t, after)),
+        1 => (0..TEAMS.len(), after).prop_map(|(t, after)| Action::Reassign(t, after)),
     ];
     (
         prop::option::weighted(0.8, owner),

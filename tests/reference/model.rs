@@ -380,6 +380,12 @@ pub enum Action {
     Drop(Expr),
     /// `tag EXPR`.
     Tag(Expr),
+    /// `notify TARGET`.
+    Notify(Target),
+    /// `escalate to TARGET after D`.
+    Escalate(Target, (&'static str, i64)),
+    /// `reassign to TEAM after D`.
+    Reassign(usize, (&'static str, i64)),
     /// `set PATH to EXPR`; `qualified` writes `lead.PATH`.
     Set {
         /// The lead path set.
@@ -389,6 +395,16 @@ pub enum Action {
         /// The value.
         value: Expr,
     },
+}
+
+/// Who `notify` and `escalate to` tell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// A team of [`TEAMS`], by its bare name: after `notify` and `escalate
+    /// to` that means the team even where a field has the name (`owner`, §3.1).
+    Team(usize),
+    /// A person or channel: a string expression.
+    To(Expr),
 }
 
 /// A rule: its condition and actions; its name is `r` and its index.
@@ -592,6 +608,13 @@ impl Policy {
             Action::Assign(to, slo) => format!("assign to {}{}", self.expr(to), within(slo)),
             Action::Drop(reason) => format!("drop {}", self.expr(reason)),
             Action::Tag(tag) => format!("tag {}", self.expr(tag)),
+            Action::Notify(target) => format!("notify {}", self.target(target)),
+            Action::Escalate(target, (after, _)) => {
+                format!("escalate to {} after {after}", self.target(target))
+            }
+            Action::Reassign(team, (after, _)) => {
+                format!("reassign to {} after {after}", TEAMS[*team])
+            }
             Action::Set {
                 path,
                 qualified,
@@ -599,6 +622,22 @@ impl Policy {
             } => {
                 let lead = if *qualified { "lead." } else { "" };
                 format!("set {lead}{path} to {}", self.expr(value))
+            }
+        }
+    }
+
+    /// The target of `notify` or `escalate to`: a field read there that is
+    /// named like a team is written `lead.FIELD`, or it would mean the team.
+    fn target(&self, target: &Target) -> String {
+        match target {
+            Target::Team(team) => TEAMS[*team].to_owned(),
+            Target::To(e) => {
+                let text = self.expr(e);
+                if TEAMS.contains(&text.as_str()) {
+                    format!("lead.{text}")
+                } else {
+                    text
+                }
             }
         }
     }

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Action, Expr, How, OPTIONAL_LET, Policy, Read, Rule, Src, guard_of};
+use crate::model::{Action, Expr, How, OPTIONAL_LET, Policy, Read, Rule, Src, Target, guard_of};
 
 /// Sources proven present.
 pub type Proven = BTreeSet<Src>;
@@ -136,8 +136,15 @@ fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
 /// The expressions of an action, and the path it sets.
 fn parts(a: &Action) -> (Vec<&Expr>, Option<&'static str>) {
     match a {
-        Action::HandOff(..) => (Vec::new(), None),
-        Action::Assign(e, _) | Action::Drop(e) | Action::Tag(e) => (vec![e], None),
+        Action::HandOff(..)
+        | Action::Reassign(..)
+        | Action::Notify(Target::Team(_))
+        | Action::Escalate(Target::Team(_), _) => (Vec::new(), None),
+        Action::Assign(e, _)
+        | Action::Drop(e)
+        | Action::Tag(e)
+        | Action::Notify(Target::To(e))
+        | Action::Escalate(Target::To(e), _) => (vec![e], None),
         Action::Set { path, value, .. } => (vec![value], Some(path)),
     }
 }
@@ -145,7 +152,14 @@ fn parts(a: &Action) -> (Vec<&Expr>, Option<&'static str>) {
 /// An action with its values made well-typed where `proven` holds.
 fn action(a: Action, proven: &Proven) -> Action {
     match a {
-        Action::HandOff(..) => a,
+        Action::HandOff(..)
+        | Action::Reassign(..)
+        | Action::Notify(Target::Team(_))
+        | Action::Escalate(Target::Team(_), _) => a,
+        Action::Notify(Target::To(e)) => Action::Notify(Target::To(value(e, proven))),
+        Action::Escalate(Target::To(e), after) => {
+            Action::Escalate(Target::To(value(e, proven)), after)
+        }
         Action::Assign(e, slo) => Action::Assign(value(e, proven), slo),
         Action::Drop(e) => Action::Drop(value(e, proven)),
         Action::Tag(e) => Action::Tag(value(e, proven)),
