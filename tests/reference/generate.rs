@@ -913,7 +913,8 @@ const INTS: &[&str] = &[
     "1000000000000",
 ];
 
-/// Tokens an int field refuses: beyond 64 bits (R0204), with a fraction (R0201).
+/// Tokens an int field refuses: beyond 64 bits (R0204), with a fraction or
+/// `.0` (R0201), however near the ends of the range.
 const BAD_INTS: &[&str] = &[
     "9223372036854775808",
     "-9223372036854775809",
@@ -921,6 +922,8 @@ const BAD_INTS: &[&str] = &[
     "2.5",
     "0.0",
     "80.0",
+    "9210000000000000000.0",
+    "-9220000000000000000.0",
 ];
 
 /// Number tokens, exponents and huge integers included.
