@@ -420,10 +420,17 @@ impl Gen {
                 out.push((1, one(Expr::Neg, num.clone())));
                 out.push((
                     4,
-                    (ops, num.clone(), num)
+                    (ops, num.clone(), num.clone())
                         .prop_map(|(op, a, b)| Expr::Bin(op, Box::new(a), Box::new(b)))
                         .boxed(),
                 ));
+                // A field as the divisor: records hold zeros (R0302).
+                let fields = paths(Ty::Int)
+                    .iter()
+                    .chain(paths(Ty::Num))
+                    .map(|p| (1, read(p)));
+                let divisor = union(fields.collect());
+                out.push((2, two(|a, b| Expr::Bin(Op::Div, a, b), num, divisor)));
                 out
             }
             Ty::Str => {
