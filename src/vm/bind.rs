@@ -323,6 +323,9 @@ pub(crate) fn wrong_type(schema: &Schema, ty: &Type, found: &str, at: &Path) -> 
     )
 }
 
+/// 2^63, the first int beyond the 64-bit range.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// Validates a value that is not a list or a record for them: scalars, and
 /// anything of the wrong type.
 pub(crate) fn leaf(
@@ -339,12 +342,16 @@ pub(crate) fn leaf(
         (Type::Int, Found::Other(J::Number(n))) => match n.as_i64() {
             Some(i) => Value::Int(i),
             // The JSON integer `-0`, which serde_json reads as the float -0.0
-            // (and so cannot tell from `-0.0`).
-            None if n.as_f64() == Some(0.0) => Value::Int(0),
-            None if n.is_u64()
-                || n.as_f64()
-                    .is_some_and(|x| x.fract() == 0.0 && x.abs() >= 9.2e18) =>
-            {
+            // (and so cannot tell from `-0.0`). Only the negative zero: `0.0`
+            // is a number with `.0`, refused like `80.0` (§8.2).
+            None if n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()) => Value::Int(0),
+            // Beyond the 64-bit range: an integer above i64::MAX (a u64), or
+            // one serde_json could only read as a rounded float (above
+            // u64::MAX, below i64::MIN). A float inside the range was
+            // written with a fraction or `.0`, however large (R0201); only
+            // -2^63 itself is taken as out of range, being what
+            // `-9223372036854775809` rounds to.
+            None if n.is_u64() || n.as_f64().is_some_and(|x| !(-TWO_63 < x && x < TWO_63)) => {
                 let path = at.text();
                 return Err(RecordError::at(
                     codes::RECORD_INTEGER_RANGE,
