@@ -37,7 +37,9 @@ fn assign_all(assigner: &mut Assigner, leads: &[(&str, &str)], now: &str) -> Vec
         .map(|(id, country)| {
             let decision = vm.decide(&lead(id, country)).expect("decides");
             let id = RecordId::of(&serde_json::Value::from(*id));
-            let assigned = assigner.assign(id.as_ref(), &decision, now);
+            let assigned = assigner
+                .assign(id.as_ref(), &decision, now)
+                .expect("in memory");
             let a = &assigned.actions()[0];
             match (&a.assignee, &a.overflow, &a.unassigned) {
                 (Some(who), None, _) => who.to_string(),

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 fn codes_in_source() -> BTreeSet<String> {
     let text = std::fs::read_to_string("src/diagnostics/codes.rs").expect("codes.rs");
-    let pattern = regex::Regex::new(r#""([EWR]\d{4})""#).expect("a valid regex");
+    let pattern = regex::Regex::new(r#""([EWRS]\d{4})""#).expect("a valid regex");
     pattern
         .captures_iter(&text)
         .map(|c| c[1].to_owned())
@@ -28,7 +28,7 @@ fn codes_in_source() -> BTreeSet<String> {
 fn sections() -> Vec<(String, String)> {
     let doc = std::fs::read_to_string("docs/errors.md").expect("docs/errors.md exists");
     // A family heading such as `# Names (E1xxx)` ends the last section before it.
-    let family = regex::Regex::new(r"\n# [^\n]*\([EWR]\dxxx\)").expect("a valid regex");
+    let family = regex::Regex::new(r"\n# [^\n]*\([EWRS]\dxxx\)").expect("a valid regex");
     let mut out = Vec::new();
     for chunk in doc.split("\n## ").skip(1) {
         let Some((head, body)) = chunk.split_once('\n') else {

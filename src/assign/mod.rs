@@ -12,6 +12,8 @@
 
 pub mod pick;
 pub mod roster;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod state;
 
 use std::sync::Arc;
@@ -20,11 +22,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::bytecode::program::{Cap, CapWindow, Pick, Program};
-use crate::vm::decision::{Action, ActionOut};
+use crate::vm::decision::{Action, ActionOut, Decided};
 use crate::vm::{Decision, RecordId};
 pub use roster::Roster;
-use state::Entry;
-pub use state::State;
+pub use state::{Entry, State, Store, StoreError};
 
 /// A team as the assigner works with it.
 #[derive(Debug)]
@@ -37,13 +38,13 @@ struct Team {
     zone: TimeZone,
 }
 
-/// Gives hand-offs their assignees, in input order.
+/// Gives hand-offs their assignees, in input order, keeping state in `S`.
 #[derive(Debug)]
-pub struct Assigner {
+pub struct Assigner<S: Store = State> {
     policy: String,
     teams: Vec<Team>,
     roster: Roster,
-    state: State,
+    store: S,
 }
 
 /// Who one hand-off went to.
@@ -53,9 +54,9 @@ struct Picked {
     unassigned: Option<Arc<str>>,
 }
 
-impl Assigner {
-    /// An assigner for `program`'s teams with `roster` and `state`.
-    pub fn new(program: &Program, roster: Roster, state: State) -> Assigner {
+impl<S: Store> Assigner<S> {
+    /// An assigner for `program`'s teams with `roster`, keeping state in `store`.
+    pub fn new(program: &Program, roster: Roster, store: S) -> Assigner<S> {
         let parts = program.parts();
         let teams = parts
             .teams
@@ -80,13 +81,19 @@ impl Assigner {
             policy: parts.name.clone(),
             teams,
             roster,
-            state,
+            store,
         }
     }
 
-    /// The state, with every assignment made so far.
-    pub fn state(&self) -> &State {
-        &self.state
+    /// The store, with every assignment made so far.
+    pub fn store(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Makes the assignments made so far durable; a caller writes a
+    /// record's decision line only after the commit that follows it.
+    pub fn commit(&mut self) -> Result<(), StoreError> {
+        self.store.commit()
     }
 
     /// `decision` with an assignee on each of its hand-offs to a staffed
@@ -96,48 +103,50 @@ impl Assigner {
         id: Option<&RecordId>,
         decision: &Decision,
         now: Timestamp,
-    ) -> Decision {
+    ) -> Result<Decision, StoreError> {
         let hands_off = decision
             .actions()
             .iter()
             .any(|a| a.action == Action::HandOff && self.staffed(a));
         if !hands_off {
-            return decision.clone();
+            return Ok(decision.clone());
         }
         let key = id.map(|id| format!("{}\u{1f}{}", self.policy, id.json()));
+        let rule = match decision.decided() {
+            Decided::Rule(rule) => rule.clone().unwrap_or_default(),
+            Decided::Rules(rules) => rules.join(","),
+        };
         let mut picked: Vec<(Arc<str>, Arc<Picked>)> = Vec::new();
-        let actions: Vec<ActionOut> = decision
-            .actions()
-            .iter()
-            .map(|a| {
-                let Some(team) = a
-                    .team
-                    .clone()
-                    .filter(|_| a.action == Action::HandOff && self.staffed(a))
-                else {
-                    return a.clone();
-                };
-                let made = match picked.iter().find(|(t, _)| *t == team) {
-                    Some((_, made)) => made.clone(),
-                    None => {
-                        let made = Arc::new(self.pick(&team, key.as_deref(), now));
-                        picked.push((team, made.clone()));
-                        made
-                    }
-                };
-                let mut out = a.clone();
-                out.assignee_id = made
-                    .assignee
-                    .as_deref()
-                    .and_then(|m| self.roster.user_id(m))
-                    .map(Arc::from);
-                out.assignee = made.assignee.clone();
-                out.overflow = made.overflow.clone();
-                out.unassigned = made.unassigned.clone();
-                out
-            })
-            .collect();
-        decision.with_actions(actions)
+        let mut actions = Vec::with_capacity(decision.actions().len());
+        for a in decision.actions() {
+            let Some(team) = a
+                .team
+                .clone()
+                .filter(|_| a.action == Action::HandOff && self.staffed(a))
+            else {
+                actions.push(a.clone());
+                continue;
+            };
+            let made = match picked.iter().find(|(t, _)| *t == team) {
+                Some((_, made)) => made.clone(),
+                None => {
+                    let made = Arc::new(self.pick(&team, key.as_deref(), now, &rule)?);
+                    picked.push((team, made.clone()));
+                    made
+                }
+            };
+            let mut out = a.clone();
+            out.assignee_id = made
+                .assignee
+                .as_deref()
+                .and_then(|m| self.roster.user_id(m))
+                .map(Arc::from);
+            out.assignee = made.assignee.clone();
+            out.overflow = made.overflow.clone();
+            out.unassigned = made.unassigned.clone();
+            actions.push(out);
+        }
+        Ok(decision.with_actions(actions))
     }
 
     /// Whether a hand-off's team has members to pick from.
@@ -151,61 +160,65 @@ impl Assigner {
 
     /// The member of `team` (or of a team it overflows to) who takes the
     /// record with ledger key `key` at `now`.
-    fn pick(&mut self, team: &str, key: Option<&str>, now: Timestamp) -> Picked {
+    fn pick(
+        &mut self,
+        team: &str,
+        key: Option<&str>,
+        now: Timestamp,
+        rule: &str,
+    ) -> Result<Picked, StoreError> {
         let Some(start) = self.teams.iter().position(|t| &*t.name == team) else {
-            return Picked {
+            return Ok(Picked {
                 assignee: None,
                 overflow: None,
                 unassigned: Some(Arc::from("the team is not in the policy")),
-            };
+            });
         };
-        // A record assigned before keeps its assignee, in the team it went to.
-        if let Some(entry) = key.and_then(|k| self.state.recorded(k)).cloned()
-            && self
-                .chain(start)
-                .any(|t| self.teams.get(t).is_some_and(|t| t.name == entry.team))
-        {
-            return Picked {
-                overflow: (*entry.team != *team).then(|| entry.team.clone()),
-                unassigned: entry.assignee.is_none().then(|| self.nobody(start)),
-                assignee: entry.assignee,
-            };
-        }
         let chain: Vec<usize> = self.chain(start).collect();
+        // A record assigned before keeps its assignee, in the team it went to.
+        if let Some(key) = key
+            && let Some(entry) = self.store.recorded(key)?
+            && chain
+                .iter()
+                .any(|t| self.teams.get(*t).is_some_and(|t| *t.name == entry.team))
+        {
+            return Ok(Picked {
+                overflow: (entry.team != team).then(|| Arc::from(entry.team.as_str())),
+                unassigned: entry.assignee.is_none().then(|| self.nobody(start)),
+                assignee: entry.assignee.as_deref().map(Arc::from),
+            });
+        }
+        let mut went = None;
         for t in chain {
-            if let Some(member) = self.take(t, now) {
-                let team_name = self.teams.get(t).map(|x| x.name.clone());
-                if let (Some(key), Some(name)) = (key, team_name.clone()) {
-                    self.state.record(
-                        key.to_owned(),
-                        Entry {
-                            team: name,
-                            assignee: Some(member.clone()),
-                        },
-                    );
-                }
-                return Picked {
-                    assignee: Some(member),
-                    overflow: team_name.filter(|n| **n != *team),
-                    unassigned: None,
-                };
+            if let Some(member) = self.take(t, now)? {
+                went = Some((t, member));
+                break;
             }
         }
-        let reason = self.nobody(start);
+        let entry = Entry {
+            team: went
+                .as_ref()
+                .and_then(|(t, _)| self.teams.get(*t))
+                .map_or_else(|| team.to_owned(), |t| t.name.to_string()),
+            assignee: went.as_ref().map(|(_, m)| m.to_string()),
+            at: now.to_string(),
+            rule: rule.to_owned(),
+        };
         if let Some(key) = key {
-            self.state.record(
-                key.to_owned(),
-                Entry {
-                    team: Arc::from(team),
-                    assignee: None,
-                },
-            );
+            self.store.record(key, &entry)?;
         }
-        Picked {
-            assignee: None,
-            overflow: None,
-            unassigned: Some(reason),
-        }
+        Ok(match went {
+            Some((_, member)) => Picked {
+                assignee: Some(member),
+                overflow: (entry.team != team).then(|| Arc::from(entry.team.as_str())),
+                unassigned: None,
+            },
+            None => Picked {
+                assignee: None,
+                overflow: None,
+                unassigned: Some(self.nobody(start)),
+            },
+        })
     }
 
     /// Team `start` and the teams its overflow leads to, each once.
@@ -220,38 +233,59 @@ impl Assigner {
         })
     }
 
-    /// Picks and counts a member of team `t` who can take a record at `now`.
-    fn take(&mut self, t: usize, now: Timestamp) -> Option<Arc<str>> {
-        let team = self.teams.get(t)?;
+    /// Picks and counts a member of team `t` who can take a record at
+    /// `now`, moving the team's turn.
+    fn take(&mut self, t: usize, now: Timestamp) -> Result<Option<Arc<str>>, StoreError> {
+        let Some(team) = self.teams.get(t) else {
+            return Ok(None);
+        };
         let window = team.cap.map(|cap| window(cap.window, &team.zone, now));
-        let can_take: Vec<bool> = team
-            .members
-            .iter()
-            .map(|m| {
-                !self.roster.is_away(m, now)
-                    && match (team.cap, &window) {
-                        (Some(cap), Some(w)) => self.state.count(m, w) < cap.limit,
-                        _ => true,
-                    }
-            })
-            .collect();
-        let able = |m: usize| can_take.get(m).copied().unwrap_or(false);
-        let name = team.name.clone();
-        let members = team.members.len();
-        let weights = team.weights.clone();
-        let turn = self.state.turn(&name);
-        let picked = match &weights {
-            None => round_robin_turn(members, able, turn),
-            Some(weights) => {
-                turn.credit.resize(weights.len(), 0);
-                pick::smooth_weighted(weights, able, &mut turn.credit)
-            }
-        }?;
-        let member = self.teams.get(t)?.members.get(picked)?.clone();
-        if let Some(w) = &window {
-            self.state.take(&member, w);
+        let mut can_take = Vec::with_capacity(team.members.len());
+        for m in &team.members {
+            let able = !self.roster.is_away(m, now)
+                && match (team.cap, &window) {
+                    (Some(cap), Some(w)) => self.store.count(m, w)? < cap.limit,
+                    _ => true,
+                };
+            can_take.push(able);
         }
-        Some(member)
+        let able = |m: usize| can_take.get(m).copied().unwrap_or(false);
+        let mut turn = self.store.turn(&team.name)?;
+        let picked = match &team.weights {
+            None => {
+                let next = turn
+                    .last
+                    .as_deref()
+                    .and_then(|l| team.members.iter().position(|m| &**m == l))
+                    .map_or(0, |i| i + 1);
+                pick::round_robin(team.members.len(), able, next)
+            }
+            Some(weights) => {
+                let mut credit: Vec<i64> = team
+                    .members
+                    .iter()
+                    .map(|m| turn.credit.get(&**m).copied().unwrap_or(0))
+                    .collect();
+                let picked = pick::smooth_weighted(weights, able, &mut credit);
+                turn.credit = team
+                    .members
+                    .iter()
+                    .zip(credit)
+                    .map(|(m, c)| (m.to_string(), c))
+                    .collect();
+                picked
+            }
+        };
+        let Some(member) = picked.and_then(|p| team.members.get(p)).cloned() else {
+            return Ok(None);
+        };
+        turn.last = Some(member.to_string());
+        let name = team.name.clone();
+        self.store.save_turn(&name, &turn)?;
+        if let Some(w) = &window {
+            self.store.take(&member, w)?;
+        }
+        Ok(Some(member))
     }
 
     /// Why no member of team `start` or its overflow could take a record.
@@ -265,17 +299,6 @@ impl Assigner {
             names.join(" or ")
         ))
     }
-}
-
-/// Round robin from the team's turn, moving the turn past the member picked.
-fn round_robin_turn(
-    members: usize,
-    able: impl Fn(usize) -> bool,
-    turn: &mut state::Turn,
-) -> Option<usize> {
-    let picked = pick::round_robin(members, able, turn.next)?;
-    turn.next = (picked + 1) % members.max(1);
-    Some(picked)
 }
 
 /// The cap window `now` falls in, in `zone`: its day, or the Monday that

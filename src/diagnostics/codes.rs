@@ -136,3 +136,7 @@ pub const RUNTIME_OWNERSHIP_CONFLICT: &str = "R0304";
 pub const RUNTIME_NOT_UNIQUE: &str = "R0305";
 /// The evaluation ran out of fuel.
 pub const RUNTIME_FUEL: &str = "R0306";
+/// Assignment state that cannot be opened, read or written.
+pub const STATE_UNREADABLE: &str = "S0001";
+/// Assignment state written by another version of roe.
+pub const STATE_VERSION: &str = "S0002";
