@@ -527,6 +527,46 @@ fn run_streams_decisions_from_stdin() {
     assert_eq!(child.wait().expect("roe exits").code(), Some(0));
 }
 
+/// The `due` of each decision of `roe ARGS`, two copies of `LEAD` sent to its
+/// stdin 1.2 seconds apart, each answered before the next is sent.
+fn dues_of_leads_sent_apart(args: &[&str]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = spawn_piped(args);
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut dues = Vec::new();
+    for sent in 0..2 {
+        if sent > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1_200));
+        }
+        writeln!(stdin, "{LEAD}").expect("roe reads");
+        stdin.flush().expect("flushes");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a decision");
+        let decision: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        dues.push(
+            decision["actions"][0]["due"]
+                .as_str()
+                .expect("a due")
+                .to_owned(),
+        );
+    }
+    drop(stdin);
+    assert_eq!(child.wait().expect("roe exits").code(), Some(0));
+    dues
+}
+
+/// Without `--now`, each line of stdin is decided at the instant it arrives,
+/// so a lead sent later is due later; with `--now`, every line at that one.
+#[test]
+fn stdin_reads_the_clock_per_record_unless_now_is_given() {
+    let args = ["run", "tests/spec/inbound_routing.roe", "--records", "-"];
+    let live = dues_of_leads_sent_apart(&args);
+    assert!(live[0] < live[1], "{live:?}");
+    let fixed = dues_of_leads_sent_apart(&[&args[..], &["--now", "2026-11-30T10:00:00Z"]].concat());
+    assert_eq!(fixed, ["2026-11-30T14:00:00Z", "2026-11-30T14:00:00Z"]);
+}
+
 #[test]
 fn explain_says_why_and_exits_by_the_record() {
     let out = roe(&[

@@ -25,7 +25,10 @@ pub struct Args {
     /// A large file is decided on every core, with a progress bar when stderr is a terminal.
     #[arg(long, value_name = "FILE")]
     records: PathBuf,
-    /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z); default: when the run starts.
+    /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z), the same for every
+    /// record. Without it, records of a file are decided at the instant the run starts, and
+    /// each line of standard input (`--records -`, JSON Lines) at the instant it arrives,
+    /// to the whole second, so SLOs count from when the record came.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     now: Option<Timestamp>,
     /// The format of the records; default: from the file's extension (JSON Lines for stdin).
@@ -146,19 +149,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         warnings.print();
         // One line at a time, each answered as it arrives.
         out.flush_each = true;
-        let lines = std::io::BufReader::new(std::io::stdin())
-            .lines()
-            .enumerate()
-            .map(|(n, line)| match (n, line) {
-                (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
-                (_, line) => line,
-            })
-            .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
-            .enumerate()
-            .map(|(first, line)| Block {
-                first,
-                records: Records::Arrived(line),
-            });
+        let clock = match args.now {
+            Some(_) => None,
+            None => Some(run_start as fn() -> Timestamp),
+        };
+        let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
         decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
     } else {
         let text = read_records(args, stdin)?;
@@ -219,6 +214,29 @@ enum Failure {
     Read(std::io::Error),
 }
 
+/// The lines of `reader` as they arrive, each a block of one record;
+/// `clock`, if given, tells each the instant it is decided at, read as the
+/// line arrives.
+fn arrived<'r>(
+    reader: impl BufRead + Send + 'r,
+    mut clock: Option<impl FnMut() -> Timestamp + Send + 'r>,
+) -> impl Iterator<Item = Block<'r>> + Send + 'r {
+    reader
+        .lines()
+        .enumerate()
+        .map(|(n, line)| match (n, line) {
+            (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
+            (_, line) => line,
+        })
+        .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .enumerate()
+        .map(move |(first, line)| Block {
+            first,
+            now: clock.as_mut().map(|read| read()),
+            records: Records::Arrived(line),
+        })
+}
+
 /// Records of a block, or of the whole input.
 enum Records<'r> {
     /// JSON Lines the worker parses itself.
@@ -247,6 +265,7 @@ fn blocks_of<'r, T>(records: &'r [T], kind: fn(&'r [T]) -> Records<'r>) -> Vec<B
         .enumerate()
         .map(|(b, part)| Block {
             first: b * BLOCK,
+            now: None,
             records: kind(part),
         })
         .collect()
@@ -255,6 +274,8 @@ fn blocks_of<'r, T>(records: &'r [T], kind: fn(&'r [T]) -> Records<'r>) -> Vec<B
 /// A block of records as a worker receives it, with the index of its first.
 struct Block<'r> {
     first: usize,
+    /// The instant its records are decided at, when not the run's.
+    now: Option<Timestamp>,
     records: Records<'r>,
 }
 
@@ -312,6 +333,9 @@ fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::i
         decided.text.push('\n');
         decided.failed |= error;
     };
+    if let Some(now) = block.now {
+        vm.set_now(now);
+    }
     let index = (block.first..).take(block.records.len());
     match &block.records {
         Records::Text(lines) => index
@@ -475,5 +499,72 @@ pub fn load_policy(
             "`{}` has no `policy` header: it is a library, and there is nothing to run",
             policy.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::expect_used,
+        clippy::unwrap_used,
+        reason = "a test fails by panicking"
+    )]
+
+    use super::*;
+
+    /// The shipped inbound policy, compiled.
+    fn inbound() -> Policy {
+        let compilation =
+            roe::compile_file(Path::new("examples/inbound_routing.roe")).expect("readable");
+        Policy::new(compilation.program.expect("compiles"))
+    }
+
+    /// Each line of a pipe is decided at the instant the clock gave as it
+    /// arrived (a fake clock here, an hour later for each line), exactly as
+    /// a VM made at that instant decides it.
+    #[test]
+    fn each_line_of_a_pipe_is_decided_at_the_instant_it_arrived() {
+        let policy = inbound();
+        let text = std::fs::read_to_string("examples/inbound_leads.jsonl").expect("records");
+        let lines: Vec<&str> = text.lines().take(5).collect();
+        let start: Timestamp = "2026-12-01T09:00:00Z".parse().expect("an instant");
+        let hour = jiff::SignedDuration::from_hours(1);
+        let at = |n: usize| start + hour * i32::try_from(n).expect("few");
+        let mut ticks = 0;
+        let clock = move || {
+            ticks += 1;
+            at(ticks - 1)
+        };
+        let setup = Setup {
+            policy: &policy,
+            now: start,
+            local_times: false,
+            explain: false,
+        };
+        let mut out = Output {
+            to: Vec::new(),
+            failed: false,
+            flush_each: true,
+        };
+        let input = std::io::Cursor::new(lines.join("\n"));
+        let blocks = arrived(input, Some(clock));
+        assert!(decide_all(&setup, Spread::SERIAL, blocks, None, &mut out).is_ok());
+        let expected: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let (id, outcome) = policy.vm(at(i)).decide_line(line);
+                decision::line(i, id.as_ref(), &outcome) + "\n"
+            })
+            .collect();
+        assert_eq!(String::from_utf8(out.to).expect("UTF-8"), expected);
+        assert!(
+            expected.contains("\"due\":\"2026-12-01T13:00:00Z\""),
+            "{expected}"
+        );
+        assert!(
+            expected.contains("\"due\":\"2026-12-01T12:00:00Z\""),
+            "{expected}"
+        );
     }
 }
