@@ -1154,3 +1154,53 @@ fn test_expectations_check_due_and_at() {
         "{err}"
     );
 }
+
+/// `--output-format csv`: a header, then one row per record under it, failed
+/// records included; all-match rules, tags and `set` fields in their columns.
+#[test]
+fn run_writes_csv_rows_a_crm_can_import() {
+    let now = ["--now", "2026-12-01T09:00:00Z", "--output-format", "csv"];
+    let mut shown = String::new();
+    for (policy, records) in [
+        ("examples/lead_hygiene.roe", "examples/hygiene_leads.json"),
+        ("examples/inbound_routing.roe", "examples/bad_leads.jsonl"),
+        (
+            "examples/opportunity_ownership.roe",
+            "examples/opportunities.csv",
+        ),
+    ] {
+        let out = roe(&[&["run", policy, "--records", records][..], &now[..]].concat());
+        let failed = stdout(&out).contains("R0");
+        assert_eq!(code(&out), if failed { 3 } else { 0 }, "{}", stderr(&out));
+        // Every row has the header's cells, as an import tool reads them.
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let columns = reader.headers().expect("a header").len();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+        assert!(rows.iter().all(|row| row.len() == columns));
+        let indexes: Vec<String> = rows.iter().map(|row| row[0].to_owned()).collect();
+        let expected: Vec<String> = (0..rows.len()).map(|i| i.to_string()).collect();
+        assert_eq!(indexes, expected);
+        shown.push_str(&format!("──── {policy} {records} ────\n{}", stdout(&out)));
+    }
+    insta::assert_snapshot!(shown);
+}
+
+/// CSV rows have no place for `--explain`'s `why`, and `--format json`
+/// diagnostics would take the header's line: both are refused in one line.
+#[test]
+fn csv_output_refuses_options_it_cannot_hold() {
+    for option in ["--explain", "--format=json"] {
+        let out = roe(&[
+            "run",
+            "examples/inbound_routing.roe",
+            "--records",
+            "examples/bad_leads.jsonl",
+            "--output-format",
+            "csv",
+            option,
+        ]);
+        assert_eq!(code(&out), 2, "{option}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}

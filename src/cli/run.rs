@@ -11,9 +11,14 @@ use roe::input::{self, InputFormat};
 use roe::source::without_byte_order_mark;
 use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
-use roe::vm::{Policy, Vm, decision};
+use roe::vm::{Policy, Vm};
 
 use super::{Format, UsageError, output, status};
+
+mod sink;
+mod table;
+
+use sink::{Shape, Sink};
 
 /// Arguments of `roe run`.
 #[derive(clap::Args, Debug)]
@@ -38,6 +43,12 @@ pub struct Args {
     /// (needs the debug info: a `.roe`, or a `.roec` built without --strip).
     #[arg(long)]
     explain: bool,
+    /// How to write the decisions: one JSON line per record, or CSV rows under a header
+    /// (index, id, rule, team, assignee, due, escalation_to, escalation_at, reassign_to,
+    /// reassign_at, notify, tags, dropped, a column per field the policy sets, error_code,
+    /// error_message, error_field), for a CRM's import tool.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Jsonl)]
+    output_format: OutputFormat,
     /// How to print diagnostics about the policy.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -47,12 +58,13 @@ pub struct Args {
     local_times: bool,
 }
 
-/// What every VM of a run is made with.
+/// What every VM of a run is made with, and how its output is written.
 struct Setup<'p> {
     policy: &'p Policy,
     now: Timestamp,
     local_times: bool,
     explain: bool,
+    shape: Shape<'p>,
 }
 
 impl Setup<'_> {
@@ -60,6 +72,15 @@ impl Setup<'_> {
     fn vm(&self) -> Vm<'_> {
         self.policy.vm(self.now).with_local_times(self.local_times)
     }
+}
+
+/// Output formats as the command line names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    /// One JSON line per record.
+    Jsonl,
+    /// CSV: a header row, then one row per record.
+    Csv,
 }
 
 /// Input formats as the command line names them.
@@ -133,11 +154,21 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             args.policy.display()
         )));
     }
+    let table;
+    let shape = match args.output_format {
+        OutputFormat::Jsonl => Shape::Lines,
+        OutputFormat::Csv => {
+            refuse_with_csv(args)?;
+            table = table::Table::new(policy.program());
+            Shape::Rows(&table)
+        }
+    };
     let setup = Setup {
         policy: &policy,
         now,
         local_times: args.local_times,
         explain: args.explain,
+        shape,
     };
     let stdout = std::io::stdout();
     let mut out = Output {
@@ -145,6 +176,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         failed: false,
         flush_each: false,
     };
+    let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
         warnings.print();
         // One line at a time, each answered as it arrives.
@@ -154,7 +186,9 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             None => Some(run_start as fn() -> Timestamp),
         };
         let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
-        decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
+        out.write(&header)
+            .map_err(Failure::Write)
+            .and_then(|()| decide_all(&setup, Spread::SERIAL, lines, None, &mut out))
     } else {
         let text = read_records(args, stdin)?;
         let text = without_byte_order_mark(&text);
@@ -174,13 +208,42 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         let bar = (spread != Spread::SERIAL)
             .then(|| progress_bar(count))
             .flatten();
-        let written = decide_all(&setup, spread, blocks.into_iter(), bar.as_ref(), &mut out);
+        let written = out
+            .write(&header)
+            .map_err(Failure::Write)
+            .and_then(|()| decide_all(&setup, spread, blocks.into_iter(), bar.as_ref(), &mut out));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
         written
     };
-    match written.and_then(|()| out.to.flush().map_err(Failure::Write)) {
+    report(written.and_then(|()| out.to.flush().map_err(Failure::Write)))?;
+    Ok(if out.failed {
+        status::RECORDS
+    } else {
+        status::OK
+    })
+}
+
+/// The options `--output-format csv` cannot go with.
+fn refuse_with_csv(args: &Args) -> Result<(), UsageError> {
+    if args.explain {
+        return Err(UsageError(
+            "--explain adds a `why` object to JSON lines, and a CSV row has no place for it; drop --explain, or use --output-format jsonl".to_owned(),
+        ));
+    }
+    if args.format == Format::Json {
+        return Err(UsageError(
+            "--format json prints the policy's diagnostics on stdout's first line, where the CSV header must be; use --format human (diagnostics on stderr) with --output-format csv".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Ends a run that stopped early: quietly when the reader went away, else
+/// with what failed.
+fn report(written: Result<(), Failure>) -> Result<(), UsageError> {
+    match written {
         // The reader went away (`roe run ... | head`): stop quietly.
         Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(Failure::Write(e)) => {
@@ -191,11 +254,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         }
         Ok(()) => {}
     }
-    Ok(if out.failed {
-        status::RECORDS
-    } else {
-        status::OK
-    })
+    Ok(())
 }
 
 /// Where the decision lines go, and whether any was an error.
@@ -204,6 +263,17 @@ struct Output<W> {
     failed: bool,
     /// Whether each block is flushed as it is written (records from a pipe).
     flush_each: bool,
+}
+
+impl<W: Write> Output<W> {
+    /// Writes `text`, flushing it when each block is to be.
+    fn write(&mut self, text: &[u8]) -> std::io::Result<()> {
+        self.to.write_all(text)?;
+        match self.flush_each {
+            true => self.to.flush(),
+            false => Ok(()),
+        }
+    }
 }
 
 /// Why a run stopped before its last record.
@@ -279,9 +349,9 @@ struct Block<'r> {
     records: Records<'r>,
 }
 
-/// The lines of a block, decided, and whether any is an error.
+/// The output of a block, decided, and whether any record is an error.
 struct Decided {
-    text: String,
+    text: Vec<u8>,
     failed: bool,
 }
 
@@ -308,31 +378,17 @@ fn decide_all<'r>(
         |decided| {
             let decided = match decided {
                 Ok(decided) => decided.map_err(Failure::Read)?,
-                Err(lost) => lost_block(&lost),
+                Err(lost) => lost_block(setup, &lost),
             };
             out.failed |= decided.failed;
-            out.to
-                .write_all(decided.text.as_bytes())
-                .and_then(|()| match out.flush_each {
-                    true => out.to.flush(),
-                    false => Ok(()),
-                })
-                .map_err(Failure::Write)
+            out.write(&decided.text).map_err(Failure::Write)
         },
     )
 }
 
 /// The lines of a block.
 fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Decided> {
-    let mut decided = Decided {
-        text: String::with_capacity(block.records.len() * 160),
-        failed: false,
-    };
-    let mut push = |(line, error): (String, bool)| {
-        decided.text.push_str(&line);
-        decided.text.push('\n');
-        decided.failed |= error;
-    };
+    let mut sink = Sink::new(setup.shape, block.records.len());
     if let Some(now) = block.now {
         vm.set_now(now);
     }
@@ -340,48 +396,53 @@ fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::i
     match &block.records {
         Records::Text(lines) => index
             .zip(lines.iter())
-            .for_each(|(i, line)| push(decide_text(setup, vm, i, line))),
+            .for_each(|(i, line)| decide_text(setup, vm, i, line, &mut sink)),
         Records::Read(read) => index
             .zip(read.iter())
-            .for_each(|(i, record)| push(decide_read(setup, vm, i, record))),
-        Records::Arrived(Ok(line)) => push(decide_text(setup, vm, block.first, line)),
+            .for_each(|(i, record)| decide_read(setup, vm, i, record, &mut sink)),
+        Records::Arrived(Ok(line)) => decide_text(setup, vm, block.first, line, &mut sink),
         Records::Arrived(Err(e)) => {
             return Err(std::io::Error::new(e.kind(), e.to_string()));
         }
     }
-    Ok(decided)
+    let failed = sink.failed;
+    Ok(Decided {
+        text: sink.finish(),
+        failed,
+    })
 }
 
-/// An error line for each record of a block that could not be decided.
-fn lost_block(block: &Block<'_>) -> Decided {
-    let text = (block.first..)
-        .take(block.records.len())
-        .map(|index| decision::line(index, None, &Err(roe::batch_failed())) + "\n")
-        .collect();
-    Decided { text, failed: true }
+/// An error for each record of a block that could not be decided.
+fn lost_block(setup: &Setup<'_>, block: &Block<'_>) -> Decided {
+    let mut sink = Sink::new(setup.shape, block.records.len());
+    for index in (block.first..).take(block.records.len()) {
+        sink.push(index, None, &Err(roe::batch_failed()), None);
+    }
+    Decided {
+        text: sink.finish(),
+        failed: true,
+    }
 }
 
-/// The output line for a JSON Lines record, and whether it is an error.
-fn decide_text(setup: &Setup<'_>, vm: &mut Vm<'_>, index: usize, line: &str) -> (String, bool) {
+/// Decides a JSON Lines record into `sink`.
+fn decide_text(setup: &Setup<'_>, vm: &mut Vm<'_>, index: usize, line: &str, sink: &mut Sink) {
     if !setup.explain {
         // Bound straight from the text, without a `Value` in between.
         let (id, outcome) = vm.decide_line(line);
-        return (
-            decision::line(index, id.as_ref(), &outcome),
-            outcome.is_err(),
-        );
+        return sink.push(index, id.as_ref(), &outcome, None);
     }
     // Blank lines were left out before, so every line is a record.
-    decide_read(setup, vm, index, &input::jsonl_record(line))
+    decide_read(setup, vm, index, &input::jsonl_record(line), sink);
 }
 
-/// The output line for a record read already, and whether it is an error.
+/// Decides a record read already into `sink`.
 fn decide_read(
     setup: &Setup<'_>,
     vm: &mut Vm<'_>,
     index: usize,
     record: &input::InputRecord,
-) -> (String, bool) {
+    sink: &mut Sink,
+) {
     let (id, outcome, why) = match record {
         Ok(record) if setup.explain => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
@@ -394,10 +455,7 @@ fn decide_read(
         Ok(record) => (record.id.as_ref(), vm.decide(&record.json), None),
         Err(e) => (None, Err(e.clone()), None),
     };
-    (
-        decision::explained_line(index, id, &outcome, why.as_ref()),
-        outcome.is_err(),
-    )
+    sink.push(index, id, &outcome, why.as_ref());
 }
 
 /// A progress bar on stderr for `records` records, when stderr is a terminal.
@@ -540,6 +598,7 @@ mod tests {
             now: start,
             local_times: false,
             explain: false,
+            shape: Shape::Lines,
         };
         let mut out = Output {
             to: Vec::new(),
@@ -554,7 +613,7 @@ mod tests {
             .enumerate()
             .map(|(i, line)| {
                 let (id, outcome) = policy.vm(at(i)).decide_line(line);
-                decision::line(i, id.as_ref(), &outcome) + "\n"
+                roe::vm::decision::line(i, id.as_ref(), &outcome) + "\n"
             })
             .collect();
         assert_eq!(String::from_utf8(out.to).expect("UTF-8"), expected);
