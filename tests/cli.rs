@@ -1204,3 +1204,36 @@ fn csv_output_refuses_options_it_cannot_hold() {
         assert!(stdout(&out).is_empty());
     }
 }
+
+/// `--summary` ends the run with counts on stderr (per rule, per team, per
+/// error code); stdout keeps only the decisions, and without the option a
+/// run whose stderr is not a terminal prints no summary.
+#[test]
+fn summary_counts_rules_teams_and_errors_on_stderr() {
+    let args = [
+        "run",
+        "examples/inbound_routing.roe",
+        "--records",
+        "examples/inbound_leads.jsonl",
+        "--now",
+        "2026-12-01T09:00:00Z",
+    ];
+    let plain = roe(&args);
+    assert_eq!(stderr(&plain), "");
+    let summed = roe(&[&args[..], &["--summary"]].concat());
+    assert_eq!(code(&summed), code(&plain));
+    assert_eq!(stdout(&summed), stdout(&plain));
+    let bad = roe(&[
+        "run",
+        "examples/inbound_routing.roe",
+        "--records",
+        "examples/bad_leads.jsonl",
+        "--summary",
+    ]);
+    assert_eq!(code(&bad), 3);
+    insta::assert_snapshot!(format!(
+        "──── inbound_leads.jsonl ────\n{}──── bad_leads.jsonl ────\n{}",
+        stderr(&summed),
+        stderr(&bad)
+    ));
+}

@@ -16,9 +16,11 @@ use roe::vm::{Policy, Vm};
 use super::{Format, UsageError, output, status};
 
 mod sink;
+mod summary;
 mod table;
 
-use sink::{Shape, Sink};
+use sink::{Made, Shape, Sink};
+use summary::Tally;
 
 /// Arguments of `roe run`.
 #[derive(clap::Args, Debug)]
@@ -56,6 +58,10 @@ pub struct Args {
     /// in the calendar's time zone, with its offset.
     #[arg(long)]
     local_times: bool,
+    /// At the end, print on stderr how many records each rule and team decided and how
+    /// many failed with each error code (printed anyway when stderr is a terminal).
+    #[arg(long)]
+    summary: bool,
 }
 
 /// What every VM of a run is made with, and how its output is written.
@@ -65,6 +71,8 @@ struct Setup<'p> {
     local_times: bool,
     explain: bool,
     shape: Shape<'p>,
+    /// Whether the records are counted for a summary.
+    summary: bool,
 }
 
 impl Setup<'_> {
@@ -169,12 +177,14 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         local_times: args.local_times,
         explain: args.explain,
         shape,
+        summary: args.summary || std::io::stderr().is_terminal(),
     };
     let stdout = std::io::stdout();
     let mut out = Output {
         to: std::io::BufWriter::new(stdout.lock()),
         failed: false,
         flush_each: false,
+        tally: setup.summary.then(Tally::default),
     };
     let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
@@ -218,6 +228,9 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         written
     };
     report(written.and_then(|()| out.to.flush().map_err(Failure::Write)))?;
+    if let Some(tally) = &out.tally {
+        output::error_text(&tally.render());
+    }
     Ok(if out.failed {
         status::RECORDS
     } else {
@@ -263,6 +276,8 @@ struct Output<W> {
     failed: bool,
     /// Whether each block is flushed as it is written (records from a pipe).
     flush_each: bool,
+    /// The counts of the blocks written, for a summary.
+    tally: Option<Tally>,
 }
 
 impl<W: Write> Output<W> {
@@ -349,12 +364,6 @@ struct Block<'r> {
     records: Records<'r>,
 }
 
-/// The output of a block, decided, and whether any record is an error.
-struct Decided {
-    text: Vec<u8>,
-    failed: bool,
-}
-
 /// Decides every block on the spread's threads and writes each block's
 /// lines, in input order, as soon as the blocks before it are written.
 fn decide_all<'r>(
@@ -381,14 +390,17 @@ fn decide_all<'r>(
                 Err(lost) => lost_block(setup, &lost),
             };
             out.failed |= decided.failed;
+            if let (Some(all), Some(block)) = (&mut out.tally, decided.tally) {
+                all.add(block);
+            }
             out.write(&decided.text).map_err(Failure::Write)
         },
     )
 }
 
 /// The lines of a block.
-fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Decided> {
-    let mut sink = Sink::new(setup.shape, block.records.len());
+fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Made> {
+    let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
     if let Some(now) = block.now {
         vm.set_now(now);
     }
@@ -405,23 +417,16 @@ fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::i
             return Err(std::io::Error::new(e.kind(), e.to_string()));
         }
     }
-    let failed = sink.failed;
-    Ok(Decided {
-        text: sink.finish(),
-        failed,
-    })
+    Ok(sink.finish())
 }
 
 /// An error for each record of a block that could not be decided.
-fn lost_block(setup: &Setup<'_>, block: &Block<'_>) -> Decided {
-    let mut sink = Sink::new(setup.shape, block.records.len());
+fn lost_block(setup: &Setup<'_>, block: &Block<'_>) -> Made {
+    let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
     for index in (block.first..).take(block.records.len()) {
         sink.push(index, None, &Err(roe::batch_failed()), None);
     }
-    Decided {
-        text: sink.finish(),
-        failed: true,
-    }
+    sink.finish()
 }
 
 /// Decides a JSON Lines record into `sink`.
@@ -599,11 +604,13 @@ mod tests {
             local_times: false,
             explain: false,
             shape: Shape::Lines,
+            summary: false,
         };
         let mut out = Output {
             to: Vec::new(),
             failed: false,
             flush_each: true,
+            tally: None,
         };
         let input = std::io::Cursor::new(lines.join("\n"));
         let blocks = arrived(input, Some(clock));

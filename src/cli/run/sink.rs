@@ -5,6 +5,7 @@ use roe::vm::decision::{self, Decision, RecordError};
 use roe::vm::explain::WhyOf;
 use roe::vm::record::RecordId;
 
+use super::summary::Tally;
 use super::table::Table;
 
 /// How each record's outcome is written.
@@ -19,8 +20,18 @@ pub enum Shape<'t> {
 /// The output of one block, made record by record.
 pub struct Sink<'t> {
     text: Text<'t>,
+    failed: bool,
+    tally: Option<Tally>,
+}
+
+/// The output of a block, and what is known of it.
+pub struct Made {
+    /// The lines or rows.
+    pub text: Vec<u8>,
     /// Whether any record was an error.
     pub failed: bool,
+    /// The block's counts, when the run prints a summary.
+    pub tally: Option<Tally>,
 }
 
 /// The text made so far.
@@ -30,8 +41,9 @@ enum Text<'t> {
 }
 
 impl<'t> Sink<'t> {
-    /// An empty sink for about `records` records.
-    pub fn new(shape: Shape<'t>, records: usize) -> Sink<'t> {
+    /// An empty sink for about `records` records, counting them for a
+    /// summary when `summary`.
+    pub fn new(shape: Shape<'t>, records: usize, summary: bool) -> Sink<'t> {
         let buffer = Vec::with_capacity(records * 160);
         let text = match shape {
             Shape::Lines => Text::Lines(buffer),
@@ -40,17 +52,18 @@ impl<'t> Sink<'t> {
         Sink {
             text,
             failed: false,
+            tally: summary.then(Tally::default),
         }
     }
 
     /// The CSV header row, for a sink of rows (nothing for lines).
     pub fn header(shape: Shape<'t>) -> Vec<u8> {
-        let mut sink = Sink::new(shape, 1);
+        let mut sink = Sink::new(shape, 1, false);
         if let Text::Rows(rows, table) = &mut sink.text {
             // Writing to memory cannot fail.
             let _ = rows.write_record(table.header());
         }
-        sink.finish()
+        sink.finish().text
     }
 
     /// Writes the outcome of the record at `index`, with its `why` when explained.
@@ -62,6 +75,9 @@ impl<'t> Sink<'t> {
         why: Option<&WhyOf>,
     ) {
         self.failed |= outcome.is_err();
+        if let Some(tally) = &mut self.tally {
+            tally.count(outcome);
+        }
         match &mut self.text {
             Text::Lines(lines) => {
                 let line = match why {
@@ -78,12 +94,17 @@ impl<'t> Sink<'t> {
         }
     }
 
-    /// The text made.
-    pub fn finish(self) -> Vec<u8> {
-        match self.text {
+    /// The output made.
+    pub fn finish(self) -> Made {
+        let text = match self.text {
             Text::Lines(lines) => lines,
             // Flushing to memory cannot fail.
             Text::Rows(rows, _) => rows.into_inner().unwrap_or_default(),
+        };
+        Made {
+            text,
+            failed: self.failed,
+            tally: self.tally,
         }
     }
 }
