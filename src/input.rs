@@ -3,6 +3,8 @@
 //! or, when it cannot be read, a [`RecordError`] in its place, so every record
 //! yields one output line.
 
+mod blocks;
+
 use std::fmt;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
@@ -13,6 +15,8 @@ use crate::diagnostics::codes;
 use crate::source::without_byte_order_mark;
 use crate::vm::RecordError;
 use crate::vm::record::{self, Record, RecordId, RecordSeed};
+
+pub use blocks::{Block, BlockSize, Lines, ReadError, Records, blocks};
 
 /// A format of input records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +96,7 @@ fn plain_json_error(e: &serde_json::Error) -> String {
 }
 
 /// Reads a JSON array element by element; a break stops reading with an error in its place.
-fn json_array(text: &str) -> Vec<InputRecord> {
+pub(crate) fn json_array(text: &str) -> Vec<InputRecord> {
     /// Collects elements into a vector owned by the caller, so the elements read
     /// before a break survive the error serde reports for the whole array.
     struct Elements<'a>(&'a mut Vec<InputRecord>);
@@ -197,11 +201,8 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers: Vec<Vec<String>> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|name| name.trim().split('.').map(str::to_owned).collect())
-            .collect(),
+    let columns = match reader.headers() {
+        Ok(header) => CsvColumns::new(header, schema, subject),
         Err(e) => {
             return vec![Err(RecordError::new(
                 codes::RECORD_MALFORMED,
@@ -209,43 +210,65 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             ))];
         }
     };
-    let types: Vec<Option<&Type>> = headers
-        .iter()
-        .map(|path| {
-            field_type(
-                schema,
-                subject,
-                &path.iter().map(String::as_str).collect::<Vec<_>>(),
-            )
+    reader
+        .records()
+        .map(|row| match row {
+            Ok(row) => columns.record(&row),
+            Err(e) => Err(csv_row_error(&e)),
         })
-        .collect();
-    let mut out = Vec::new();
-    for row in reader.records() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let detail = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
-                        format!("the row has {len} cells, the header {expected_len}")
-                    }
-                    _ => e.to_string(),
-                };
-                out.push(Err(RecordError::new(
-                    codes::RECORD_MALFORMED,
-                    format!("unreadable CSV row: {detail}"),
-                )));
-                continue;
-            }
-        };
+        .collect()
+}
+
+/// The error of a CSV row the reader could not read.
+fn csv_row_error(e: &csv::Error) -> RecordError {
+    let detail = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("the row has {len} cells, the header {expected_len}")
+        }
+        _ => e.to_string(),
+    };
+    RecordError::new(
+        codes::RECORD_MALFORMED,
+        format!("unreadable CSV row: {detail}"),
+    )
+}
+
+/// The columns of a CSV header: the field path each names and that
+/// field's type, by which its cells are read.
+#[derive(Debug)]
+pub struct CsvColumns {
+    paths: Vec<Vec<String>>,
+    types: Vec<Option<Type>>,
+}
+
+impl CsvColumns {
+    /// The columns `header` names, in the schema of `subject`.
+    pub fn new(header: &csv::StringRecord, schema: &Schema, subject: u32) -> CsvColumns {
+        let paths: Vec<Vec<String>> = header
+            .iter()
+            .map(|name| name.trim().split('.').map(str::to_owned).collect())
+            .collect();
+        let types = paths
+            .iter()
+            .map(|path| {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                field_type(schema, subject, &path).cloned()
+            })
+            .collect();
+        CsvColumns { paths, types }
+    }
+
+    /// A row as a record: its cells converted by their fields' types.
+    pub fn record(&self, row: &csv::StringRecord) -> InputRecord {
         let mut object = serde_json::Map::new();
         let mut id = None;
-        for ((path, ty), text) in headers.iter().zip(&types).zip(row.iter()) {
+        for ((path, ty), text) in self.paths.iter().zip(&self.types).zip(row.iter()) {
             if text.is_empty() {
                 continue;
             }
-            let value = cell(text, *ty);
+            let value = cell(text, ty.as_ref());
             if matches!(path.as_slice(), [name] if name == "id") {
                 // A later `id` column replaces an earlier one, as in the object.
                 id = match &value {
@@ -258,12 +281,11 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             }
             insert(&mut object, path, value);
         }
-        out.push(Ok(Record {
+        Ok(Record {
             json: serde_json::Value::Object(object),
             id,
-        }));
+        })
     }
-    out
 }
 
 fn insert(

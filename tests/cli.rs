@@ -1237,3 +1237,25 @@ fn summary_counts_rules_teams_and_errors_on_stderr() {
         stderr(&bad)
     ));
 }
+
+/// A file that is not UTF-8 stops the run at the offset of its first invalid
+/// byte (exit 2, naming the file), after the decisions of the lines before it.
+#[test]
+fn a_records_file_that_is_not_utf8_is_named_with_its_offset() {
+    let dir = scratch("not-utf8");
+    let mut bytes = LEAD.as_bytes().to_vec();
+    bytes.extend_from_slice(b"\n{\"id\":\"caf\xe9\"}\n");
+    let file = write(&dir, "latin1.jsonl", &bytes);
+    let out = roe(&["run", "examples/inbound_routing.roe", "--records", &file]);
+    assert_eq!(code(&out), 2);
+    let offset = LEAD.len() + 1 + "{\"id\":\"caf".len();
+    assert_eq!(
+        stderr(&out),
+        format!("roe: `{file}` is not UTF-8 text (invalid byte at offset {offset})\n")
+    );
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the lead before it is decided"
+    );
+}

@@ -1,13 +1,13 @@
 //! `roe run POLICY --records FILE`: one JSON line per record, in input order;
 //! large files are decided on every core, with a progress bar on a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use roe::batch::{BLOCK, Spread};
-use roe::input::{self, InputFormat};
+use roe::batch::Spread;
+use roe::input::{self, BlockSize, InputFormat};
 use roe::source::without_byte_order_mark;
 use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
@@ -29,7 +29,9 @@ pub struct Args {
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
     /// The records to decide; `-` reads standard input and answers each line as it arrives.
-    /// A large file is decided on every core, with a progress bar when stderr is a terminal.
+    /// A file of any size is read a block at a time and decided on every core, in bounded
+    /// memory (except a JSON array, which is read whole), with a progress bar when stderr is
+    /// a terminal. Input must be UTF-8: other bytes stop the run, naming their offset.
     #[arg(long, value_name = "FILE")]
     records: PathBuf,
     /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z), the same for every
@@ -73,6 +75,8 @@ struct Setup<'p> {
     shape: Shape<'p>,
     /// Whether the records are counted for a summary.
     summary: bool,
+    /// The records' file as messages name it (`` `leads.jsonl` ``, or standard input).
+    input: String,
 }
 
 impl Setup<'_> {
@@ -178,6 +182,10 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         explain: args.explain,
         shape,
         summary: args.summary || std::io::stderr().is_terminal(),
+        input: match stdin {
+            true => "standard input".to_owned(),
+            false => format!("`{}`", args.records.display()),
+        },
     };
     let stdout = std::io::stdout();
     let mut out = Output {
@@ -200,28 +208,31 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             .map_err(Failure::Write)
             .and_then(|()| decide_all(&setup, Spread::SERIAL, lines, None, &mut out))
     } else {
-        let text = read_records(args, stdin)?;
-        let text = without_byte_order_mark(&text);
+        let (input, size): (Box<dyn Read + Send>, _) = match stdin {
+            true => (Box::new(std::io::stdin()), None),
+            false => {
+                let file = open(&args.records)?;
+                let size = file.metadata().ok().map(|m| m.len());
+                (Box::new(file), size)
+            }
+        };
         warnings.print();
         let parts = policy.program().parts();
-        let read;
-        let lines: Vec<&str>;
-        let (blocks, count) = if format == InputFormat::Jsonl {
-            // Each worker parses its own lines: parsing is most of the work.
-            lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            (blocks_of(&lines, Records::Text), lines.len())
-        } else {
-            read = input::read(format, text, &parts.schema, parts.subject);
-            (blocks_of(&read, Records::Read), read.len())
-        };
-        let spread = Spread::for_records(count);
+        let blocks = roe::input::blocks(
+            input,
+            format,
+            &parts.schema,
+            parts.subject,
+            BlockSize::DEFAULT,
+        );
+        let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
         let bar = (spread != Spread::SERIAL)
-            .then(|| progress_bar(count))
+            .then(|| size.and_then(progress_bar))
             .flatten();
         let written = out
             .write(&header)
             .map_err(Failure::Write)
-            .and_then(|()| decide_all(&setup, spread, blocks.into_iter(), bar.as_ref(), &mut out));
+            .and_then(|()| decide_all(&setup, spread, read_blocks(blocks), bar.as_ref(), &mut out));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -262,9 +273,7 @@ fn report(written: Result<(), Failure>) -> Result<(), UsageError> {
         Err(Failure::Write(e)) => {
             return Err(UsageError(format!("cannot write the decisions: {e}")));
         }
-        Err(Failure::Read(e)) => {
-            return Err(UsageError(format!("cannot read standard input: {e}")));
-        }
+        Err(Failure::Read(why)) => return Err(UsageError(why)),
         Ok(()) => {}
     }
     Ok(())
@@ -295,8 +304,8 @@ impl<W: Write> Output<W> {
 enum Failure {
     /// Writing the decisions failed.
     Write(std::io::Error),
-    /// Reading standard input failed.
-    Read(std::io::Error),
+    /// Reading the records failed: what to say.
+    Read(String),
 }
 
 /// The lines of `reader` as they arrive, each a block of one record;
@@ -305,7 +314,7 @@ enum Failure {
 fn arrived<'r>(
     reader: impl BufRead + Send + 'r,
     mut clock: Option<impl FnMut() -> Timestamp + Send + 'r>,
-) -> impl Iterator<Item = Block<'r>> + Send + 'r {
+) -> impl Iterator<Item = Block> + Send + 'r {
     reader
         .lines()
         .enumerate()
@@ -318,58 +327,75 @@ fn arrived<'r>(
         .map(move |(first, line)| Block {
             first,
             now: clock.as_mut().map(|read| read()),
+            bytes: 0,
             records: Records::Arrived(line),
         })
 }
 
-/// Records of a block, or of the whole input.
-enum Records<'r> {
-    /// JSON Lines the worker parses itself.
-    Text(&'r [&'r str]),
-    /// Records read already (JSON arrays and CSV).
-    Read(&'r [input::InputRecord]),
-    /// One line of standard input, as it arrived.
-    Arrived(std::io::Result<String>),
+/// The blocks of a file (or of standard input in CSV or JSON) as workers
+/// take them, each with the bytes of input it covers; an error that stops
+/// reading comes as a block of its own, after the blocks before it.
+fn read_blocks<'r>(
+    blocks: impl Iterator<Item = Result<input::Block, input::ReadError>> + Send + 'r,
+) -> impl Iterator<Item = Block> + Send + 'r {
+    let mut read = 0;
+    blocks.map(move |block| match block {
+        Ok(block) => {
+            let bytes = block.read_to.saturating_sub(read);
+            read = block.read_to;
+            Block {
+                first: block.first,
+                now: None,
+                bytes,
+                records: Records::Input(block.records),
+            }
+        }
+        Err(stop) => Block {
+            first: 0,
+            now: None,
+            bytes: 0,
+            records: Records::Stopped(stop),
+        },
+    })
 }
 
-impl<'r> Records<'r> {
+/// The records of a block.
+enum Records {
+    /// Records of a file, or of standard input in CSV or JSON.
+    Input(input::Records),
+    /// One line of standard input, as it arrived.
+    Arrived(std::io::Result<String>),
+    /// Reading stopped here.
+    Stopped(input::ReadError),
+}
+
+impl Records {
     /// How many records there are.
     fn len(&self) -> usize {
         match self {
-            Records::Text(lines) => lines.len(),
-            Records::Read(read) => read.len(),
+            Records::Input(records) => records.len(),
             Records::Arrived(_) => 1,
+            Records::Stopped(_) => 0,
         }
     }
 }
 
-/// A whole input's records in blocks of [`BLOCK`], each made `Records` by `kind`.
-fn blocks_of<'r, T>(records: &'r [T], kind: fn(&'r [T]) -> Records<'r>) -> Vec<Block<'r>> {
-    records
-        .chunks(BLOCK)
-        .enumerate()
-        .map(|(b, part)| Block {
-            first: b * BLOCK,
-            now: None,
-            records: kind(part),
-        })
-        .collect()
-}
-
 /// A block of records as a worker receives it, with the index of its first.
-struct Block<'r> {
+struct Block {
     first: usize,
     /// The instant its records are decided at, when not the run's.
     now: Option<Timestamp>,
-    records: Records<'r>,
+    /// The bytes of input it covers, for the progress bar.
+    bytes: u64,
+    records: Records,
 }
 
 /// Decides every block on the spread's threads and writes each block's
 /// lines, in input order, as soon as the blocks before it are written.
-fn decide_all<'r>(
+fn decide_all(
     setup: &Setup<'_>,
     spread: Spread,
-    blocks: impl Iterator<Item = Block<'r>> + Send,
+    blocks: impl Iterator<Item = Block> + Send,
     bar: Option<&ProgressBar>,
     out: &mut Output<impl Write>,
 ) -> Result<(), Failure> {
@@ -380,7 +406,7 @@ fn decide_all<'r>(
         |vm, block| {
             let decided = decide_block(setup, vm, block);
             if let Some(bar) = bar {
-                bar.inc(block.records.len() as u64);
+                bar.inc(block.bytes);
             }
             decided
         },
@@ -399,29 +425,28 @@ fn decide_all<'r>(
 }
 
 /// The lines of a block.
-fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Made> {
+fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block) -> Result<Made, String> {
     let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
     if let Some(now) = block.now {
         vm.set_now(now);
     }
     let index = (block.first..).take(block.records.len());
     match &block.records {
-        Records::Text(lines) => index
+        Records::Input(input::Records::Lines(lines)) => index
             .zip(lines.iter())
             .for_each(|(i, line)| decide_text(setup, vm, i, line, &mut sink)),
-        Records::Read(read) => index
-            .zip(read.iter())
-            .for_each(|(i, record)| decide_read(setup, vm, i, record, &mut sink)),
+        Records::Input(records) => index
+            .zip(records.read())
+            .for_each(|(i, record)| decide_read(setup, vm, i, &record, &mut sink)),
         Records::Arrived(Ok(line)) => decide_text(setup, vm, block.first, line, &mut sink),
-        Records::Arrived(Err(e)) => {
-            return Err(std::io::Error::new(e.kind(), e.to_string()));
-        }
+        Records::Arrived(Err(e)) => return Err(format!("cannot read standard input: {e}")),
+        Records::Stopped(stop) => return Err(format!("{} {stop}", setup.input)),
     }
     Ok(sink.finish())
 }
 
 /// An error for each record of a block that could not be decided.
-fn lost_block(setup: &Setup<'_>, block: &Block<'_>) -> Made {
+fn lost_block(setup: &Setup<'_>, block: &Block) -> Made {
     let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
     for index in (block.first..).take(block.records.len()) {
         sink.push(index, None, &Err(roe::batch_failed()), None);
@@ -463,42 +488,38 @@ fn decide_read(
     sink.push(index, id, &outcome, why.as_ref());
 }
 
-/// A progress bar on stderr for `records` records, when stderr is a terminal.
-fn progress_bar(records: usize) -> Option<ProgressBar> {
+/// A progress bar on stderr for an input of `bytes` bytes, when stderr is a terminal.
+fn progress_bar(bytes: u64) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::new(records as u64);
+    let bar = ProgressBar::new(bytes);
     if let Ok(style) = ProgressStyle::with_template(
-        "deciding {bar:30} {human_pos}/{human_len} records, {eta} left",
+        "deciding {bar:30} {bytes}/{total_bytes} of the records, {eta} left",
     ) {
         bar.set_style(style);
     }
     Some(bar)
 }
 
-fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
-    let bytes = if stdin {
-        let mut buffer = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buffer)
-            .map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
-        buffer
-    } else {
-        std::fs::read(&args.records).map_err(|e| {
-            UsageError(format!(
-                "cannot read `{}`: {}",
-                args.records.display(),
-                roe::diagnostics::io::io_problem(&e)
-            ))
-        })?
-    };
-    String::from_utf8(bytes).map_err(|e| {
+/// Opens a records file, or says why it cannot be read.
+pub fn open(path: &Path) -> Result<std::fs::File, UsageError> {
+    std::fs::File::open(path).map_err(|e| {
         UsageError(format!(
-            "`{}` is not UTF-8 text (invalid byte at offset {})",
-            args.records.display(),
-            e.utf8_error().valid_up_to()
+            "cannot read `{}`: {}",
+            path.display(),
+            roe::diagnostics::io::io_problem(&e)
         ))
     })
+}
+
+/// An id as a person writes it (`--id`, a CSV cell): a string's text,
+/// anything else its JSON text (a number as written).
+pub fn id_text(id: &roe::vm::record::RecordId) -> String {
+    match serde_json::from_str::<serde_json::Value>(id.json()) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => id.json().to_owned(),
+    }
 }
 
 /// A policy's warnings, printed once the command's own arguments have proved
@@ -605,6 +626,7 @@ mod tests {
             explain: false,
             shape: Shape::Lines,
             summary: false,
+            input: "standard input".to_owned(),
         };
         let mut out = Output {
             to: Vec::new(),

@@ -85,7 +85,7 @@ impl Table {
     ) -> Vec<String> {
         let mut row = Vec::with_capacity(LEADING.len() + self.set_fields.len() + TRAILING.len());
         row.push(index.to_string());
-        row.push(id.map(id_cell).unwrap_or_default());
+        row.push(id.map(super::id_text).unwrap_or_default());
         match outcome {
             Ok(decision) => {
                 row.push(rule_cell(decision.decided()));
@@ -143,14 +143,6 @@ impl Table {
                 .next_back();
             row.push(value.map(value_cell).unwrap_or_default());
         }
-    }
-}
-
-/// An id as a cell: a string's text, anything else as JSON text (a number as written).
-fn id_cell(id: &RecordId) -> String {
-    match serde_json::from_str::<serde_json::Value>(id.json()) {
-        Ok(serde_json::Value::String(text)) => text,
-        _ => id.json().to_owned(),
     }
 }
 
