@@ -1259,3 +1259,61 @@ fn a_records_file_that_is_not_utf8_is_named_with_its_offset() {
         "the lead before it is decided"
     );
 }
+
+/// `roe explain --records FILE --id ID` explains the record of the file with
+/// that id, with its index in the file; the first of several, saying so; and
+/// when none has it, a usage error naming the nearest ids.
+#[test]
+fn explain_finds_a_record_of_a_file_by_its_id() {
+    let explain = |records: &str, id: &str| {
+        roe(&[
+            "explain",
+            "examples/inbound_routing.roe",
+            "--records",
+            records,
+            "--id",
+            id,
+            "--now",
+            "2026-12-01T09:00:00Z",
+        ])
+    };
+    let found = explain("examples/inbound_leads.jsonl", "L-1003");
+    assert_eq!(code(&found), 0, "{}", stderr(&found));
+    let last = stdout(&found).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("decision: {\"index\":2,\"id\":\"L-1003\""),
+        "{last}"
+    );
+    let csv = explain("examples/opportunities.csv", "O-2004");
+    assert_eq!(
+        code(&csv),
+        3,
+        "an opportunity is not a lead: {}",
+        stdout(&csv)
+    );
+    let missing = explain("examples/inbound_leads.jsonl", "L-103");
+    assert_eq!(code(&missing), 2);
+    assert_eq!(
+        stderr(&missing),
+        "roe: no record of `examples/inbound_leads.jsonl` has the id `L-103`; the nearest: `L-1003`, `L-1013`, `L-1023`\n"
+    );
+    let dir = scratch("explain-id");
+    let twice = write(&dir, "twice.jsonl", format!("{LEAD}\n{LEAD}\n{LEAD}\n"));
+    let out = explain(&twice, "L-1");
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("also the id of the record at index 1, 2")
+            && stderr(&out).contains("explains the first, at index 0"),
+        "{}",
+        stderr(&out)
+    );
+    let both = roe(&[
+        "explain",
+        "examples/inbound_routing.roe",
+        "--record",
+        LEAD,
+        "--id",
+        "L-1",
+    ]);
+    assert_eq!(code(&both), 2, "--id needs --records");
+}
