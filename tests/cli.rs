@@ -1251,7 +1251,9 @@ fn a_records_file_that_is_not_utf8_is_named_with_its_offset() {
     let offset = LEAD.len() + 1 + "{\"id\":\"caf".len();
     assert_eq!(
         stderr(&out),
-        format!("roe: `{file}` is not UTF-8 text (invalid byte at offset {offset})\n")
+        format!(
+            "roe: `{file}` is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`\n"
+        )
     );
     assert_eq!(
         stdout(&out).lines().count(),

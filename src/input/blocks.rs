@@ -135,18 +135,24 @@ pub enum ReadError {
     Io(std::io::Error),
 }
 
+/// What to do about input that is not UTF-8.
+const CONVERT: &str = "save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`";
+
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::NotUtf8 { offset, line: None } => {
-                write!(f, "is not UTF-8 text (invalid byte at offset {offset})")
+                write!(
+                    f,
+                    "is not UTF-8 text (invalid byte at offset {offset}); {CONVERT}"
+                )
             }
             ReadError::NotUtf8 {
                 offset,
                 line: Some(line),
             } => write!(
                 f,
-                "is not UTF-8 text (an invalid byte in the row at offset {offset}, line {line})"
+                "is not UTF-8 text (an invalid byte in the row at offset {offset}, line {line}); {CONVERT}"
             ),
             ReadError::Io(e) => write!(f, "cannot be read: {e}"),
         }
