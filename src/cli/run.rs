@@ -150,16 +150,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     };
     let now = args.now.unwrap_or_else(run_start);
     let stdin = args.records.as_os_str() == "-";
-    let format = match (args.input_format, stdin) {
-        (Some(f), _) => InputFormat::from(f),
-        (None, true) => InputFormat::Jsonl,
-        (None, false) => InputFormat::from_extension(&args.records).ok_or_else(|| {
-            UsageError(format!(
-                "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv, or pass --input-format",
-                args.records.display()
-            ))
-        })?,
-    };
+    let format = input_format(args, stdin)?;
     if args.explain && policy.program().parts().debug.is_none() {
         return Err(UsageError(format!(
             "`{}` was built with --strip: --explain needs its debug info",
@@ -197,46 +188,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
         warnings.print();
-        // One line at a time, each answered as it arrives.
-        out.flush_each = true;
-        let clock = match args.now {
-            Some(_) => None,
-            None => Some(run_start as fn() -> Timestamp),
-        };
-        let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
-        out.write(&header)
-            .map_err(Failure::Write)
-            .and_then(|()| decide_all(&setup, Spread::SERIAL, lines, None, &mut out))
+        decide_arriving(&setup, args.now.is_none(), &header, &mut out)
     } else {
-        let (input, size): (Box<dyn Read + Send>, _) = match stdin {
-            true => (Box::new(std::io::stdin()), None),
-            false => {
-                let file = open(&args.records)?;
-                let size = file.metadata().ok().map(|m| m.len());
-                (Box::new(file), size)
-            }
-        };
+        let (input, size) = open_input(args, stdin)?;
         warnings.print();
-        let parts = policy.program().parts();
-        let blocks = roe::input::blocks(
-            input,
-            format,
-            &parts.schema,
-            parts.subject,
-            BlockSize::DEFAULT,
-        );
-        let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
-        let bar = (spread != Spread::SERIAL)
-            .then(|| size.and_then(progress_bar))
-            .flatten();
-        let written = out
-            .write(&header)
-            .map_err(Failure::Write)
-            .and_then(|()| decide_all(&setup, spread, read_blocks(blocks), bar.as_ref(), &mut out));
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        written
+        decide_input(&setup, format, input, size, &header, &mut out)
     };
     report(written.and_then(|()| out.to.flush().map_err(Failure::Write)))?;
     if let Some(tally) = &out.tally {
@@ -249,7 +205,79 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     })
 }
 
-/// The options `--output-format csv` cannot go with.
+/// The records' format: `--input-format`, else the file's extension
+/// (JSON Lines for standard input).
+fn input_format(args: &Args, stdin: bool) -> Result<InputFormat, UsageError> {
+    match (args.input_format, stdin) {
+        (Some(f), _) => Ok(InputFormat::from(f)),
+        (None, true) => Ok(InputFormat::Jsonl),
+        (None, false) => InputFormat::from_extension(&args.records).ok_or_else(|| {
+            UsageError(format!(
+                "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv, or pass --input-format",
+                args.records.display()
+            ))
+        }),
+    }
+}
+
+/// The records' input and its size in bytes, when known (a file's).
+fn open_input(args: &Args, stdin: bool) -> Result<(Box<dyn Read + Send>, Option<u64>), UsageError> {
+    if stdin {
+        return Ok((Box::new(std::io::stdin()), None));
+    }
+    let file = open(&args.records)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), size))
+}
+
+/// Decides the lines of standard input one at a time, each answered as it
+/// arrives, at the instant it arrives when `live`.
+fn decide_arriving(
+    setup: &Setup<'_>,
+    live: bool,
+    header: &[u8],
+    out: &mut Output<impl Write>,
+) -> Result<(), Failure> {
+    out.flush_each = true;
+    let clock = live.then_some(run_start as fn() -> Timestamp);
+    let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
+    out.write(header).map_err(Failure::Write)?;
+    decide_all(setup, Spread::SERIAL, lines, None, out)
+}
+
+/// Decides an input read a block at a time: on every core when it is
+/// large (or of unknown size), with a progress bar on a terminal.
+fn decide_input(
+    setup: &Setup<'_>,
+    format: InputFormat,
+    input: Box<dyn Read + Send>,
+    size: Option<u64>,
+    header: &[u8],
+    out: &mut Output<impl Write>,
+) -> Result<(), Failure> {
+    let parts = setup.policy.program().parts();
+    let blocks = roe::input::blocks(
+        input,
+        format,
+        &parts.schema,
+        parts.subject,
+        BlockSize::DEFAULT,
+    );
+    let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
+    let bar = (spread != Spread::SERIAL)
+        .then(|| size.and_then(progress_bar))
+        .flatten();
+    let written = out
+        .write(header)
+        .map_err(Failure::Write)
+        .and_then(|()| decide_all(setup, spread, read_blocks(blocks), bar.as_ref(), out));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    written
+}
+
+/// The options `--output-format csv` cannot go with./// The options `--output-format csv` cannot go with.
 fn refuse_with_csv(args: &Args) -> Result<(), UsageError> {
     if args.explain {
         return Err(UsageError(
