@@ -138,6 +138,48 @@ fn end_to_end(c: &mut Criterion) {
             black_box((delivered, bytes))
         });
     });
+    // The same from a reader, as `roe run` decides a file now: blocks read
+    // by `roe::input::blocks` (bounded memory) instead of a whole-file text.
+    let parts = policy.program().parts();
+    group.bench_function("inbound_routing_100k_jsonl_streamed_every_core", |b| {
+        b.iter(|| {
+            let mut bytes = 0usize;
+            let blocks = roe::input::blocks(
+                text.as_bytes(),
+                roe::input::InputFormat::Jsonl,
+                &parts.schema,
+                parts.subject,
+                roe::input::BlockSize::DEFAULT,
+            );
+            let delivered: Result<(), ()> = roe::batch::in_order(
+                roe::batch::Spread::every_core(),
+                blocks,
+                || policy.vm(now()),
+                |vm, block| {
+                    let mut out = String::new();
+                    if let Ok(roe::input::Block {
+                        first,
+                        records: roe::input::Records::Lines(lines),
+                        ..
+                    }) = block
+                    {
+                        out.reserve(roe::input::BlockSize::DEFAULT.records * 160);
+                        for (index, line) in (*first..).zip(lines.iter()) {
+                            let (id, outcome) = vm.decide_line(line);
+                            out.push_str(&roe::vm::decision::line(index, id.as_ref(), &outcome));
+                            out.push('\n');
+                        }
+                    }
+                    out
+                },
+                |block| {
+                    bytes += block.map_err(|_| ())?.len();
+                    Ok(())
+                },
+            );
+            black_box((delivered, bytes))
+        });
+    });
     // The floor the run is measured against: parsing the same lines with serde_json alone.
     group.bench_function("serde_json_parse_only_100k_jsonl", |b| {
         b.iter(|| {

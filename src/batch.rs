@@ -17,6 +17,10 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 /// Fewer records than this are decided on one thread.
 pub const PARALLEL_FROM: usize = 4_096;
 
+/// Inputs of fewer bytes than this are decided on one thread (about
+/// [`PARALLEL_FROM`] records of a CRM export).
+pub const PARALLEL_FROM_BYTES: u64 = 512 << 10;
+
 /// Records a worker decides at a time.
 pub const BLOCK: usize = 2_048;
 
@@ -45,6 +49,15 @@ impl Spread {
         Spread {
             threads,
             window: threads.saturating_mul(NonZeroUsize::MIN.saturating_add(3)),
+        }
+    }
+
+    /// Every core for an input of [`PARALLEL_FROM_BYTES`] bytes or more,
+    /// else one thread.
+    pub fn for_bytes(bytes: u64) -> Spread {
+        match bytes >= PARALLEL_FROM_BYTES {
+            true => Spread::every_core(),
+            false => Spread::SERIAL,
         }
     }
 

@@ -3,6 +3,8 @@
 //! or, when it cannot be read, a [`RecordError`] in its place, so every record
 //! yields one output line.
 
+mod blocks;
+
 use std::fmt;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
@@ -13,6 +15,8 @@ use crate::diagnostics::codes;
 use crate::source::without_byte_order_mark;
 use crate::vm::RecordError;
 use crate::vm::record::{self, Record, RecordId, RecordSeed};
+
+pub use blocks::{Block, BlockSize, Lines, ReadError, Records, blocks};
 
 /// A format of input records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +96,7 @@ fn plain_json_error(e: &serde_json::Error) -> String {
 }
 
 /// Reads a JSON array element by element; a break stops reading with an error in its place.
-fn json_array(text: &str) -> Vec<InputRecord> {
+pub(crate) fn json_array(text: &str) -> Vec<InputRecord> {
     /// Collects elements into a vector owned by the caller, so the elements read
     /// before a break survive the error serde reports for the whole array.
     struct Elements<'a>(&'a mut Vec<InputRecord>);
@@ -158,16 +162,17 @@ fn json_array(text: &str) -> Vec<InputRecord> {
 /// A CSV column: the path of the field its header names (dotted for a
 /// nested field) and the field's type; an unknown header keeps its own path
 /// and is ignored as an unknown key is.
-struct Column<'s> {
+#[derive(Debug)]
+struct Column {
     path: Vec<String>,
-    ty: Option<&'s Type>,
+    ty: Option<Type>,
 }
 
 /// The column a header names: the whole header as a key of the subject (a
 /// source such as "No. of Employees" may hold dots), or else a dotted path
 /// whose every part is a key of its record; with the rank of the key
 /// ([`crate::bytecode::schema::Field::keys`]) at the top.
-fn column<'s>(schema: &'s Schema, subject: u32, header: &str) -> (Column<'s>, usize) {
+fn column(schema: &Schema, subject: u32, header: &str) -> (Column, usize) {
     let header = header.trim();
     let unknown = || {
         let path = header.split('.').map(str::to_owned).collect();
@@ -183,7 +188,7 @@ fn column<'s>(schema: &'s Schema, subject: u32, header: &str) -> (Column<'s>, us
         return (
             Column {
                 path,
-                ty: Some(&field.ty),
+                ty: Some(field.ty.clone()),
             },
             rank,
         );
@@ -202,40 +207,13 @@ fn column<'s>(schema: &'s Schema, subject: u32, header: &str) -> (Column<'s>, us
             top_rank = rank;
         }
         path.push(field.name.clone());
-        ty = Some(&field.ty);
+        ty = Some(field.ty.clone());
         record = match field.ty.required() {
             Type::Record(next) => schema.record(*next),
             _ => None,
         };
     }
     (Column { path, ty }, top_rank)
-}
-
-/// The columns of a header row. Of two headers that name one field, the
-/// one of lower rank is read and the other ignored.
-fn columns<'s>(
-    schema: &'s Schema,
-    subject: u32,
-    headers: &csv::StringRecord,
-) -> Vec<Option<Column<'s>>> {
-    let named: Vec<(Column<'s>, usize)> =
-        headers.iter().map(|h| column(schema, subject, h)).collect();
-    named
-        .iter()
-        .enumerate()
-        .map(|(i, (col, rank))| {
-            let beaten = named.iter().enumerate().any(|(j, (other, other_rank))| {
-                j != i
-                    && other.ty.is_some()
-                    && other.path == col.path
-                    && (*other_rank, j) < (*rank, i)
-            });
-            (!beaten || col.ty.is_none()).then(|| Column {
-                path: col.path.clone(),
-                ty: col.ty,
-            })
-        })
-        .collect()
 }
 
 /// A CSV cell as JSON, guided by the field's type; a cell that does not parse
@@ -260,13 +238,13 @@ fn cell(text: &str, ty: Option<&Type>) -> serde_json::Value {
 }
 
 fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
-    // Rows of another width are errors, found here so that a report's
-    // footer can be told from them.
+    // Rows of another width are errors, found by `CsvColumns::record`, so
+    // that a report's footer can be told from them.
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
     let columns = match reader.headers() {
-        Ok(h) => columns(schema, subject, h),
+        Ok(header) => CsvColumns::new(header, schema, subject),
         Err(e) => {
             return vec![Err(RecordError::new(
                 codes::RECORD_MALFORMED,
@@ -274,46 +252,100 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             ))];
         }
     };
-    // The id column: the subject's key field, or else `id`.
-    let key = schema
-        .record(subject)
-        .and_then(|r| r.key_field())
-        .map_or("id", |f| f.name.as_str());
+    let mut footer = Footer::default();
     let mut out = Vec::new();
-    let width = reader.headers().map_or(0, csv::StringRecord::len);
-    for row in without_footer(reader.records(), width) {
-        let row = match row {
-            Ok(row) if row.len() != width => {
-                out.push(Err(RecordError::new(
-                    codes::RECORD_MALFORMED,
-                    format!(
-                        "unreadable CSV row: the row has {} cells, the header {width}",
-                        row.len()
-                    ),
-                )));
-                continue;
-            }
-            Ok(row) => row,
+    for row in reader.records() {
+        match row {
+            Ok(row) => out.extend(
+                footer
+                    .pass(row, columns.width())
+                    .iter()
+                    .map(|r| columns.record(r)),
+            ),
             Err(e) => {
-                out.push(Err(RecordError::new(
-                    codes::RECORD_MALFORMED,
-                    format!("unreadable CSV row: {e}"),
-                )));
-                continue;
+                out.extend(footer.flush().iter().map(|r| columns.record(r)));
+                out.push(Err(csv_row_error(&e)));
             }
+        }
+    }
+    out
+}
+
+/// The error of a CSV row the reader could not read.
+fn csv_row_error(e: &csv::Error) -> RecordError {
+    RecordError::new(codes::RECORD_MALFORMED, format!("unreadable CSV row: {e}"))
+}
+
+/// The columns of a CSV header: the field each names (by name or source,
+/// ignoring case; of two headers naming one field, the key of lower rank is
+/// read and the other ignored) and that field's type, by which its cells
+/// are read; and the column of the record's key, which gives its id.
+#[derive(Debug)]
+pub struct CsvColumns {
+    columns: Vec<Option<Column>>,
+    /// The name of the subject's key field (`id` when it has none).
+    key: String,
+}
+
+impl CsvColumns {
+    /// The columns `header` names, in the schema of `subject`.
+    pub fn new(header: &csv::StringRecord, schema: &Schema, subject: u32) -> CsvColumns {
+        let named: Vec<(Column, usize)> =
+            header.iter().map(|h| column(schema, subject, h)).collect();
+        let beaten = |i: usize| {
+            named.get(i).is_some_and(|(col, rank)| {
+                col.ty.is_some()
+                    && named.iter().enumerate().any(|(j, (other, other_rank))| {
+                        j != i
+                            && other.ty.is_some()
+                            && other.path == col.path
+                            && (*other_rank, j) < (*rank, i)
+                    })
+            })
         };
+        let keep: Vec<bool> = (0..named.len()).map(|i| !beaten(i)).collect();
+        let columns = named
+            .into_iter()
+            .zip(keep)
+            .map(|((col, _), keep)| keep.then_some(col))
+            .collect();
+        let key = schema
+            .record(subject)
+            .and_then(|r| r.key_field())
+            .map_or_else(|| "id".to_owned(), |f| f.name.clone());
+        CsvColumns { columns, key }
+    }
+
+    /// How many cells a row has.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// A row as a record: its cells converted by their fields' types; a row
+    /// of another width than the header is an error.
+    pub fn record(&self, row: &csv::StringRecord) -> InputRecord {
+        if row.len() != self.width() {
+            return Err(RecordError::new(
+                codes::RECORD_MALFORMED,
+                format!(
+                    "unreadable CSV row: the row has {} cells, the header {}",
+                    row.len(),
+                    self.width()
+                ),
+            ));
+        }
         let mut object = serde_json::Map::new();
         let mut id = None;
-        for (column, text) in columns.iter().zip(row.iter()) {
+        for (column, text) in self.columns.iter().zip(row.iter()) {
             let Some(Column { path, ty }) = column else {
                 continue;
             };
             if text.is_empty() {
                 continue;
             }
-            let value = cell(text, *ty);
-            if matches!(path.as_slice(), [name] if name == key) {
-                // A later `id` column replaces an earlier one, as in the object.
+            let value = cell(text, ty.as_ref());
+            if matches!(path.as_slice(), [name] if *name == self.key) {
+                // A later id column replaces an earlier one, as in the object.
                 id = match &value {
                     // A number cell is JSON text already (`cell` read it as JSON).
                     serde_json::Value::Number(_) => RawValue::from_string(text.trim().to_owned())
@@ -324,49 +356,52 @@ fn csv_records(text: &str, schema: &Schema, subject: u32) -> Vec<InputRecord> {
             }
             insert(&mut object, path, value);
         }
-        out.push(Ok(Record {
+        Ok(Record {
             json: serde_json::Value::Object(object),
             id,
-        }));
+        })
     }
-    out
 }
 
 /// How the footer of a Salesforce report export begins: a row of one cell,
 /// "Confidential Information - Do Not Distribute".
 const FOOTER_START: &str = "Confidential Information";
 
-/// The rows of a CSV file without the footer a Salesforce report export
-/// appends after its records: a row of one cell that starts with
-/// [`FOOTER_START`], and after it only rows of one cell (the copyright,
-/// "Generated By: ...", the company's name) to the end of the file. Rows
-/// that looked like a footer but are followed by a row of several cells are
-/// kept, and are errors of their width as any such row.
-fn without_footer<I>(rows: I, width: usize) -> impl Iterator<Item = csv::Result<csv::StringRecord>>
-where
-    I: Iterator<Item = csv::Result<csv::StringRecord>>,
-{
-    let mut held: Vec<csv::StringRecord> = Vec::new();
-    rows.flat_map(move |row| {
-        let one_cell = |r: &csv::StringRecord| width > 1 && r.len() == 1;
-        match row {
-            Ok(row)
-                if one_cell(&row)
-                    && (!held.is_empty()
-                        || row
-                            .get(0)
-                            .is_some_and(|c| c.trim().starts_with(FOOTER_START))) =>
-            {
-                held.push(row);
-                Vec::new()
-            }
-            other => {
-                let mut out: Vec<csv::Result<csv::StringRecord>> = held.drain(..).map(Ok).collect();
-                out.push(other);
-                out
-            }
+/// Holds back the footer a Salesforce report export appends after its
+/// records: a row of one cell that starts with [`FOOTER_START`], and after it
+/// only rows of one cell (the copyright, "Generated By: ...", the company's
+/// name) to the end of the file. Rows that looked like a footer but are
+/// followed by a row of several cells are passed on after all, and are
+/// errors of their width as any such row; at the end of the file the rows
+/// held back are the footer, and are not records.
+#[derive(Debug, Default)]
+pub struct Footer {
+    held: Vec<csv::StringRecord>,
+}
+
+impl Footer {
+    /// The rows to read now that `row` came, under a header of `width` cells.
+    pub fn pass(&mut self, row: csv::StringRecord, width: usize) -> Vec<csv::StringRecord> {
+        let may_be_footer = width > 1
+            && row.len() == 1
+            && (!self.held.is_empty()
+                || row
+                    .get(0)
+                    .is_some_and(|c| c.trim().starts_with(FOOTER_START)));
+        if may_be_footer {
+            self.held.push(row);
+            return Vec::new();
         }
-    })
+        let mut out = self.flush();
+        out.push(row);
+        out
+    }
+
+    /// The rows held back, passed on: something other than a footer row
+    /// came after them.
+    pub fn flush(&mut self) -> Vec<csv::StringRecord> {
+        std::mem::take(&mut self.held)
+    }
 }
 
 fn insert(

@@ -527,6 +527,46 @@ fn run_streams_decisions_from_stdin() {
     assert_eq!(child.wait().expect("roe exits").code(), Some(0));
 }
 
+/// The `due` of each decision of `roe ARGS`, two copies of `LEAD` sent to its
+/// stdin 1.2 seconds apart, each answered before the next is sent.
+fn dues_of_leads_sent_apart(args: &[&str]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = spawn_piped(args);
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut dues = Vec::new();
+    for sent in 0..2 {
+        if sent > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1_200));
+        }
+        writeln!(stdin, "{LEAD}").expect("roe reads");
+        stdin.flush().expect("flushes");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("a decision");
+        let decision: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        dues.push(
+            decision["actions"][0]["due"]
+                .as_str()
+                .expect("a due")
+                .to_owned(),
+        );
+    }
+    drop(stdin);
+    assert_eq!(child.wait().expect("roe exits").code(), Some(0));
+    dues
+}
+
+/// Without `--now`, each line of stdin is decided at the instant it arrives,
+/// so a lead sent later is due later; with `--now`, every line at that one.
+#[test]
+fn stdin_reads_the_clock_per_record_unless_now_is_given() {
+    let args = ["run", "tests/spec/inbound_routing.roe", "--records", "-"];
+    let live = dues_of_leads_sent_apart(&args);
+    assert!(live[0] < live[1], "{live:?}");
+    let fixed = dues_of_leads_sent_apart(&[&args[..], &["--now", "2026-11-30T10:00:00Z"]].concat());
+    assert_eq!(fixed, ["2026-11-30T14:00:00Z", "2026-11-30T14:00:00Z"]);
+}
+
 #[test]
 fn explain_says_why_and_exits_by_the_record() {
     let out = roe(&[
@@ -1141,4 +1181,169 @@ fn test_expectations_check_due_and_at() {
         err.contains(r#"the decision has {"action":"hand_off","team":"sales_emea","within":"4 business hours"} due 2026-11-30T10:30:00Z, not 2026-11-30T10:00:00Z, and {"action":"escalate","team":"sales_managers","after":"1 business day"} at 2026-11-30T15:00:00Z, not 2026-11-30T16:30:00Z"#),
         "{err}"
     );
+}
+
+/// `--output-format csv`: a header, then one row per record under it, failed
+/// records included; all-match rules, tags and `set` fields in their columns.
+#[test]
+fn run_writes_csv_rows_a_crm_can_import() {
+    let now = ["--now", "2026-12-01T09:00:00Z", "--output-format", "csv"];
+    let mut shown = String::new();
+    for (policy, records) in [
+        ("examples/lead_hygiene.roe", "examples/hygiene_leads.json"),
+        ("examples/inbound_routing.roe", "examples/bad_leads.jsonl"),
+        (
+            "examples/opportunity_ownership.roe",
+            "examples/opportunities.csv",
+        ),
+    ] {
+        let out = roe(&[&["run", policy, "--records", records][..], &now[..]].concat());
+        let failed = stdout(&out).contains("R0");
+        assert_eq!(code(&out), if failed { 3 } else { 0 }, "{}", stderr(&out));
+        // Every row has the header's cells, as an import tool reads them.
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let columns = reader.headers().expect("a header").len();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+        assert!(rows.iter().all(|row| row.len() == columns));
+        let indexes: Vec<String> = rows.iter().map(|row| row[0].to_owned()).collect();
+        let expected: Vec<String> = (0..rows.len()).map(|i| i.to_string()).collect();
+        assert_eq!(indexes, expected);
+        shown.push_str(&format!("──── {policy} {records} ────\n{}", stdout(&out)));
+    }
+    insta::assert_snapshot!(shown);
+}
+
+/// CSV rows have no place for `--explain`'s `why`, and `--format json`
+/// diagnostics would take the header's line: both are refused in one line.
+#[test]
+fn csv_output_refuses_options_it_cannot_hold() {
+    for option in ["--explain", "--format=json"] {
+        let out = roe(&[
+            "run",
+            "examples/inbound_routing.roe",
+            "--records",
+            "examples/bad_leads.jsonl",
+            "--output-format",
+            "csv",
+            option,
+        ]);
+        assert_eq!(code(&out), 2, "{option}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+/// `--summary` ends the run with counts on stderr (per rule, per team, per
+/// error code); stdout keeps only the decisions, and without the option a
+/// run whose stderr is not a terminal prints no summary.
+#[test]
+fn summary_counts_rules_teams_and_errors_on_stderr() {
+    let args = [
+        "run",
+        "examples/inbound_routing.roe",
+        "--records",
+        "examples/inbound_leads.jsonl",
+        "--now",
+        "2026-12-01T09:00:00Z",
+    ];
+    let plain = roe(&args);
+    assert_eq!(stderr(&plain), "");
+    let summed = roe(&[&args[..], &["--summary"]].concat());
+    assert_eq!(code(&summed), code(&plain));
+    assert_eq!(stdout(&summed), stdout(&plain));
+    let bad = roe(&[
+        "run",
+        "examples/inbound_routing.roe",
+        "--records",
+        "examples/bad_leads.jsonl",
+        "--summary",
+    ]);
+    assert_eq!(code(&bad), 3);
+    insta::assert_snapshot!(format!(
+        "──── inbound_leads.jsonl ────\n{}──── bad_leads.jsonl ────\n{}",
+        stderr(&summed),
+        stderr(&bad)
+    ));
+}
+
+/// A file that is not UTF-8 stops the run at the offset of its first invalid
+/// byte (exit 2, naming the file), after the decisions of the lines before it.
+#[test]
+fn a_records_file_that_is_not_utf8_is_named_with_its_offset() {
+    let dir = scratch("not-utf8");
+    let mut bytes = LEAD.as_bytes().to_vec();
+    bytes.extend_from_slice(b"\n{\"id\":\"caf\xe9\"}\n");
+    let file = write(&dir, "latin1.jsonl", &bytes);
+    let out = roe(&["run", "examples/inbound_routing.roe", "--records", &file]);
+    assert_eq!(code(&out), 2);
+    let offset = LEAD.len() + 1 + "{\"id\":\"caf".len();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "roe: `{file}` is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`\n"
+        )
+    );
+    assert_eq!(
+        stdout(&out).lines().count(),
+        1,
+        "the lead before it is decided"
+    );
+}
+
+/// `roe explain --records FILE --id ID` explains the record of the file with
+/// that id, with its index in the file; the first of several, saying so; and
+/// when none has it, a usage error naming the nearest ids.
+#[test]
+fn explain_finds_a_record_of_a_file_by_its_id() {
+    let explain = |records: &str, id: &str| {
+        roe(&[
+            "explain",
+            "examples/inbound_routing.roe",
+            "--records",
+            records,
+            "--id",
+            id,
+            "--now",
+            "2026-12-01T09:00:00Z",
+        ])
+    };
+    let found = explain("examples/inbound_leads.jsonl", "L-1003");
+    assert_eq!(code(&found), 0, "{}", stderr(&found));
+    let last = stdout(&found).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("decision: {\"index\":2,\"id\":\"L-1003\""),
+        "{last}"
+    );
+    let csv = explain("examples/opportunities.csv", "O-2004");
+    assert_eq!(
+        code(&csv),
+        3,
+        "an opportunity is not a lead: {}",
+        stdout(&csv)
+    );
+    let missing = explain("examples/inbound_leads.jsonl", "L-103");
+    assert_eq!(code(&missing), 2);
+    assert_eq!(
+        stderr(&missing),
+        "roe: no record of `examples/inbound_leads.jsonl` has the id `L-103`; the nearest: `L-1003`, `L-1013`, `L-1023`\n"
+    );
+    let dir = scratch("explain-id");
+    let twice = write(&dir, "twice.jsonl", format!("{LEAD}\n{LEAD}\n{LEAD}\n"));
+    let out = explain(&twice, "L-1");
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("also the id of the record at index 1, 2")
+            && stderr(&out).contains("explains the first, at index 0"),
+        "{}",
+        stderr(&out)
+    );
+    let both = roe(&[
+        "explain",
+        "examples/inbound_routing.roe",
+        "--record",
+        LEAD,
+        "--id",
+        "L-1",
+    ]);
+    assert_eq!(code(&both), 2, "--id needs --records");
 }

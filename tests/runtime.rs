@@ -53,3 +53,30 @@ fn the_program_describes_the_records_it_expects() {
         "{message}"
     );
 }
+
+/// A VM moved to another instant decides every record as a VM made at that
+/// instant does, the decisions it kept at the old one (with their deadlines)
+/// included, so one VM serves records that each carry their own `now`.
+#[test]
+fn a_vm_moved_to_another_now_decides_as_one_made_there() {
+    let policy = roe::load(ROEC).expect("loads");
+    let text =
+        std::fs::read_to_string("examples/inbound_leads.jsonl").expect("the example records");
+    let instants: Vec<jiff::Timestamp> = ["2026-12-01T09:00:00Z", "2026-12-02T17:30:00Z"]
+        .iter()
+        .map(|t| t.parse().expect("an instant"))
+        .collect();
+    let mut moved = policy.vm(instants[0]);
+    for round in 0..4 {
+        let now = instants[round % 2];
+        moved.set_now(now);
+        let mut fresh = policy.vm(now);
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            assert_eq!(
+                moved.decide_line(line).1,
+                fresh.decide_line(line).1,
+                "{line}"
+            );
+        }
+    }
+}

@@ -1,11 +1,14 @@
-//! `roe explain POLICY --record JSON`: why a record gets its decision.
+//! `roe explain POLICY --record JSON`: why a record gets its decision; or
+//! `--records FILE --id ID`: why the record of a file with that id gets its.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use roe::vm::explain::ExplainError;
 
 use super::{Format, UsageError, output, run, status};
+
+mod find;
 
 /// Arguments of `roe explain`.
 #[derive(clap::Args, Debug)]
@@ -14,8 +17,21 @@ pub struct Args {
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
     /// The record: a JSON object, or `@FILE` to read it from a file.
-    #[arg(long, value_name = "JSON|@FILE")]
-    record: String,
+    #[arg(
+        long,
+        value_name = "JSON|@FILE",
+        required_unless_present = "records",
+        conflicts_with = "records"
+    )]
+    record: Option<String>,
+    /// A file of records (JSON Lines, a JSON array or CSV, by extension) to find the
+    /// record to explain in, by its --id.
+    #[arg(long, value_name = "FILE", requires = "id")]
+    records: Option<PathBuf>,
+    /// With --records: the id of the record to explain, as decision lines show it
+    /// (`L-1003` for `"id": "L-1003"`); the first record with it, if several have it.
+    #[arg(long, value_name = "ID", requires = "records")]
+    id: Option<String>,
     /// The evaluation instant (RFC 3339); default: now, to the second.
     #[arg(long, value_name = "TIME", value_parser = run::parse_now)]
     now: Option<Timestamp>,
@@ -31,22 +47,31 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
-    let text = match args.record.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            UsageError(format!(
-                "cannot read `{path}`: {}",
-                roe::diagnostics::io::io_problem(&e)
-            ))
-        })?,
-        None => args.record.clone(),
+    let (index, record) = match (&args.record, &args.records, &args.id) {
+        (_, Some(file), Some(id)) => {
+            let parts = policy.program().parts();
+            let found = find::by_id(file, id, &parts.schema, parts.subject)?;
+            (found.index, Ok(found.record))
+        }
+        (Some(_), _, Some(_)) => {
+            return Err(UsageError(
+                "--id finds a record in --records FILE; with --record, leave --id out".to_owned(),
+            ));
+        }
+        (Some(record), _, _) => (0, given(record)?),
+        // clap requires one of --record and --records (with --id).
+        _ => {
+            return Err(UsageError(
+                "give --record, or --records with --id".to_owned(),
+            ));
+        }
     };
     warnings.print();
-    let text = roe::source::without_byte_order_mark(&text);
-    let record = match roe::input::json_record(text.trim()) {
+    let record = match record {
         Ok(record) => record,
         // Invalid as a record, like a line of `roe run` that is not JSON.
         Err(error) => {
-            output::stdout_line(&roe::vm::decision::line(0, None, &Err(error)));
+            output::stdout_line(&roe::vm::decision::line(index, None, &Err(error)));
             return Ok(status::RECORDS);
         }
     };
@@ -55,7 +80,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let id = record.id.as_ref();
     match vm.explain(&record.json) {
         Ok((explanation, decision)) => {
-            let line = roe::vm::decision::line(0, id, &decision);
+            let line = roe::vm::decision::line(index, id, &decision);
             match args.format {
                 Format::Human => {
                     let mut text = explanation.render();
@@ -82,7 +107,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             })
         }
         Err(ExplainError::Record(error)) => {
-            let line = roe::vm::decision::line(0, id, &Err(error));
+            let line = roe::vm::decision::line(index, id, &Err(error));
             output::stdout_line(&line);
             Ok(status::RECORDS)
         }
@@ -94,4 +119,19 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             Ok(status::POLICY)
         }
     }
+}
+
+/// The record of `--record`: JSON text, or `@FILE` for a file that holds it.
+fn given(record: &str) -> Result<roe::input::InputRecord, UsageError> {
+    let text = match record.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(Path::new(path)).map_err(|e| {
+            UsageError(format!(
+                "cannot read `{path}`: {}",
+                roe::diagnostics::io::io_problem(&e)
+            ))
+        })?,
+        None => record.to_owned(),
+    };
+    let text = roe::source::without_byte_order_mark(&text);
+    Ok(roe::input::json_record(text.trim()))
 }

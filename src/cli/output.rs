@@ -30,6 +30,12 @@ pub fn error_line(line: &str) {
     let _ = writeln!(err, "{line}");
 }
 
+/// Writes text (its own newlines included) to stderr, ignoring a closed stderr.
+pub fn error_text(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+}
+
 /// Writes text and a newline to stdout; a closed stdout (a pipe into `head`) is not an error worth a word.
 pub fn stdout_line(line: &str) {
     let mut out = std::io::stdout().lock();

@@ -1,19 +1,26 @@
 //! `roe run POLICY --records FILE`: one JSON line per record, in input order;
 //! large files are decided on every core, with a progress bar on a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use roe::batch::{BLOCK, Spread};
-use roe::input::{self, InputFormat};
+use roe::batch::Spread;
+use roe::input::{self, BlockSize, InputFormat};
 use roe::source::without_byte_order_mark;
 use roe::time::rfc3339::{self, TextError};
 use roe::vm::explain::ExplainError;
-use roe::vm::{Policy, Vm, decision};
+use roe::vm::{Policy, Vm};
 
 use super::{Format, UsageError, output, status};
+
+mod sink;
+mod summary;
+mod table;
+
+use sink::{Made, Shape, Sink};
+use summary::Tally;
 
 /// Arguments of `roe run`.
 #[derive(clap::Args, Debug)]
@@ -22,10 +29,15 @@ pub struct Args {
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
     /// The records to decide; `-` reads standard input and answers each line as it arrives.
-    /// A large file is decided on every core, with a progress bar when stderr is a terminal.
+    /// A file of any size is read a block at a time and decided on every core, in bounded
+    /// memory (except a JSON array, which is read whole), with a progress bar when stderr is
+    /// a terminal. Input must be UTF-8: other bytes stop the run, naming their offset.
     #[arg(long, value_name = "FILE")]
     records: PathBuf,
-    /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z); default: when the run starts.
+    /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z), the same for every
+    /// record. Without it, records of a file are decided at the instant the run starts, and
+    /// each line of standard input (`--records -`, JSON Lines) at the instant it arrives,
+    /// to the whole second, so SLOs count from when the record came.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     now: Option<Timestamp>,
     /// The format of the records; default: from the file's extension (JSON Lines for stdin).
@@ -35,6 +47,12 @@ pub struct Args {
     /// (needs the debug info: a `.roe`, or a `.roec` built without --strip).
     #[arg(long)]
     explain: bool,
+    /// How to write the decisions: one JSON line per record, or CSV rows under a header
+    /// (index, id, rule, team, assignee, due, escalation_to, escalation_at, reassign_to,
+    /// reassign_at, notify, tags, dropped, a column per field the policy sets, error_code,
+    /// error_message, error_field), for a CRM's import tool.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Jsonl)]
+    output_format: OutputFormat,
     /// How to print diagnostics about the policy.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -42,14 +60,23 @@ pub struct Args {
     /// in the calendar's time zone, with its offset.
     #[arg(long)]
     local_times: bool,
+    /// At the end, print on stderr how many records each rule and team decided and how
+    /// many failed with each error code (printed anyway when stderr is a terminal).
+    #[arg(long)]
+    summary: bool,
 }
 
-/// What every VM of a run is made with.
+/// What every VM of a run is made with, and how its output is written.
 struct Setup<'p> {
     policy: &'p Policy,
     now: Timestamp,
     local_times: bool,
     explain: bool,
+    shape: Shape<'p>,
+    /// Whether the records are counted for a summary.
+    summary: bool,
+    /// The records' file as messages name it (`` `leads.jsonl` ``, or standard input).
+    input: String,
 }
 
 impl Setup<'_> {
@@ -57,6 +84,15 @@ impl Setup<'_> {
     fn vm(&self) -> Vm<'_> {
         self.policy.vm(self.now).with_local_times(self.local_times)
     }
+}
+
+/// Output formats as the command line names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    /// One JSON line per record.
+    Jsonl,
+    /// CSV: a header row, then one row per record.
+    Csv,
 }
 
 /// Input formats as the command line names them.
@@ -114,87 +150,53 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     };
     let now = args.now.unwrap_or_else(run_start);
     let stdin = args.records.as_os_str() == "-";
-    let format = match (args.input_format, stdin) {
-        (Some(f), _) => InputFormat::from(f),
-        (None, true) => InputFormat::Jsonl,
-        (None, false) => InputFormat::from_extension(&args.records).ok_or_else(|| {
-            UsageError(format!(
-                "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv, or pass --input-format",
-                args.records.display()
-            ))
-        })?,
-    };
+    let format = input_format(args, stdin)?;
     if args.explain && policy.program().parts().debug.is_none() {
         return Err(UsageError(format!(
             "`{}` was built with --strip: --explain needs its debug info",
             args.policy.display()
         )));
     }
+    let table;
+    let shape = match args.output_format {
+        OutputFormat::Jsonl => Shape::Lines,
+        OutputFormat::Csv => {
+            refuse_with_csv(args)?;
+            table = table::Table::new(policy.program());
+            Shape::Rows(&table)
+        }
+    };
     let setup = Setup {
         policy: &policy,
         now,
         local_times: args.local_times,
         explain: args.explain,
+        shape,
+        summary: args.summary || std::io::stderr().is_terminal(),
+        input: match stdin {
+            true => "standard input".to_owned(),
+            false => format!("`{}`", args.records.display()),
+        },
     };
     let stdout = std::io::stdout();
     let mut out = Output {
         to: std::io::BufWriter::new(stdout.lock()),
         failed: false,
         flush_each: false,
+        tally: setup.summary.then(Tally::default),
     };
+    let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
         warnings.print();
-        // One line at a time, each answered as it arrives.
-        out.flush_each = true;
-        let lines = std::io::BufReader::new(std::io::stdin())
-            .lines()
-            .enumerate()
-            .map(|(n, line)| match (n, line) {
-                (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
-                (_, line) => line,
-            })
-            .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
-            .enumerate()
-            .map(|(first, line)| Block {
-                first,
-                records: Records::Arrived(line),
-            });
-        decide_all(&setup, Spread::SERIAL, lines, None, &mut out)
+        decide_arriving(&setup, args.now.is_none(), &header, &mut out)
     } else {
-        let text = read_records(args, stdin)?;
-        let text = without_byte_order_mark(&text);
+        let (input, size) = open_input(args, stdin)?;
         warnings.print();
-        let parts = policy.program().parts();
-        let read;
-        let lines: Vec<&str>;
-        let (blocks, count) = if format == InputFormat::Jsonl {
-            // Each worker parses its own lines: parsing is most of the work.
-            lines = text.lines().filter(|l| !l.trim().is_empty()).collect();
-            (blocks_of(&lines, Records::Text), lines.len())
-        } else {
-            read = input::read(format, text, &parts.schema, parts.subject);
-            (blocks_of(&read, Records::Read), read.len())
-        };
-        let spread = Spread::for_records(count);
-        let bar = (spread != Spread::SERIAL)
-            .then(|| progress_bar(count))
-            .flatten();
-        let written = decide_all(&setup, spread, blocks.into_iter(), bar.as_ref(), &mut out);
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        written
+        decide_input(&setup, format, input, size, &header, &mut out)
     };
-    match written.and_then(|()| out.to.flush().map_err(Failure::Write)) {
-        // The reader went away (`roe run ... | head`): stop quietly.
-        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(Failure::Write(e)) => {
-            return Err(UsageError(format!("cannot write the decisions: {e}")));
-        }
-        Err(Failure::Read(e)) => {
-            return Err(UsageError(format!("cannot read standard input: {e}")));
-        }
-        Ok(()) => {}
+    report(written.and_then(|()| out.to.flush().map_err(Failure::Write)))?;
+    if let Some(tally) = &out.tally {
+        output::error_text(&tally.render());
     }
     Ok(if out.failed {
         status::RECORDS
@@ -203,73 +205,225 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     })
 }
 
+/// The records' format: `--input-format`, else the file's extension
+/// (JSON Lines for standard input).
+fn input_format(args: &Args, stdin: bool) -> Result<InputFormat, UsageError> {
+    match (args.input_format, stdin) {
+        (Some(f), _) => Ok(InputFormat::from(f)),
+        (None, true) => Ok(InputFormat::Jsonl),
+        (None, false) => InputFormat::from_extension(&args.records).ok_or_else(|| {
+            UsageError(format!(
+                "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv, or pass --input-format",
+                args.records.display()
+            ))
+        }),
+    }
+}
+
+/// The records' input and its size in bytes, when known (a file's).
+fn open_input(args: &Args, stdin: bool) -> Result<(Box<dyn Read + Send>, Option<u64>), UsageError> {
+    if stdin {
+        return Ok((Box::new(std::io::stdin()), None));
+    }
+    let file = open(&args.records)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), size))
+}
+
+/// Decides the lines of standard input one at a time, each answered as it
+/// arrives, at the instant it arrives when `live`.
+fn decide_arriving(
+    setup: &Setup<'_>,
+    live: bool,
+    header: &[u8],
+    out: &mut Output<impl Write>,
+) -> Result<(), Failure> {
+    out.flush_each = true;
+    let clock = live.then_some(run_start as fn() -> Timestamp);
+    let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
+    out.write(header).map_err(Failure::Write)?;
+    decide_all(setup, Spread::SERIAL, lines, None, out)
+}
+
+/// Decides an input read a block at a time: on every core when it is
+/// large (or of unknown size), with a progress bar on a terminal.
+fn decide_input(
+    setup: &Setup<'_>,
+    format: InputFormat,
+    input: Box<dyn Read + Send>,
+    size: Option<u64>,
+    header: &[u8],
+    out: &mut Output<impl Write>,
+) -> Result<(), Failure> {
+    let parts = setup.policy.program().parts();
+    let blocks = roe::input::blocks(
+        input,
+        format,
+        &parts.schema,
+        parts.subject,
+        BlockSize::DEFAULT,
+    );
+    let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
+    let bar = (spread != Spread::SERIAL)
+        .then(|| size.and_then(progress_bar))
+        .flatten();
+    let written = out
+        .write(header)
+        .map_err(Failure::Write)
+        .and_then(|()| decide_all(setup, spread, read_blocks(blocks), bar.as_ref(), out));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    written
+}
+
+/// The options `--output-format csv` cannot go with./// The options `--output-format csv` cannot go with.
+fn refuse_with_csv(args: &Args) -> Result<(), UsageError> {
+    if args.explain {
+        return Err(UsageError(
+            "--explain adds a `why` object to JSON lines, and a CSV row has no place for it; drop --explain, or use --output-format jsonl".to_owned(),
+        ));
+    }
+    if args.format == Format::Json {
+        return Err(UsageError(
+            "--format json prints the policy's diagnostics on stdout's first line, where the CSV header must be; use --format human (diagnostics on stderr) with --output-format csv".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Ends a run that stopped early: quietly when the reader went away, else
+/// with what failed.
+fn report(written: Result<(), Failure>) -> Result<(), UsageError> {
+    match written {
+        // The reader went away (`roe run ... | head`): stop quietly.
+        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(Failure::Write(e)) => {
+            return Err(UsageError(format!("cannot write the decisions: {e}")));
+        }
+        Err(Failure::Read(why)) => return Err(UsageError(why)),
+        Ok(()) => {}
+    }
+    Ok(())
+}
+
 /// Where the decision lines go, and whether any was an error.
 struct Output<W> {
     to: W,
     failed: bool,
     /// Whether each block is flushed as it is written (records from a pipe).
     flush_each: bool,
+    /// The counts of the blocks written, for a summary.
+    tally: Option<Tally>,
+}
+
+impl<W: Write> Output<W> {
+    /// Writes `text`, flushing it when each block is to be.
+    fn write(&mut self, text: &[u8]) -> std::io::Result<()> {
+        self.to.write_all(text)?;
+        match self.flush_each {
+            true => self.to.flush(),
+            false => Ok(()),
+        }
+    }
 }
 
 /// Why a run stopped before its last record.
 enum Failure {
     /// Writing the decisions failed.
     Write(std::io::Error),
-    /// Reading standard input failed.
-    Read(std::io::Error),
+    /// Reading the records failed: what to say.
+    Read(String),
 }
 
-/// Records of a block, or of the whole input.
-enum Records<'r> {
-    /// JSON Lines the worker parses itself.
-    Text(&'r [&'r str]),
-    /// Records read already (JSON arrays and CSV).
-    Read(&'r [input::InputRecord]),
+/// The lines of `reader` as they arrive, each a block of one record;
+/// `clock`, if given, tells each the instant it is decided at, read as the
+/// line arrives.
+fn arrived<'r>(
+    reader: impl BufRead + Send + 'r,
+    mut clock: Option<impl FnMut() -> Timestamp + Send + 'r>,
+) -> impl Iterator<Item = Block> + Send + 'r {
+    reader
+        .lines()
+        .enumerate()
+        .map(|(n, line)| match (n, line) {
+            (0, Ok(first)) => Ok(without_byte_order_mark(&first).to_owned()),
+            (_, line) => line,
+        })
+        .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .enumerate()
+        .map(move |(first, line)| Block {
+            first,
+            now: clock.as_mut().map(|read| read()),
+            bytes: 0,
+            records: Records::Arrived(line),
+        })
+}
+
+/// The blocks of a file (or of standard input in CSV or JSON) as workers
+/// take them, each with the bytes of input it covers; an error that stops
+/// reading comes as a block of its own, after the blocks before it.
+fn read_blocks<'r>(
+    blocks: impl Iterator<Item = Result<input::Block, input::ReadError>> + Send + 'r,
+) -> impl Iterator<Item = Block> + Send + 'r {
+    let mut read = 0;
+    blocks.map(move |block| match block {
+        Ok(block) => {
+            let bytes = block.read_to.saturating_sub(read);
+            read = block.read_to;
+            Block {
+                first: block.first,
+                now: None,
+                bytes,
+                records: Records::Input(block.records),
+            }
+        }
+        Err(stop) => Block {
+            first: 0,
+            now: None,
+            bytes: 0,
+            records: Records::Stopped(stop),
+        },
+    })
+}
+
+/// The records of a block.
+enum Records {
+    /// Records of a file, or of standard input in CSV or JSON.
+    Input(input::Records),
     /// One line of standard input, as it arrived.
     Arrived(std::io::Result<String>),
+    /// Reading stopped here.
+    Stopped(input::ReadError),
 }
 
-impl<'r> Records<'r> {
+impl Records {
     /// How many records there are.
     fn len(&self) -> usize {
         match self {
-            Records::Text(lines) => lines.len(),
-            Records::Read(read) => read.len(),
+            Records::Input(records) => records.len(),
             Records::Arrived(_) => 1,
+            Records::Stopped(_) => 0,
         }
     }
 }
 
-/// A whole input's records in blocks of [`BLOCK`], each made `Records` by `kind`.
-fn blocks_of<'r, T>(records: &'r [T], kind: fn(&'r [T]) -> Records<'r>) -> Vec<Block<'r>> {
-    records
-        .chunks(BLOCK)
-        .enumerate()
-        .map(|(b, part)| Block {
-            first: b * BLOCK,
-            records: kind(part),
-        })
-        .collect()
-}
-
 /// A block of records as a worker receives it, with the index of its first.
-struct Block<'r> {
+struct Block {
     first: usize,
-    records: Records<'r>,
-}
-
-/// The lines of a block, decided, and whether any is an error.
-struct Decided {
-    text: String,
-    failed: bool,
+    /// The instant its records are decided at, when not the run's.
+    now: Option<Timestamp>,
+    /// The bytes of input it covers, for the progress bar.
+    bytes: u64,
+    records: Records,
 }
 
 /// Decides every block on the spread's threads and writes each block's
 /// lines, in input order, as soon as the blocks before it are written.
-fn decide_all<'r>(
+fn decide_all(
     setup: &Setup<'_>,
     spread: Spread,
-    blocks: impl Iterator<Item = Block<'r>> + Send,
+    blocks: impl Iterator<Item = Block> + Send,
     bar: Option<&ProgressBar>,
     out: &mut Output<impl Write>,
 ) -> Result<(), Failure> {
@@ -280,84 +434,73 @@ fn decide_all<'r>(
         |vm, block| {
             let decided = decide_block(setup, vm, block);
             if let Some(bar) = bar {
-                bar.inc(block.records.len() as u64);
+                bar.inc(block.bytes);
             }
             decided
         },
         |decided| {
             let decided = match decided {
                 Ok(decided) => decided.map_err(Failure::Read)?,
-                Err(lost) => lost_block(&lost),
+                Err(lost) => lost_block(setup, &lost),
             };
             out.failed |= decided.failed;
-            out.to
-                .write_all(decided.text.as_bytes())
-                .and_then(|()| match out.flush_each {
-                    true => out.to.flush(),
-                    false => Ok(()),
-                })
-                .map_err(Failure::Write)
+            if let (Some(all), Some(block)) = (&mut out.tally, decided.tally) {
+                all.add(block);
+            }
+            out.write(&decided.text).map_err(Failure::Write)
         },
     )
 }
 
 /// The lines of a block.
-fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block<'_>) -> std::io::Result<Decided> {
-    let mut decided = Decided {
-        text: String::with_capacity(block.records.len() * 160),
-        failed: false,
-    };
-    let mut push = |(line, error): (String, bool)| {
-        decided.text.push_str(&line);
-        decided.text.push('\n');
-        decided.failed |= error;
-    };
+fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block) -> Result<Made, String> {
+    let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
+    if let Some(now) = block.now {
+        vm.set_now(now);
+    }
     let index = (block.first..).take(block.records.len());
     match &block.records {
-        Records::Text(lines) => index
+        Records::Input(input::Records::Lines(lines)) => index
             .zip(lines.iter())
-            .for_each(|(i, line)| push(decide_text(setup, vm, i, line))),
-        Records::Read(read) => index
-            .zip(read.iter())
-            .for_each(|(i, record)| push(decide_read(setup, vm, i, record))),
-        Records::Arrived(Ok(line)) => push(decide_text(setup, vm, block.first, line)),
-        Records::Arrived(Err(e)) => {
-            return Err(std::io::Error::new(e.kind(), e.to_string()));
-        }
+            .for_each(|(i, line)| decide_text(setup, vm, i, line, &mut sink)),
+        Records::Input(records) => index
+            .zip(records.read())
+            .for_each(|(i, record)| decide_read(setup, vm, i, &record, &mut sink)),
+        Records::Arrived(Ok(line)) => decide_text(setup, vm, block.first, line, &mut sink),
+        Records::Arrived(Err(e)) => return Err(format!("cannot read standard input: {e}")),
+        Records::Stopped(stop) => return Err(format!("{} {stop}", setup.input)),
     }
-    Ok(decided)
+    Ok(sink.finish())
 }
 
-/// An error line for each record of a block that could not be decided.
-fn lost_block(block: &Block<'_>) -> Decided {
-    let text = (block.first..)
-        .take(block.records.len())
-        .map(|index| decision::line(index, None, &Err(roe::batch_failed())) + "\n")
-        .collect();
-    Decided { text, failed: true }
+/// An error for each record of a block that could not be decided.
+fn lost_block(setup: &Setup<'_>, block: &Block) -> Made {
+    let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
+    for index in (block.first..).take(block.records.len()) {
+        sink.push(index, None, &Err(roe::batch_failed()), None);
+    }
+    sink.finish()
 }
 
-/// The output line for a JSON Lines record, and whether it is an error.
-fn decide_text(setup: &Setup<'_>, vm: &mut Vm<'_>, index: usize, line: &str) -> (String, bool) {
+/// Decides a JSON Lines record into `sink`.
+fn decide_text(setup: &Setup<'_>, vm: &mut Vm<'_>, index: usize, line: &str, sink: &mut Sink) {
     if !setup.explain {
         // Bound straight from the text, without a `Value` in between.
         let (id, outcome) = vm.decide_line(line);
-        return (
-            decision::line(index, id.as_ref(), &outcome),
-            outcome.is_err(),
-        );
+        return sink.push(index, id.as_ref(), &outcome, None);
     }
     // Blank lines were left out before, so every line is a record.
-    decide_read(setup, vm, index, &input::jsonl_record(line))
+    decide_read(setup, vm, index, &input::jsonl_record(line), sink);
 }
 
-/// The output line for a record read already, and whether it is an error.
+/// Decides a record read already into `sink`.
 fn decide_read(
     setup: &Setup<'_>,
     vm: &mut Vm<'_>,
     index: usize,
     record: &input::InputRecord,
-) -> (String, bool) {
+    sink: &mut Sink,
+) {
     let (id, outcome, why) = match record {
         Ok(record) if setup.explain => match vm.explain(&record.json) {
             Ok((explanation, outcome)) => {
@@ -370,48 +513,41 @@ fn decide_read(
         Ok(record) => (vm.id_of(record), vm.decide(&record.json), None),
         Err(e) => (None, Err(e.clone()), None),
     };
-    (
-        decision::explained_line(index, id.as_ref(), &outcome, why.as_ref()),
-        outcome.is_err(),
-    )
+    sink.push(index, id.as_ref(), &outcome, why.as_ref());
 }
 
-/// A progress bar on stderr for `records` records, when stderr is a terminal.
-fn progress_bar(records: usize) -> Option<ProgressBar> {
+/// A progress bar on stderr for an input of `bytes` bytes, when stderr is a terminal.
+fn progress_bar(bytes: u64) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::new(records as u64);
+    let bar = ProgressBar::new(bytes);
     if let Ok(style) = ProgressStyle::with_template(
-        "deciding {bar:30} {human_pos}/{human_len} records, {eta} left",
+        "deciding {bar:30} {bytes}/{total_bytes} of the records, {eta} left",
     ) {
         bar.set_style(style);
     }
     Some(bar)
 }
 
-fn read_records(args: &Args, stdin: bool) -> Result<String, UsageError> {
-    let bytes = if stdin {
-        let mut buffer = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buffer)
-            .map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
-        buffer
-    } else {
-        std::fs::read(&args.records).map_err(|e| {
-            UsageError(format!(
-                "cannot read `{}`: {}",
-                args.records.display(),
-                roe::diagnostics::io::io_problem(&e)
-            ))
-        })?
-    };
-    String::from_utf8(bytes).map_err(|e| {
+/// Opens a records file, or says why it cannot be read.
+pub fn open(path: &Path) -> Result<std::fs::File, UsageError> {
+    std::fs::File::open(path).map_err(|e| {
         UsageError(format!(
-            "`{}` is not UTF-8 text (invalid byte at offset {})",
-            args.records.display(),
-            e.utf8_error().valid_up_to()
+            "cannot read `{}`: {}",
+            path.display(),
+            roe::diagnostics::io::io_problem(&e)
         ))
     })
+}
+
+/// An id as a person writes it (`--id`, a CSV cell): a string's text,
+/// anything else its JSON text (a number as written).
+pub fn id_text(id: &roe::vm::record::RecordId) -> String {
+    match serde_json::from_str::<serde_json::Value>(id.json()) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => id.json().to_owned(),
+    }
 }
 
 /// A policy's warnings, printed once the command's own arguments have proved
@@ -475,5 +611,76 @@ pub fn load_policy(
             "`{}` has no `policy` header: it is a library, and there is nothing to run",
             policy.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::expect_used,
+        clippy::unwrap_used,
+        reason = "a test fails by panicking"
+    )]
+
+    use super::*;
+
+    /// The shipped inbound policy, compiled.
+    fn inbound() -> Policy {
+        let compilation =
+            roe::compile_file(Path::new("examples/inbound_routing.roe")).expect("readable");
+        Policy::new(compilation.program.expect("compiles"))
+    }
+
+    /// Each line of a pipe is decided at the instant the clock gave as it
+    /// arrived (a fake clock here, an hour later for each line), exactly as
+    /// a VM made at that instant decides it.
+    #[test]
+    fn each_line_of_a_pipe_is_decided_at_the_instant_it_arrived() {
+        let policy = inbound();
+        let text = std::fs::read_to_string("examples/inbound_leads.jsonl").expect("records");
+        let lines: Vec<&str> = text.lines().take(5).collect();
+        let start: Timestamp = "2026-12-01T09:00:00Z".parse().expect("an instant");
+        let hour = jiff::SignedDuration::from_hours(1);
+        let at = |n: usize| start + hour * i32::try_from(n).expect("few");
+        let mut ticks = 0;
+        let clock = move || {
+            ticks += 1;
+            at(ticks - 1)
+        };
+        let setup = Setup {
+            policy: &policy,
+            now: start,
+            local_times: false,
+            explain: false,
+            shape: Shape::Lines,
+            summary: false,
+            input: "standard input".to_owned(),
+        };
+        let mut out = Output {
+            to: Vec::new(),
+            failed: false,
+            flush_each: true,
+            tally: None,
+        };
+        let input = std::io::Cursor::new(lines.join("\n"));
+        let blocks = arrived(input, Some(clock));
+        assert!(decide_all(&setup, Spread::SERIAL, blocks, None, &mut out).is_ok());
+        let expected: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let (id, outcome) = policy.vm(at(i)).decide_line(line);
+                roe::vm::decision::line(i, id.as_ref(), &outcome) + "\n"
+            })
+            .collect();
+        assert_eq!(String::from_utf8(out.to).expect("UTF-8"), expected);
+        assert!(
+            expected.contains("\"due\":\"2026-12-01T13:00:00Z\""),
+            "{expected}"
+        );
+        assert!(
+            expected.contains("\"due\":\"2026-12-01T12:00:00Z\""),
+            "{expected}"
+        );
     }
 }

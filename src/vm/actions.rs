@@ -86,6 +86,20 @@ impl<'p> Actions<'p> {
     pub(super) fn set_local_times(&mut self, on: bool) {
         self.local_times = on;
         // Nothing decided before may stand with the other setting.
+        self.forget();
+    }
+
+    /// Decides from now on at `now`; what was made at another instant is
+    /// forgotten (deadlines count from `now`).
+    pub(super) fn set_now(&mut self, now: Timestamp) {
+        if now != self.now {
+            self.now = now;
+            self.forget();
+        }
+    }
+
+    /// Forgets the deadlines and decisions kept so far.
+    fn forget(&mut self) {
         self.deadlines.clear();
         self.shared.iter_mut().for_each(|d| *d = None);
         self.together.clear();

@@ -81,6 +81,16 @@ impl<'p> Vm<'p> {
         self
     }
 
+    /// Decides the records that follow at `now`, exactly as a VM made at
+    /// `now` by [`Policy::vm`] would: for records that each carry their own
+    /// instant, such as lines of a pipe decided when they arrive. Setting
+    /// the instant it has already costs nothing; another one drops the
+    /// deadlines and decisions kept between records, made at the old one.
+    pub fn set_now(&mut self, now: Timestamp) {
+        self.now = now;
+        self.actions.set_now(now);
+    }
+
     /// Decides one record: validates and binds it, then runs the rules.
     pub fn decide(&mut self, record: &serde_json::Value) -> Result<Decision, RecordError> {
         let mut slots = std::mem::take(&mut self.slots);

@@ -1,0 +1,246 @@
+//! Inputs of any size in bounded memory: `roe::input::blocks` reads a file a
+//! block at a time and `roe::batch::in_order` decides the blocks on several
+//! threads; with a tiny block size, every record is decided once, in input
+//! order, exactly as reading the whole input decides it, and the input held
+//! at once does not grow with the file.
+
+#![cfg(feature = "compiler")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use roe::batch::Spread;
+use roe::input::{BlockSize, InputFormat, ReadError, Records};
+
+const TINY: BlockSize = BlockSize {
+    records: 7,
+    bytes: 600,
+};
+
+fn policy() -> roe::Policy {
+    let compilation =
+        roe::compile_file(std::path::Path::new("examples/inbound_routing.roe")).expect("readable");
+    roe::Policy::new(compilation.program.expect("compiles"))
+}
+
+fn now() -> jiff::Timestamp {
+    "2026-11-30T10:00:00Z".parse().expect("an instant")
+}
+
+/// `n` leads as JSON Lines (a blank line and a bad one now and then) and as
+/// CSV, each starting with a byte-order mark and with CRLF line ends.
+fn leads(n: usize) -> (String, String) {
+    let mut jsonl = String::from("\u{feff}");
+    let mut csv = String::from(
+        "\u{feff}id,email,country,segment,source,status,score,created_at,do_not_route\r\n",
+    );
+    for i in 0..n {
+        let country = ["DE", "US", "FR", "JP"][i % 4];
+        let score = if i % 97 == 5 {
+            "\"high\"".to_owned()
+        } else {
+            (i % 101).to_string()
+        };
+        jsonl.push_str(&format!(
+            "{{\"id\":\"L-{i}\",\"email\":\"a@b.example\",\"country\":\"{country}\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"raw\",\"score\":{score},\"created_at\":\"2026-11-30T09:00:00Z\",\"do_not_route\":false}}\r\n"
+        ));
+        if i % 50 == 3 {
+            jsonl.push_str("  \r\n");
+        }
+        let note = if i % 61 == 0 {
+            "\"say \"\"hi\"\"\nthere\""
+        } else {
+            "false"
+        };
+        csv.push_str(&format!(
+            "L-{i},a@b.example,{country},smb,web,raw,{},2026-11-30T09:00:00Z,{note}\r\n",
+            score.trim_matches('"')
+        ));
+    }
+    (jsonl, csv)
+}
+
+/// What a run with blocks of `size` on `spread` writes, and the most input
+/// bytes and blocks held at once (taken from the reader, not yet written).
+struct Run {
+    lines: Vec<String>,
+    most_bytes: usize,
+    most_blocks: usize,
+}
+
+fn run(text: &str, format: InputFormat, size: BlockSize, spread: Spread) -> Run {
+    let policy = policy();
+    let parts = policy.program().parts();
+    let held_bytes = AtomicUsize::new(0);
+    let held_blocks = AtomicUsize::new(0);
+    let (most_bytes, most_blocks) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let blocks = roe::input::blocks(text.as_bytes(), format, &parts.schema, parts.subject, size)
+        .map(|block| block.expect("UTF-8 input"))
+        .inspect(|block| {
+            let bytes = held_bytes.fetch_add(block.records.bytes(), Ordering::SeqCst);
+            most_bytes.fetch_max(bytes + block.records.bytes(), Ordering::SeqCst);
+            let blocks = held_blocks.fetch_add(1, Ordering::SeqCst);
+            most_blocks.fetch_max(blocks + 1, Ordering::SeqCst);
+        });
+    let mut lines = Vec::new();
+    let done: Result<(), ()> = roe::batch::in_order(
+        spread,
+        blocks,
+        || policy.vm(now()),
+        |vm, block| {
+            let decided: Vec<String> = (block.first..)
+                .zip(block.records.read())
+                .map(|(index, record)| {
+                    let (id, outcome) = match record {
+                        Ok(record) => (record.id.clone(), vm.decide(&record.json)),
+                        Err(e) => (None, Err(e)),
+                    };
+                    roe::vm::decision::line(index, id.as_ref(), &outcome)
+                })
+                .collect();
+            (decided, block.records.bytes())
+        },
+        |decided| {
+            let (decided, bytes) = decided.map_err(|_| ())?;
+            lines.extend(decided);
+            held_bytes.fetch_sub(bytes, Ordering::SeqCst);
+            held_blocks.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        },
+    );
+    assert_eq!(done, Ok(()));
+    Run {
+        lines,
+        most_bytes: most_bytes.into_inner(),
+        most_blocks: most_blocks.into_inner(),
+    }
+}
+
+/// The lines reading the whole input at once gives.
+fn whole(text: &str, format: InputFormat) -> Vec<String> {
+    let policy = policy();
+    let parts = policy.program().parts();
+    let mut vm = policy.vm(now());
+    roe::input::read(format, text, &parts.schema, parts.subject)
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| {
+            let (id, outcome) = match record {
+                Ok(record) => (record.id.clone(), vm.decide(&record.json)),
+                Err(e) => (None, Err(e)),
+            };
+            roe::vm::decision::line(index, id.as_ref(), &outcome)
+        })
+        .collect()
+}
+
+fn spread(threads: usize, window: usize) -> Spread {
+    Spread {
+        threads: NonZeroUsize::new(threads).expect("threads"),
+        window: NonZeroUsize::new(window).expect("window"),
+    }
+}
+
+#[test]
+fn every_record_once_in_order_as_the_whole_input_decides_it() {
+    let (jsonl, csv) = leads(500);
+    for (text, format) in [(&jsonl, InputFormat::Jsonl), (&csv, InputFormat::Csv)] {
+        let expected = whole(text, format);
+        assert_eq!(expected.len(), 500);
+        for spread in [Spread::SERIAL, spread(2, 3), spread(3, 8)] {
+            let run = run(text, format, TINY, spread);
+            assert_eq!(run.lines, expected, "{format:?} {spread:?}");
+        }
+    }
+}
+
+/// The input held at once is bounded by the window and the block size, the
+/// same for a file 20 times larger.
+#[test]
+fn memory_does_not_grow_with_the_file() {
+    let window = 3;
+    for format in [InputFormat::Jsonl, InputFormat::Csv] {
+        let runs: Vec<Run> = [100, 2_000]
+            .iter()
+            .map(|n| {
+                let (jsonl, csv) = leads(*n);
+                let text = if format == InputFormat::Jsonl {
+                    jsonl
+                } else {
+                    csv
+                };
+                run(&text, format, TINY, spread(2, window))
+            })
+            .collect();
+        for run in &runs {
+            // A block ends with the record that reaches the byte limit.
+            assert!(
+                run.most_bytes <= window * (TINY.bytes + 300),
+                "{format:?} {}",
+                run.most_bytes
+            );
+            assert!(run.most_blocks <= window, "{format:?} {}", run.most_blocks);
+        }
+        assert_eq!(runs[1].lines.len(), 2_000);
+    }
+}
+
+/// A JSON array is held whole (documented), but still handed out in blocks.
+#[test]
+fn a_json_array_is_decided_in_blocks_in_order() {
+    let text = format!(
+        "\u{feff}[{}]",
+        (0..50)
+            .map(|i| format!("{{\"id\":{i}}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let run = run(&text, InputFormat::Json, TINY, spread(2, 2));
+    assert_eq!(run.lines, whole(&text, InputFormat::Json));
+    assert_eq!(run.lines.len(), 50);
+}
+
+/// Bytes that are not UTF-8 stop reading at their offset, after the blocks
+/// (and the whole lines of the block) before them.
+#[test]
+fn bytes_that_are_not_utf8_stop_reading_at_their_offset() {
+    let policy = policy();
+    let parts = policy.program().parts();
+    let mut bytes = b"{\"id\":1}\n{\"id\":2}\n{\"id\":\"caf".to_vec();
+    bytes.extend_from_slice(b"\xe9\"}\n{\"id\":4}\n");
+    let read: Vec<Result<usize, String>> = roe::input::blocks(
+        bytes.as_slice(),
+        InputFormat::Jsonl,
+        &parts.schema,
+        parts.subject,
+        TINY,
+    )
+    .map(|b| b.map(|b| b.records.len()).map_err(|e| e.to_string()))
+    .collect();
+    assert_eq!(
+        read,
+        [
+            Ok(2),
+            Err("is not UTF-8 text (invalid byte at offset 28); save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`".to_owned())
+        ]
+    );
+    let csv = b"id,email\nL-1,a@b\nL-\xff,c@d\n".to_vec();
+    let read: Vec<_> = roe::input::blocks(
+        csv.as_slice(),
+        InputFormat::Csv,
+        &parts.schema,
+        parts.subject,
+        TINY,
+    )
+    .collect();
+    assert!(
+        matches!(read.as_slice(), [Ok(block), Err(ReadError::NotUtf8 { offset: 17, line: Some(3) })] if matches!(&block.records, Records::Rows(_, rows) if rows.len() == 1)),
+        "{read:?}"
+    );
+}
