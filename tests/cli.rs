@@ -1347,3 +1347,143 @@ fn explain_finds_a_record_of_a_file_by_its_id() {
     ]);
     assert_eq!(code(&both), 2, "--id needs --records");
 }
+
+/// The assignee of each hand-off in `roe run` output, `-` where none.
+fn assignees(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .map(|line| {
+            let decision: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            decision["actions"]
+                .as_array()
+                .and_then(|actions| actions.iter().find_map(|a| a["assignee"].as_str()))
+                .unwrap_or("-")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// `roe run --assign` picks each hand-off's member; with `--state` a second
+/// run over the same records gives every record the same person again and
+/// hands out no new turn, so a new record continues the rotation.
+#[test]
+fn assignment_state_in_a_file_keeps_each_record_s_assignee() {
+    let dir = scratch("assign-state");
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    let records = write(
+        &dir,
+        "leads.jsonl",
+        (1..=4)
+            .map(|i| lead_line(i, "DE", "50"))
+            .collect::<String>(),
+    );
+    let run = |records: &str| {
+        roe(&[
+            "run",
+            "tests/assign/teams.roe",
+            "--records",
+            records,
+            "--now",
+            "2026-11-30T10:00:00Z",
+            "--state",
+            state.to_str().expect("a path"),
+        ])
+    };
+    let first = run(&records);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let expected = [
+        "fritz@acme.example",
+        "greta@acme.example",
+        "fritz@acme.example",
+        "greta@acme.example",
+    ];
+    assert_eq!(assignees(&stdout(&first)), expected);
+    let again = run(&records);
+    assert_eq!(
+        assignees(&stdout(&again)),
+        expected,
+        "the ledger gives them back"
+    );
+    // A fifth record: both members are at their cap of 2 for the day, so it
+    // overflows to the managers.
+    let more = write(&dir, "more.jsonl", lead_line(5, "DE", "50"));
+    let fifth = run(&more);
+    assert!(
+        stdout(&fifth).contains(r#""overflow":"managers","assignee":"maria@acme.example""#),
+        "{}",
+        stdout(&fifth)
+    );
+    // A file that is not assignment state is refused before anything is decided.
+    let junk = write(&dir, "junk.db", "not a database at all\n".repeat(100));
+    let refused = roe(&[
+        "run",
+        "tests/assign/teams.roe",
+        "--records",
+        &records,
+        "--state",
+        &junk,
+    ]);
+    assert_eq!(code(&refused), 2);
+    assert!(stderr(&refused).contains("S0001"), "{}", stderr(&refused));
+    assert!(stdout(&refused).is_empty());
+}
+
+/// A run killed midway and run again assigns every record exactly once:
+/// lines written before the kill keep their assignees, and the turns taken
+/// add up as in one uninterrupted run.
+#[test]
+fn a_killed_assignment_run_resumes_without_losing_or_doubling_a_turn() {
+    use std::io::BufRead;
+    let dir = scratch("assign-crash");
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    let leads: Vec<String> = (1..=9).map(|i| lead_line(i, "FR", "50")).collect();
+    let args = |state: &str| -> Vec<String> {
+        [
+            "run",
+            "tests/assign/teams.roe",
+            "--records",
+            "-",
+            "--now",
+            "2026-11-30T10:00:00Z",
+            "--state",
+            state,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let state_arg = state.to_str().expect("a path").to_owned();
+    let args_one = args(&state_arg);
+    let args_one: Vec<&str> = args_one.iter().map(String::as_str).collect();
+    let mut child = spawn_piped(&args_one);
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut before = Vec::new();
+    for lead in &leads[..4] {
+        stdin.write_all(lead.as_bytes()).expect("roe reads");
+        stdin.flush().expect("flushes");
+        let mut line = String::new();
+        out.read_line(&mut line).expect("a decision");
+        before.push(line);
+    }
+    child.kill().expect("killed");
+    let _ = child.wait();
+    let resumed = roe_stdin(&args_one, &leads.concat());
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let resumed = assignees(&stdout(&resumed));
+    assert_eq!(
+        resumed[..4],
+        assignees(&before.concat())[..],
+        "lines written before the kill keep their assignees"
+    );
+    // The same as one run with fresh state.
+    let fresh = dir.join("fresh.db");
+    let _ = std::fs::remove_file(&fresh);
+    let fresh_arg = fresh.to_str().expect("a path").to_owned();
+    let args_fresh = args(&fresh_arg);
+    let args_fresh: Vec<&str> = args_fresh.iter().map(String::as_str).collect();
+    let once = roe_stdin(&args_fresh, &leads.concat());
+    assert_eq!(resumed, assignees(&stdout(&once)));
+}

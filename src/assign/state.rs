@@ -68,6 +68,33 @@ pub trait Store {
     fn ledger(&mut self) -> Result<Vec<(String, Entry)>, StoreError>;
 }
 
+impl<T: Store + ?Sized> Store for Box<T> {
+    fn turn(&mut self, team: &str) -> Result<Turn, StoreError> {
+        (**self).turn(team)
+    }
+    fn save_turn(&mut self, team: &str, turn: &Turn) -> Result<(), StoreError> {
+        (**self).save_turn(team, turn)
+    }
+    fn count(&mut self, member: &str, window: &str) -> Result<u32, StoreError> {
+        (**self).count(member, window)
+    }
+    fn take(&mut self, member: &str, window: &str) -> Result<(), StoreError> {
+        (**self).take(member, window)
+    }
+    fn recorded(&mut self, key: &str) -> Result<Option<Entry>, StoreError> {
+        (**self).recorded(key)
+    }
+    fn record(&mut self, key: &str, entry: &Entry) -> Result<(), StoreError> {
+        (**self).record(key, entry)
+    }
+    fn commit(&mut self) -> Result<(), StoreError> {
+        (**self).commit()
+    }
+    fn ledger(&mut self) -> Result<Vec<(String, Entry)>, StoreError> {
+        (**self).ledger()
+    }
+}
+
 /// Assignment state in memory: it starts empty and lives as long as the run.
 #[derive(Debug, Default)]
 pub struct State {

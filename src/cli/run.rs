@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
+use roe::assign::sqlite::SqliteStore;
+use roe::assign::{Assigner, Roster, State, Store, StoreError};
 use roe::batch::Spread;
 use roe::input::{self, BlockSize, InputFormat};
 use roe::source::without_byte_order_mark;
@@ -48,7 +50,7 @@ pub struct Args {
     #[arg(long)]
     explain: bool,
     /// How to write the decisions: one JSON line per record, or CSV rows under a header
-    /// (index, id, rule, team, assignee, due, escalation_to, escalation_at, reassign_to,
+    /// (index, id, rule, team, assignee, assignee_id, due, escalation_to, escalation_at, reassign_to,
     /// reassign_at, notify, tags, dropped, a column per field the policy sets, error_code,
     /// error_message, error_field), for a CRM's import tool.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Jsonl)]
@@ -64,7 +66,25 @@ pub struct Args {
     /// many failed with each error code (printed anyway when stderr is a terminal).
     #[arg(long)]
     summary: bool,
+    /// Pick the person for each hand-off to a team with members: round robin or the
+    /// team's weights, skipping members away or at their cap, overflowing when no one
+    /// can take it; the decision's hand-off gains `assignee`. State starts empty and
+    /// lives for the run unless --state keeps it.
+    #[arg(long)]
+    assign: bool,
+    /// Keep assignment state (turns, cap counts, the ledger of who got which record)
+    /// in this SQLite file, created if missing, so it survives restarts; a record
+    /// assigned before gets its assignee again. Implies --assign.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// The roster: a JSON array of {"member", "user_id", "away": [{"from", "until"}]}
+    /// giving members' CRM user ids (`assignee_id`) and absences. Implies --assign.
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
 }
+
+/// The assigner of a run, keeping state in memory or in a file.
+type RunAssigner = Assigner<Box<dyn Store>>;
 
 /// What every VM of a run is made with, and how its output is written.
 struct Setup<'p> {
@@ -77,6 +97,8 @@ struct Setup<'p> {
     summary: bool,
     /// The records' file as messages name it (`` `leads.jsonl` ``, or standard input).
     input: String,
+    /// Whether hand-offs are assigned (in the serial stage, in input order).
+    assign: bool,
 }
 
 impl Setup<'_> {
@@ -177,6 +199,11 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             true => "standard input".to_owned(),
             false => format!("`{}`", args.records.display()),
         },
+        assign: args.assign || args.state.is_some() || args.roster.is_some(),
+    };
+    let assigner = match setup.assign {
+        true => Some(assigner(args, &policy)?),
+        false => None,
     };
     let stdout = std::io::stdout();
     let mut out = Output {
@@ -184,6 +211,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         failed: false,
         flush_each: false,
         tally: setup.summary.then(Tally::default),
+        assigner,
     };
     let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
@@ -203,6 +231,30 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     } else {
         status::OK
     })
+}
+
+/// The assigner `--assign`, `--state` and `--roster` ask for: its state
+/// opened and its roster read before any record is decided.
+fn assigner(args: &Args, policy: &Policy) -> Result<RunAssigner, UsageError> {
+    let roster = match &args.roster {
+        None => Roster::empty(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                UsageError(format!(
+                    "cannot read the roster `{}`: {}",
+                    path.display(),
+                    roe::diagnostics::io::io_problem(&e)
+                ))
+            })?;
+            Roster::read(&text)
+                .map_err(|e| UsageError(format!("roster `{}`: {e}", path.display())))?
+        }
+    };
+    let store: Box<dyn Store> = match &args.state {
+        None => Box::new(State::new()),
+        Some(path) => Box::new(SqliteStore::open(path).map_err(|e| UsageError(e.to_string()))?),
+    };
+    Ok(Assigner::new(policy.program(), roster, store))
 }
 
 /// The records' format: `--input-format`, else the file's extension
@@ -302,6 +354,7 @@ fn report(written: Result<(), Failure>) -> Result<(), UsageError> {
             return Err(UsageError(format!("cannot write the decisions: {e}")));
         }
         Err(Failure::Read(why)) => return Err(UsageError(why)),
+        Err(Failure::State(e)) => return Err(UsageError(e.to_string())),
         Ok(()) => {}
     }
     Ok(())
@@ -315,6 +368,8 @@ struct Output<W> {
     flush_each: bool,
     /// The counts of the blocks written, for a summary.
     tally: Option<Tally>,
+    /// With assignment on, the assigner, run in input order.
+    assigner: Option<RunAssigner>,
 }
 
 impl<W: Write> Output<W> {
@@ -334,6 +389,8 @@ enum Failure {
     Write(std::io::Error),
     /// Reading the records failed: what to say.
     Read(String),
+    /// The assignment state could not be read or written.
+    State(StoreError),
 }
 
 /// The lines of `reader` as they arrive, each a block of one record;
@@ -443,6 +500,10 @@ fn decide_all(
                 Ok(decided) => decided.map_err(Failure::Read)?,
                 Err(lost) => lost_block(setup, &lost),
             };
+            let decided = match &mut out.assigner {
+                Some(assigner) => assign_block(setup, assigner, decided)?,
+                None => decided,
+            };
             out.failed |= decided.failed;
             if let (Some(all), Some(block)) = (&mut out.tally, decided.tally) {
                 all.add(block);
@@ -452,9 +513,34 @@ fn decide_all(
     )
 }
 
+/// The lines of a block whose outcomes were held for assignment: each
+/// hand-off assigned in input order, the assignments committed, and only
+/// then the lines made, so no line is written for an assignment not kept.
+fn assign_block(
+    setup: &Setup<'_>,
+    assigner: &mut RunAssigner,
+    made: Made,
+) -> Result<Made, Failure> {
+    let mut sink = Sink::new(setup.shape, made.held.len(), setup.summary);
+    for held in made.held {
+        let outcome = match held.outcome {
+            Ok(decision) => Ok(assigner
+                .assign(held.id.as_ref(), &decision, held.now)
+                .map_err(Failure::State)?),
+            Err(e) => Err(e),
+        };
+        sink.push(held.index, held.id.as_ref(), &outcome, held.why.as_ref());
+    }
+    assigner.commit().map_err(Failure::State)?;
+    Ok(sink.finish())
+}
+
 /// The lines of a block.
 fn decide_block(setup: &Setup<'_>, vm: &mut Vm<'_>, block: &Block) -> Result<Made, String> {
     let mut sink = Sink::new(setup.shape, block.records.len(), setup.summary);
+    if setup.assign {
+        sink = sink.holding(block.now.unwrap_or(setup.now));
+    }
     if let Some(now) = block.now {
         vm.set_now(now);
     }
@@ -655,12 +741,14 @@ mod tests {
             shape: Shape::Lines,
             summary: false,
             input: "standard input".to_owned(),
+            assign: false,
         };
         let mut out = Output {
             to: Vec::new(),
             failed: false,
             flush_each: true,
             tally: None,
+            assigner: None,
         };
         let input = std::io::Cursor::new(lines.join("\n"));
         let blocks = arrived(input, Some(clock));

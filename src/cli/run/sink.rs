@@ -1,6 +1,7 @@
 //! A block's output as a worker makes it: JSON lines or CSV rows, and
 //! whether any record was an error.
 
+use jiff::Timestamp;
 use roe::vm::decision::{self, Decision, RecordError};
 use roe::vm::explain::WhyOf;
 use roe::vm::record::RecordId;
@@ -22,6 +23,23 @@ pub struct Sink<'t> {
     text: Text<'t>,
     failed: bool,
     tally: Option<Tally>,
+    /// With assignment on, outcomes kept for the serial stage to assign
+    /// and write, in input order, and the instant they were decided at.
+    held: Option<(Vec<Held>, Timestamp)>,
+}
+
+/// A record's outcome, held until its hand-offs are assigned.
+pub struct Held {
+    /// The record's position.
+    pub index: usize,
+    /// Its id.
+    pub id: Option<RecordId>,
+    /// Its decision or error.
+    pub outcome: Result<Decision, RecordError>,
+    /// Its explanation, with `--explain`.
+    pub why: Option<WhyOf>,
+    /// The instant it was decided at, which assignment counts caps in.
+    pub now: Timestamp,
 }
 
 /// The output of a block, and what is known of it.
@@ -32,6 +50,8 @@ pub struct Made {
     pub failed: bool,
     /// The block's counts, when the run prints a summary.
     pub tally: Option<Tally>,
+    /// The outcomes held for assignment (nothing written for them yet).
+    pub held: Vec<Held>,
 }
 
 /// The text made so far.
@@ -53,7 +73,15 @@ impl<'t> Sink<'t> {
             text,
             failed: false,
             tally: summary.then(Tally::default),
+            held: None,
         }
+    }
+
+    /// The same sink, holding outcomes decided at `now` for assignment
+    /// instead of writing them.
+    pub fn holding(mut self, now: Timestamp) -> Sink<'t> {
+        self.held = Some((Vec::new(), now));
+        self
     }
 
     /// The CSV header row, for a sink of rows (nothing for lines).
@@ -74,6 +102,16 @@ impl<'t> Sink<'t> {
         outcome: &Result<Decision, RecordError>,
         why: Option<&WhyOf>,
     ) {
+        if let Some((held, now)) = &mut self.held {
+            held.push(Held {
+                index,
+                id: id.cloned(),
+                outcome: outcome.clone(),
+                why: why.cloned(),
+                now: *now,
+            });
+            return;
+        }
         self.failed |= outcome.is_err();
         if let Some(tally) = &mut self.tally {
             tally.count(outcome);
@@ -105,6 +143,7 @@ impl<'t> Sink<'t> {
             text,
             failed: self.failed,
             tally: self.tally,
+            held: self.held.map(|(held, _)| held).unwrap_or_default(),
         }
     }
 }

@@ -10,12 +10,13 @@ use roe::vm::decision::{Action, ActionOut, Decided, Decision, RecordError};
 use roe::vm::record::RecordId;
 
 /// The columns before the `set` fields.
-const LEADING: [&str; 13] = [
+const LEADING: [&str; 14] = [
     "index",
     "id",
     "rule",
     "team",
     "assignee",
+    "assignee_id",
     "due",
     "escalation_to",
     "escalation_at",
@@ -121,7 +122,9 @@ impl Table {
             values.join(JOIN)
         };
         row.push(of(Action::HandOff, |a| a.team.as_deref()));
-        row.push(of(Action::Assign, |a| a.to.as_deref()));
+        // The person: named by `assign to`, or picked for a hand-off.
+        row.push(owner(|a| a.to.as_deref().or(a.assignee.as_deref())));
+        row.push(owner(|a| a.assignee_id.as_deref()));
         row.push(owner(|a| a.due.as_deref()));
         row.push(of(Action::Escalate, |a| {
             a.team.as_deref().or(a.to.as_deref())
