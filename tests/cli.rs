@@ -1280,7 +1280,7 @@ fn a_records_file_that_is_not_utf8_is_named_with_its_offset() {
     assert_eq!(
         stderr(&out),
         format!(
-            "roe: `{file}` is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`\n"
+            "roe: `{file}` is not UTF-8 text (invalid byte at offset {offset}); name its encoding, such as `--encoding windows-1252` for a CSV file Excel saved on Windows, or save it as UTF-8 (Excel: CSV UTF-8)\n"
         )
     );
     assert_eq!(
@@ -1486,4 +1486,55 @@ fn a_killed_assignment_run_resumes_without_losing_or_doubling_a_turn() {
     let args_fresh: Vec<&str> = args_fresh.iter().map(String::as_str).collect();
     let once = roe_stdin(&args_fresh, &leads.concat());
     assert_eq!(resumed, assignees(&stdout(&once)));
+}
+
+/// A CSV file Excel saved as Windows-1252 is read with `--encoding
+/// windows-1252`; without it, the run stops at the first byte that is not
+/// UTF-8 and says how to name the encoding. A UTF-16 file with its
+/// byte-order mark is read as it is.
+#[test]
+fn records_in_another_encoding_are_named_or_refused_never_mangled() {
+    let dir = scratch("encodings");
+    let text = std::fs::read_to_string("tests/run/csv_input.csv")
+        .expect("the CSV")
+        .replace("Smith & Co", "Müller & Söhne");
+    let (latin, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable);
+    let latin = write(&dir, "latin.csv", &latin);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let utf16 = write(&dir, "utf16.csv", &utf16);
+    let utf8 = write(&dir, "utf8.csv", &text);
+    let run = |file: &str, more: &[&str]| {
+        let mut args = vec![
+            "run",
+            "tests/run/csv_input.roe",
+            "--records",
+            file,
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ];
+        args.extend(more);
+        roe(&args)
+    };
+    let expected = stdout(&run(&utf8, &[]));
+    assert!(expected.contains("O-1"), "{expected}");
+    let named = run(&latin, &["--encoding", "windows-1252"]);
+    assert_eq!(stdout(&named), expected, "{}", stderr(&named));
+    let sniffed = run(&utf16, &[]);
+    assert_eq!(stdout(&sniffed), expected, "{}", stderr(&sniffed));
+    let refused = run(&latin, &[]);
+    assert_eq!(code(&refused), 2);
+    assert!(
+        stderr(&refused).contains("--encoding windows-1252"),
+        "{}",
+        stderr(&refused)
+    );
+    let bad_label = run(&latin, &["--encoding", "latin-9000"]);
+    assert_eq!(code(&bad_label), 2);
+    assert!(
+        stderr(&bad_label).contains("not an encoding label"),
+        "{}",
+        stderr(&bad_label)
+    );
 }

@@ -227,7 +227,7 @@ fn bytes_that_are_not_utf8_stop_reading_at_their_offset() {
         read,
         [
             Ok(2),
-            Err("is not UTF-8 text (invalid byte at offset 28); save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`".to_owned())
+            Err("is not UTF-8 text (invalid byte at offset 28); name its encoding, such as `--encoding windows-1252` for a CSV file Excel saved on Windows, or save it as UTF-8 (Excel: CSV UTF-8)".to_owned())
         ]
     );
     let csv = b"id,email\nL-1,a@b\nL-\xff,c@d\n".to_vec();

@@ -42,6 +42,12 @@ pub struct Args {
     /// to the whole second, so SLOs count from when the record came.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     now: Option<Timestamp>,
+    /// The records' text encoding when it is not UTF-8, by its WHATWG label: windows-1252
+    /// (Excel's "CSV" on Windows), utf-16le, utf-16be, iso-8859-1, shift_jis, ... A file
+    /// that starts with a UTF-16 byte-order mark is read as UTF-16 without it; anything
+    /// else must be UTF-8 unless named here: roe guesses no encoding.
+    #[arg(long, value_name = "LABEL", value_parser = parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
     /// The format of the records; default: from the file's extension (JSON Lines for stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<FormatArg>,
@@ -216,7 +222,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let header = Sink::header(shape);
     let written = if stdin && format == InputFormat::Jsonl {
         warnings.print();
-        decide_arriving(&setup, args.now.is_none(), &header, &mut out)
+        decide_arriving(&setup, args.now.is_none(), args.encoding, &header, &mut out)
     } else {
         let (input, size) = open_input(args, stdin)?;
         warnings.print();
@@ -275,11 +281,38 @@ fn input_format(args: &Args, stdin: bool) -> Result<InputFormat, UsageError> {
 /// The records' input and its size in bytes, when known (a file's).
 fn open_input(args: &Args, stdin: bool) -> Result<(Box<dyn Read + Send>, Option<u64>), UsageError> {
     if stdin {
-        return Ok((Box::new(std::io::stdin()), None));
+        return Ok((decoded(std::io::stdin(), args.encoding), None));
     }
     let file = open(&args.records)?;
     let size = file.metadata().ok().map(|m| m.len());
-    Ok((Box::new(file), size))
+    Ok((decoded(file, args.encoding), size))
+}
+
+/// `input` as UTF-8: decoded from `encoding` when one is named, or from
+/// UTF-16 when it starts with a UTF-16 byte-order mark; otherwise passed on
+/// as it is, so text that is not UTF-8 is found and reported, never mangled.
+fn decoded(
+    input: impl Read + Send + 'static,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Box<dyn Read + Send> {
+    Box::new(
+        encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(encoding)
+            .bom_sniffing(true)
+            .bom_override(true)
+            .strip_bom(true)
+            .utf8_passthru(true)
+            .build(input),
+    )
+}
+
+/// Parses `--encoding`: a WHATWG encoding label.
+fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        format!(
+            "`{label}` is not an encoding label; write one such as windows-1252, utf-16le, utf-16be or iso-8859-1"
+        )
+    })
 }
 
 /// Decides the lines of standard input one at a time, each answered as it
@@ -287,12 +320,16 @@ fn open_input(args: &Args, stdin: bool) -> Result<(Box<dyn Read + Send>, Option<
 fn decide_arriving(
     setup: &Setup<'_>,
     live: bool,
+    encoding: Option<&'static encoding_rs::Encoding>,
     header: &[u8],
     out: &mut Output<impl Write>,
 ) -> Result<(), Failure> {
     out.flush_each = true;
     let clock = live.then_some(run_start as fn() -> Timestamp);
-    let lines = arrived(std::io::BufReader::new(std::io::stdin()), clock);
+    let lines = arrived(
+        std::io::BufReader::new(decoded(std::io::stdin(), encoding)),
+        clock,
+    );
     out.write(header).map_err(Failure::Write)?;
     decide_all(setup, Spread::SERIAL, lines, None, out)
 }

@@ -136,7 +136,7 @@ pub enum ReadError {
 }
 
 /// What to do about input that is not UTF-8.
-const CONVERT: &str = "save it as UTF-8 (Excel: CSV UTF-8), or convert it, such as with `iconv -f WINDOWS-1252 -t UTF-8`";
+const CONVERT: &str = "name its encoding, such as `--encoding windows-1252` for a CSV file Excel saved on Windows, or save it as UTF-8 (Excel: CSV UTF-8)";
 
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
