@@ -354,10 +354,84 @@ fn territories(c: &mut Criterion) {
     group.finish();
 }
 
+/// Assignment's cost: the run pipeline over 100,000 inbound leads on one
+/// thread, deciding only, then also assigning each hand-off in memory and in
+/// an SQLite state file (committed every 2,048 records, as `roe run` does).
+fn assignment(c: &mut Criterion) {
+    use roe::assign::{Assigner, Roster, State, Store, sqlite::SqliteStore};
+    let program = program("examples/inbound_routing.roe");
+    let policy = roe::Policy::new(program.clone());
+    let text = workloads::crm_leads_jsonl(100_000);
+    let run = |assigner: Option<&mut Assigner<Box<dyn Store>>>| {
+        let mut vm = policy.vm(now());
+        let mut bytes = 0usize;
+        let mut assigner = assigner;
+        for (index, line) in text.lines().enumerate() {
+            let (id, outcome) = vm.decide_line(line);
+            let outcome = match (&mut assigner, outcome) {
+                (Some(a), Ok(decision)) => a
+                    .assign(id.as_ref(), &decision, now())
+                    .map_err(|_| roe::batch_failed()),
+                (_, outcome) => outcome,
+            };
+            if index % 2_048 == 2_047
+                && let Some(a) = &mut assigner
+            {
+                let _ = a.commit();
+            }
+            bytes += roe::vm::decision::line(index, id.as_ref(), &outcome).len();
+        }
+        if let Some(a) = &mut assigner {
+            let _ = a.commit();
+        }
+        black_box(bytes)
+    };
+    let mut group = c.benchmark_group("assign");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("inbound_100k_decide_only", |b| b.iter(|| run(None)));
+    group.bench_function("inbound_100k_assign_in_memory", |b| {
+        b.iter_batched(
+            || {
+                Assigner::new(
+                    &program,
+                    Roster::empty(),
+                    Box::new(State::new()) as Box<dyn Store>,
+                )
+            },
+            |mut assigner| run(Some(&mut assigner)),
+            criterion::BatchSize::PerIteration,
+        );
+    });
+    let dir = std::env::temp_dir().join(format!("roe-bench-assign-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut n = 0;
+    group.bench_function("inbound_100k_assign_sqlite", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                let path = dir.join(format!("state-{n}.db"));
+                let _ = std::fs::remove_file(&path);
+                let store = SqliteStore::open(&path).map(|s| Box::new(s) as Box<dyn Store>);
+                Assigner::new(
+                    &program,
+                    Roster::empty(),
+                    store.unwrap_or_else(|_| Box::new(State::new())),
+                )
+            },
+            |mut assigner| run(Some(&mut assigner)),
+            criterion::BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 criterion_group!(
     benches,
     examples,
     end_to_end,
+    assignment,
     inbound,
     inbound_every_match,
     territories

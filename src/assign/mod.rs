@@ -43,8 +43,12 @@ struct Team {
 pub struct Assigner<S: Store = State> {
     policy: String,
     teams: Vec<Team>,
+    /// Each team's index, by name.
+    by_name: rustc_hash::FxHashMap<Arc<str>, usize>,
     roster: Roster,
     store: S,
+    /// The last decision instant, and its text for the ledger.
+    at: Option<(Timestamp, String)>,
 }
 
 /// Who one hand-off went to.
@@ -58,7 +62,7 @@ impl<S: Store> Assigner<S> {
     /// An assigner for `program`'s teams with `roster`, keeping state in `store`.
     pub fn new(program: &Program, roster: Roster, store: S) -> Assigner<S> {
         let parts = program.parts();
-        let teams = parts
+        let teams: Vec<Team> = parts
             .teams
             .iter()
             .map(|t| Team {
@@ -77,11 +81,18 @@ impl<S: Store> Assigner<S> {
                     .unwrap_or(TimeZone::UTC),
             })
             .collect();
+        let by_name = teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
         Assigner {
             policy: parts.name.clone(),
             teams,
+            by_name,
             roster,
             store,
+            at: None,
         }
     }
 
@@ -146,7 +157,7 @@ impl<S: Store> Assigner<S> {
             out.unassigned = made.unassigned.clone();
             actions.push(out);
         }
-        Ok(decision.with_actions(actions))
+        Ok(decision.with_assignments(actions))
     }
 
     /// Whether a hand-off's team has members to pick from.
@@ -154,7 +165,8 @@ impl<S: Store> Assigner<S> {
         action
             .team
             .as_deref()
-            .and_then(|name| self.teams.iter().find(|t| &*t.name == name))
+            .and_then(|name| self.by_name.get(name))
+            .and_then(|t| self.teams.get(*t))
             .is_some_and(|t| !t.members.is_empty())
     }
 
@@ -167,7 +179,7 @@ impl<S: Store> Assigner<S> {
         now: Timestamp,
         rule: &str,
     ) -> Result<Picked, StoreError> {
-        let Some(start) = self.teams.iter().position(|t| &*t.name == team) else {
+        let Some(start) = self.by_name.get(team).copied() else {
             return Ok(Picked {
                 assignee: None,
                 overflow: None,
@@ -201,7 +213,7 @@ impl<S: Store> Assigner<S> {
                 .and_then(|(t, _)| self.teams.get(*t))
                 .map_or_else(|| team.to_owned(), |t| t.name.to_string()),
             assignee: went.as_ref().map(|(_, m)| m.to_string()),
-            at: now.to_string(),
+            at: self.at_text(now),
             rule: rule.to_owned(),
         };
         if let Some(key) = key {
@@ -219,6 +231,19 @@ impl<S: Store> Assigner<S> {
                 unassigned: Some(self.nobody(start)),
             },
         })
+    }
+
+    /// `now` as the ledger writes it, formatted once for a run of records
+    /// decided at one instant.
+    fn at_text(&mut self, now: Timestamp) -> String {
+        match &self.at {
+            Some((at, text)) if *at == now => text.clone(),
+            _ => {
+                let text = now.to_string();
+                self.at = Some((now, text.clone()));
+                text
+            }
+        }
     }
 
     /// Team `start` and the teams its overflow leads to, each once.

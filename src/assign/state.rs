@@ -5,7 +5,9 @@
 //! Turns and credits are kept by member name, so adding or removing a
 //! member keeps everyone else's place.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 /// A team's turn.

@@ -144,6 +144,32 @@ struct Shared {
     actions: Vec<ActionOut>,
     /// The decision's part of an output line, made the first time one is written.
     json: OnceLock<String>,
+    /// The decision this one adds assignments to: its line is that one's
+    /// with the assignment keys spliced in, not serialized again.
+    base: Option<Decision>,
+    /// As a base, its line's members in pieces: up to the actions, and each action.
+    pieces: OnceLock<Pieces>,
+}
+
+/// A decision's members in pieces, for splicing assignments in.
+struct Pieces {
+    /// `"rule":...,"actions":[`
+    head: String,
+    /// Each action object.
+    actions: Vec<String>,
+}
+
+/// An action's assignment keys, the last keys of its object.
+#[derive(Serialize)]
+struct AssignmentKeys<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overflow: Option<&'a Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assignee: Option<&'a Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assignee_id: Option<&'a Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unassigned: Option<&'a Arc<str>>,
 }
 
 impl Decision {
@@ -154,6 +180,8 @@ impl Decision {
                 decided,
                 actions,
                 json: OnceLock::new(),
+                base: None,
+                pieces: OnceLock::new(),
             }),
         }
     }
@@ -168,15 +196,86 @@ impl Decision {
         &self.shared.actions
     }
 
-    /// The same decision with other actions: a hand-off with its assignee.
-    pub fn with_actions(&self, actions: Vec<ActionOut>) -> Decision {
-        Decision::new(self.decided().clone(), actions)
+    /// The same decision with its actions given assignments: `actions` are
+    /// this decision's, each the same but for its assignment keys
+    /// (`overflow`, `assignee`, `assignee_id`, `unassigned`). Its line is this
+    /// decision's with those keys spliced in, so a shared decision is not
+    /// serialized again for every record assigned.
+    pub fn with_assignments(&self, actions: Vec<ActionOut>) -> Decision {
+        let base = self.shared.base.clone().unwrap_or_else(|| self.clone());
+        Decision {
+            shared: Arc::new(Shared {
+                decided: self.decided().clone(),
+                actions,
+                json: OnceLock::new(),
+                base: Some(base),
+                pieces: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The members of its line in pieces, made once.
+    fn pieces(&self) -> &Pieces {
+        self.shared.pieces.get_or_init(|| {
+            let mut head = Members::of(self);
+            head.actions = &[];
+            let head = serde_json::to_string(&head).unwrap_or_default();
+            Pieces {
+                head: head
+                    .strip_prefix('{')
+                    .and_then(|h| h.strip_suffix("]}"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                actions: self
+                    .actions()
+                    .iter()
+                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+                    .collect(),
+            }
+        })
+    }
+
+    /// The members of its line spliced from `base`'s pieces, or `None` when
+    /// the actions do not line up (never, for a decision the assigner made).
+    fn spliced(&self, base: &Decision) -> Option<String> {
+        let pieces = base.pieces();
+        if pieces.actions.len() != self.actions().len() {
+            return None;
+        }
+        let mut out = String::with_capacity(pieces.head.len() + 64 * pieces.actions.len());
+        out.push_str(&pieces.head);
+        for (i, (piece, action)) in pieces.actions.iter().zip(self.actions()).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let keys = serde_json::to_string(&AssignmentKeys {
+                overflow: action.overflow.as_ref(),
+                assignee: action.assignee.as_ref(),
+                assignee_id: action.assignee_id.as_ref(),
+                unassigned: action.unassigned.as_ref(),
+            })
+            .ok()?;
+            match keys.strip_prefix('{').and_then(|k| k.strip_suffix('}')) {
+                Some("") | None => out.push_str(piece),
+                Some(keys) => {
+                    out.push_str(piece.strip_suffix('}')?);
+                    out.push(',');
+                    out.push_str(keys);
+                    out.push('}');
+                }
+            }
+        }
+        out.push(']');
+        Some(out)
     }
 
     /// The members of an output line this decision gives (`"rule":...,"actions":[...]`),
     /// serialized once however many lines it is written to.
     fn json(&self) -> &str {
         self.shared.json.get_or_init(|| {
+            if let Some(spliced) = self.shared.base.as_ref().and_then(|b| self.spliced(b)) {
+                return spliced;
+            }
             let members = Members::of(self);
             let object = serde_json::to_string(&members).unwrap_or_default();
             object
@@ -400,6 +499,55 @@ mod tests {
                 // Twice: the second line reuses the kept members.
                 assert_eq!(line(3, id.as_ref(), &outcome), expected);
             }
+        }
+    }
+
+    /// A decision given assignments writes the line serde writes for it,
+    /// though its members are spliced from the decision it was made from.
+    #[test]
+    fn assigned_lines_spliced_from_their_base_are_the_serialized_lines() {
+        let hand_off = ActionOut {
+            team: Some(Arc::from("emea")),
+            due: Some(Arc::from("2026-11-30T14:00:00Z")),
+            ..ActionOut::new(Action::HandOff)
+        };
+        let tag = ActionOut {
+            tag: Some(Arc::from("hot \"lead\"")),
+            ..ActionOut::new(Action::Tag)
+        };
+        let base = Decision::new(
+            Decided::Rules(vec!["a".into()]),
+            vec![hand_off.clone(), tag.clone(), hand_off.clone()],
+        );
+        let assigned = |who: Option<&str>, overflow: Option<&str>, why: Option<&str>| ActionOut {
+            assignee: who.map(Arc::from),
+            assignee_id: who.map(|_| Arc::from("005\u{1}")),
+            overflow: overflow.map(Arc::from),
+            unassigned: why.map(Arc::from),
+            ..hand_off.clone()
+        };
+        for actions in [
+            vec![
+                assigned(Some("ana@x"), None, None),
+                tag.clone(),
+                hand_off.clone(),
+            ],
+            vec![
+                assigned(None, None, Some("no one \"free\"")),
+                tag.clone(),
+                assigned(Some("b"), Some("mgr"), None),
+            ],
+            vec![hand_off.clone(), tag.clone(), hand_off.clone()],
+        ] {
+            let made = base.with_assignments(actions.clone());
+            let fresh = Decision::new(base.decided().clone(), actions);
+            assert_eq!(
+                line(0, None, &Ok(made.clone())),
+                explained_line(0, None, &Ok(fresh), None)
+            );
+            // And from a decision made that way, again from the first base.
+            let again = made.with_assignments(made.actions().to_vec());
+            assert_eq!(line(0, None, &Ok(again)), line(0, None, &Ok(made)));
         }
     }
 }
