@@ -1538,3 +1538,86 @@ fn records_in_another_encoding_are_named_or_refused_never_mangled() {
         stderr(&bad_label)
     );
 }
+
+/// `roe simulate` assigns a batch and reports per team and member (leads,
+/// shares, cap and absence skips, overflow, how even or how close to the
+/// weights), as a table or JSON, and keeps nothing: a state file it starts
+/// from is the same afterwards.
+#[test]
+fn simulate_reports_assignment_per_team_and_saves_nothing() {
+    let dir = scratch("simulate");
+    let records = write(
+        &dir,
+        "leads.jsonl",
+        (1..=12)
+            .map(|i| lead_line(i, ["FR", "US", "DE"][i % 3], "50"))
+            .collect::<String>(),
+    );
+    let roster = write(
+        &dir,
+        "roster.json",
+        r#"[{"member":"ben@acme.example","away":[{"from":"2026-11-30T00:00:00Z","until":"2026-12-01T00:00:00Z"}]}]"#,
+    );
+    let args = |more: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "tests/assign/teams.roe",
+            "--records",
+            &records,
+            "--roster",
+            &roster,
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ];
+        args.extend(more);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |more: &[&str]| {
+        let args = args(more);
+        roe(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let table = run(&[]);
+    assert_eq!(code(&table), 0, "{}", stderr(&table));
+    insta::assert_snapshot!("simulate_table", stdout(&table));
+    let json = run(&["--format", "json"]);
+    let teams: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(teams[0]["team"], "emea");
+    assert_eq!(teams[0]["away_skips"], 4);
+    // A state file it starts from is left as it was.
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    let first = roe(&[
+        "run",
+        "tests/assign/teams.roe",
+        "--records",
+        &records,
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--state",
+        state.to_str().expect("a path"),
+    ]);
+    assert_eq!(code(&first), 0);
+    let before = std::fs::read(&state).expect("the state");
+    let simulated = run(&["--state", state.to_str().expect("a path")]);
+    assert_eq!(code(&simulated), 0, "{}", stderr(&simulated));
+    assert!(
+        stdout(&simulated).contains("assigned again 4"),
+        "{}",
+        stdout(&simulated)
+    );
+    let again = roe(&[
+        "run",
+        "tests/assign/teams.roe",
+        "--records",
+        &records,
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--state",
+        state.to_str().expect("a path"),
+    ]);
+    assert_eq!(assignees(&stdout(&again)), assignees(&stdout(&first)));
+    assert_eq!(
+        std::fs::read(&state).map(|b| b.len()).ok(),
+        Some(before.len())
+    );
+}

@@ -49,6 +49,29 @@ pub struct Assigner<S: Store = State> {
     store: S,
     /// The last decision instant, and its text for the ledger.
     at: Option<(Timestamp, String)>,
+    /// What happened, per team, since the assigner was made.
+    tally: Vec<TeamTally>,
+}
+
+/// What assignment did for one team.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TeamTally {
+    /// The team's name.
+    pub team: String,
+    /// Records each member took, in member order: (member, count).
+    pub taken: Vec<(String, u64)>,
+    /// Records the team could not take that went on along its overflow.
+    pub overflowed: u64,
+    /// Records handed to the team that nobody of it or its overflow could take.
+    pub unassigned: u64,
+    /// Times a member was passed over for being at the cap.
+    pub cap_skips: u64,
+    /// Times a member was passed over for being away.
+    pub away_skips: u64,
+    /// Records given again to the member the ledger had.
+    pub again: u64,
+    /// The team's weights, in hundredths of a percent, when it has them.
+    pub weights: Option<Vec<u32>>,
 }
 
 /// Who one hand-off went to.
@@ -86,6 +109,15 @@ impl<S: Store> Assigner<S> {
             .enumerate()
             .map(|(i, t)| (t.name.clone(), i))
             .collect();
+        let tally = teams
+            .iter()
+            .map(|t| TeamTally {
+                team: t.name.to_string(),
+                taken: t.members.iter().map(|m| (m.to_string(), 0)).collect(),
+                weights: t.weights.clone(),
+                ..TeamTally::default()
+            })
+            .collect();
         Assigner {
             policy: parts.name.clone(),
             teams,
@@ -93,7 +125,13 @@ impl<S: Store> Assigner<S> {
             roster,
             store,
             at: None,
+            tally,
         }
+    }
+
+    /// What assignment did for each team since the assigner was made.
+    pub fn tally(&self) -> &[TeamTally] {
+        &self.tally
     }
 
     /// The store, with every assignment made so far.
@@ -194,6 +232,9 @@ impl<S: Store> Assigner<S> {
                 .iter()
                 .any(|t| self.teams.get(*t).is_some_and(|t| *t.name == entry.team))
         {
+            if let Some(tally) = self.tally.get_mut(start) {
+                tally.again += 1;
+            }
             return Ok(Picked {
                 overflow: (entry.team != team).then(|| Arc::from(entry.team.as_str())),
                 unassigned: entry.assignee.is_none().then(|| self.nobody(start)),
@@ -206,6 +247,15 @@ impl<S: Store> Assigner<S> {
                 went = Some((t, member));
                 break;
             }
+            if let Some(tally) = self.tally.get_mut(t) {
+                tally.overflowed +=
+                    u64::from(self.teams.get(t).is_some_and(|x| x.overflow.is_some()));
+            }
+        }
+        if went.is_none()
+            && let Some(tally) = self.tally.get_mut(start)
+        {
+            tally.unassigned += 1;
         }
         let entry = Entry {
             team: went
@@ -266,13 +316,25 @@ impl<S: Store> Assigner<S> {
         };
         let window = team.cap.map(|cap| window(cap.window, &team.zone, now));
         let mut can_take = Vec::with_capacity(team.members.len());
+        let (mut away, mut capped) = (0, 0);
         for m in &team.members {
-            let able = !self.roster.is_away(m, now)
-                && match (team.cap, &window) {
-                    (Some(cap), Some(w)) => self.store.count(m, w)? < cap.limit,
+            let able = if self.roster.is_away(m, now) {
+                away += 1;
+                false
+            } else {
+                match (team.cap, &window) {
+                    (Some(cap), Some(w)) if self.store.count(m, w)? >= cap.limit => {
+                        capped += 1;
+                        false
+                    }
                     _ => true,
-                };
+                }
+            };
             can_take.push(able);
+        }
+        if let Some(tally) = self.tally.get_mut(t) {
+            tally.away_skips += away;
+            tally.cap_skips += capped;
         }
         let able = |m: usize| can_take.get(m).copied().unwrap_or(false);
         let mut turn = self.store.turn(&team.name)?;
@@ -304,6 +366,11 @@ impl<S: Store> Assigner<S> {
         let Some(member) = picked.and_then(|p| team.members.get(p)).cloned() else {
             return Ok(None);
         };
+        if let Some(count) =
+            picked.and_then(|p| self.tally.get_mut(t).and_then(|x| x.taken.get_mut(p)))
+        {
+            count.1 += 1;
+        }
         turn.last = Some(member.to_string());
         let name = team.name.clone();
         self.store.save_turn(&name, &turn)?;

@@ -8,6 +8,7 @@ mod explain;
 mod lint;
 mod output;
 mod run;
+mod simulate;
 mod test;
 
 use std::path::Path;
@@ -50,6 +51,8 @@ enum Command {
     Lint(lint::Args),
     /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
     Disasm(disasm::Args),
+    /// Assign a batch of records without keeping state, and report per team and member.
+    Simulate(simulate::Args),
 }
 
 /// How diagnostics are printed.
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -90,7 +90,7 @@ pub struct Args {
 }
 
 /// The assigner of a run, keeping state in memory or in a file.
-type RunAssigner = Assigner<Box<dyn Store>>;
+pub type RunAssigner = Assigner<Box<dyn Store>>;
 
 /// What every VM of a run is made with, and how its output is written.
 struct Setup<'p> {
@@ -242,7 +242,17 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
 /// The assigner `--assign`, `--state` and `--roster` ask for: its state
 /// opened and its roster read before any record is decided.
 fn assigner(args: &Args, policy: &Policy) -> Result<RunAssigner, UsageError> {
-    let roster = match &args.roster {
+    assigner_for(policy, args.state.as_deref(), args.roster.as_deref())
+}
+
+/// An assigner for `policy` with state in the SQLite file `state` (in memory
+/// when `None`) and the roster file `roster`.
+pub fn assigner_for(
+    policy: &Policy,
+    state: Option<&Path>,
+    roster: Option<&Path>,
+) -> Result<RunAssigner, UsageError> {
+    let roster = match roster {
         None => Roster::empty(),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -256,7 +266,7 @@ fn assigner(args: &Args, policy: &Policy) -> Result<RunAssigner, UsageError> {
                 .map_err(|e| UsageError(format!("roster `{}`: {e}", path.display())))?
         }
     };
-    let store: Box<dyn Store> = match &args.state {
+    let store: Box<dyn Store> = match state {
         None => Box::new(State::new()),
         Some(path) => Box::new(SqliteStore::open(path).map_err(|e| UsageError(e.to_string()))?),
     };
