@@ -1405,6 +1405,20 @@ fn assignment_state_in_a_file_keeps_each_record_s_assignee() {
         expected,
         "the ledger gives them back"
     );
+    let ledger = roe(&["ledger", "--state", state.to_str().expect("a path")]);
+    assert_eq!(code(&ledger), 0, "{}", stderr(&ledger));
+    assert_eq!(
+        stdout(&ledger).lines().nth(1),
+        Some("assignment\tL-1\tdach\tfritz@acme.example\t2026-11-30T10:00:00Z\tdach_leads")
+    );
+    let ledger = roe(&[
+        "ledger",
+        "--state",
+        state.to_str().expect("a path"),
+        "--format",
+        "json",
+    ]);
+    assert!(stdout(&ledger).starts_with(r#"{"assignee":"fritz@acme.example","at":"2026-11-30T10:00:00Z","policy":"assignment","record":"L-1","rule":"dach_leads","team":"dach"}"#), "{}", stdout(&ledger));
     // A fifth record: both members are at their cap of 2 for the day, so it
     // overflows to the managers.
     let more = write(&dir, "more.jsonl", lead_line(5, "DE", "50"));

@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod disasm;
 mod explain;
+mod ledger;
 mod lint;
 mod output;
 mod run;
@@ -53,6 +54,8 @@ enum Command {
     Disasm(disasm::Args),
     /// Assign a batch of records without keeping state, and report per team and member.
     Simulate(simulate::Args),
+    /// List who was assigned which record, when and by which rule, from a state file.
+    Ledger(ledger::Args),
 }
 
 /// How diagnostics are printed.
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Ledger(args) => ledger::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
