@@ -530,16 +530,26 @@ fn run_streams_decisions_from_stdin() {
 /// The `due` of each decision of `roe ARGS`, two copies of `LEAD` sent to its
 /// stdin 1.2 seconds apart, each answered before the next is sent.
 fn dues_of_leads_sent_apart(args: &[&str]) -> Vec<String> {
+    dues_of_records_sent_apart(args, None, LEAD)
+}
+
+/// The `due` of each decision of `roe ARGS`, `header` (if any) and then two
+/// copies of `record` sent to its stdin 1.2 seconds apart, each answered
+/// before the next is sent.
+fn dues_of_records_sent_apart(args: &[&str], header: Option<&str>, record: &str) -> Vec<String> {
     use std::io::BufRead;
     let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().expect("piped");
     let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    if let Some(header) = header {
+        writeln!(stdin, "{header}").expect("roe reads");
+    }
     let mut dues = Vec::new();
     for sent in 0..2 {
         if sent > 0 {
             std::thread::sleep(std::time::Duration::from_millis(1_200));
         }
-        writeln!(stdin, "{LEAD}").expect("roe reads");
+        writeln!(stdin, "{record}").expect("roe reads");
         stdin.flush().expect("flushes");
         let mut line = String::new();
         stdout.read_line(&mut line).expect("a decision");
@@ -565,6 +575,12 @@ fn stdin_reads_the_clock_per_record_unless_now_is_given() {
     assert!(live[0] < live[1], "{live:?}");
     let fixed = dues_of_leads_sent_apart(&[&args[..], &["--now", "2026-11-30T10:00:00Z"]].concat());
     assert_eq!(fixed, ["2026-11-30T14:00:00Z", "2026-11-30T14:00:00Z"]);
+    // CSV rows on a pipe too: each decided, and answered, as it arrives.
+    let csv = [&args[..], &["--input-format", "csv"]].concat();
+    let header = "id,email,country,segment,source,status,score,created_at,do_not_route";
+    let row = "L-1,a@x.example,DE,strategic,web,raw,80,2026-11-30T09:00:00Z,false";
+    let live = dues_of_records_sent_apart(&csv, Some(header), row);
+    assert!(live[0] < live[1], "{live:?}");
 }
 
 #[test]

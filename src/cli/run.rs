@@ -38,8 +38,8 @@ pub struct Args {
     records: PathBuf,
     /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z), the same for every
     /// record. Without it, records of a file are decided at the instant the run starts, and
-    /// each line of standard input (`--records -`, JSON Lines) at the instant it arrives,
-    /// to the whole second, so SLOs count from when the record came.
+    /// each record of standard input (`--records -`: a JSON line or a CSV row) at the
+    /// instant it arrives, to the whole second, so SLOs count from when the record came.
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     now: Option<Timestamp>,
     /// The records' text encoding when it is not UTF-8, by its WHATWG label: windows-1252
@@ -226,7 +226,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     } else {
         let (input, size) = open_input(args, stdin)?;
         warnings.print();
-        decide_input(&setup, format, input, size, &header, &mut out)
+        let live = stdin && args.now.is_none();
+        decide_input(&setup, format, input, size, live, &header, &mut out)
     };
     report(written.and_then(|()| out.to.flush().map_err(Failure::Write)))?;
     if let Some(tally) = &out.tally {
@@ -351,32 +352,43 @@ fn decide_input(
     format: InputFormat,
     input: Box<dyn Read + Send>,
     size: Option<u64>,
+    live: bool,
     header: &[u8],
     out: &mut Output<impl Write>,
 ) -> Result<(), Failure> {
     let parts = setup.policy.program().parts();
-    let blocks = roe::input::blocks(
-        input,
-        format,
-        &parts.schema,
-        parts.subject,
-        BlockSize::DEFAULT,
-    );
-    let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
+    // Records arriving on a pipe without `--now`: one at a time, each
+    // decided at the instant it was read and written at once.
+    let (block_size, clock) = match live {
+        true => {
+            out.flush_each = true;
+            let one = BlockSize {
+                records: 1,
+                ..BlockSize::DEFAULT
+            };
+            (one, Some(run_start as fn() -> Timestamp))
+        }
+        false => (BlockSize::DEFAULT, None),
+    };
+    let blocks = roe::input::blocks(input, format, &parts.schema, parts.subject, block_size);
+    let spread = match live {
+        true => Spread::SERIAL,
+        false => size.map_or_else(Spread::every_core, Spread::for_bytes),
+    };
     let bar = (spread != Spread::SERIAL)
         .then(|| size.and_then(progress_bar))
         .flatten();
     let written = out
         .write(header)
         .map_err(Failure::Write)
-        .and_then(|()| decide_all(setup, spread, read_blocks(blocks), bar.as_ref(), out));
+        .and_then(|()| decide_all(setup, spread, read_blocks(blocks, clock), bar.as_ref(), out));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     written
 }
 
-/// The options `--output-format csv` cannot go with./// The options `--output-format csv` cannot go with.
+/// The options `--output-format csv` cannot go with.
 fn refuse_with_csv(args: &Args) -> Result<(), UsageError> {
     if args.explain {
         return Err(UsageError(
@@ -465,10 +477,12 @@ fn arrived<'r>(
 }
 
 /// The blocks of a file (or of standard input in CSV or JSON) as workers
-/// take them, each with the bytes of input it covers; an error that stops
-/// reading comes as a block of its own, after the blocks before it.
+/// take them, each with the bytes of input it covers and, when `clock` is
+/// given, the instant it was read at; an error that stops reading comes as
+/// a block of its own, after the blocks before it.
 fn read_blocks<'r>(
     blocks: impl Iterator<Item = Result<input::Block, input::ReadError>> + Send + 'r,
+    clock: Option<fn() -> Timestamp>,
 ) -> impl Iterator<Item = Block> + Send + 'r {
     let mut read = 0;
     blocks.map(move |block| match block {
@@ -477,7 +491,7 @@ fn read_blocks<'r>(
             read = block.read_to;
             Block {
                 first: block.first,
-                now: None,
+                now: clock.map(|now| now()),
                 bytes,
                 records: Records::Input(block.records),
             }
