@@ -3,6 +3,7 @@
 //! or, when it cannot be read, a [`RecordError`] in its place, so every record
 //! yields one output line.
 
+mod array;
 mod blocks;
 
 use std::fmt;

@@ -191,7 +191,7 @@ fn memory_does_not_grow_with_the_file() {
     }
 }
 
-/// A JSON array is held whole (documented), but still handed out in blocks.
+/// A JSON array is read and handed out a block of elements at a time.
 #[test]
 fn a_json_array_is_decided_in_blocks_in_order() {
     let text = format!(
@@ -243,4 +243,95 @@ fn bytes_that_are_not_utf8_stop_reading_at_their_offset() {
         matches!(read.as_slice(), [Ok(block), Err(ReadError::NotUtf8 { offset: 17, line: Some(3) })] if matches!(&block.records, Records::Rows(_, rows) if rows.len() == 1)),
         "{read:?}"
     );
+}
+
+/// A JSON array is read element by element, and says what the whole text
+/// says: the same records, and where it breaks the same error at the same
+/// line and column, or the same line for text after its end.
+#[test]
+fn a_json_array_streamed_reads_as_the_whole_text() {
+    let texts = [
+        "[]",
+        "  [ ]  \n",
+        "[{\"id\":1}]",
+        "\u{feff}[{\"id\":\"a\"},\n {\"id\":\"b [,] {\\\"x\\\"}\"} ,{\"id\":3}]",
+        "[{\"id\":1}, {\"id\":1e400}]",
+        "[{\"id\":1}, {\"id\":,}]",
+        "[{\"id\":1} {\"id\":2}]",
+        "[{\"id\":1},]",
+        "[,{\"id\":1}]",
+        "[{\"id\":1},\r\n  {\"id\":2}\r\n",
+        "[{\"id\":1}]\n\n  [{\"id\":3}]  \n",
+        "[{\"id\":1}] trailing text that goes on and on for quite a while longer than forty characters",
+        "[1, \"two\", [3], null, tru]",
+        "{\"id\":\"single\"}",
+        "not json",
+        "",
+        "[{\"id\":1},\n{\"id\":[1,2,{\"a\":\"]\"}]},\n{\"id\":\"\\\\\"}]",
+    ];
+    for text in texts {
+        for size in [TINY, BlockSize::DEFAULT] {
+            let streamed = run(text, InputFormat::Json, size, spread(1, 1));
+            assert_eq!(streamed.lines, whole(text, InputFormat::Json), "{text:?}");
+        }
+    }
+}
+
+/// An array's text: elements of every kind (strings with brackets, commas,
+/// quotes and escapes among them), with whitespace, sometimes cut short or
+/// with one byte changed.
+fn array_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let element = prop::sample::select(
+        &[
+            "{\"id\":1}",
+            "{\"id\":\"a,]\"}",
+            "{\"id\":\"q\\\"}\"}",
+            "[1,[2]]",
+            "null",
+            "7",
+            "-0",
+            "1e400",
+            "\"s\"",
+            "{\"a\":{\"b\":[{}]}}",
+            "{\"id\":18446744073709551616}",
+            "true",
+            "{}",
+            "[]",
+            "\"\\\\\"",
+        ][..],
+    );
+    let space = prop::sample::select(&["", " ", "\n", "\r\n", "\t"][..]);
+    (
+        prop::collection::vec((element, space.clone()), 0..8),
+        space,
+        0usize..4,
+        any::<usize>(),
+        any::<u8>(),
+    )
+        .prop_map(|(elements, after, mode, at, byte)| {
+            let body: Vec<String> = elements.iter().map(|(e, s)| format!("{s}{e}{s}")).collect();
+            let text = format!("[{}]{after}", body.join(","));
+            match mode {
+                1 => text.chars().take(at % (text.chars().count() + 1)).collect(),
+                2 if byte.is_ascii() && !text.is_empty() => {
+                    let mut bytes = text.into_bytes();
+                    let i = at % bytes.len();
+                    bytes[i] = byte;
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                _ => text,
+            }
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+    /// Any array text streamed reads as the whole text does.
+    #[test]
+    fn any_json_array_streamed_reads_as_the_whole_text(text in array_text()) {
+        let streamed = run(&text, InputFormat::Json, TINY, spread(1, 1));
+        proptest::prop_assert_eq!(streamed.lines, whole(&text, InputFormat::Json), "{:?}", text);
+    }
 }

@@ -31,9 +31,9 @@ pub struct Args {
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
     /// The records to decide; `-` reads standard input and answers each line as it arrives.
-    /// A file of any size is read a block at a time and decided on every core, in bounded
-    /// memory (except a JSON array, which is read whole), with a progress bar when stderr is
-    /// a terminal. Input must be UTF-8: other bytes stop the run, naming their offset.
+    /// A file of any size (JSON Lines, CSV or a JSON array) is read a block at a time and
+    /// decided on every core, in bounded memory, with a progress bar when stderr is a
+    /// terminal. Input must be UTF-8: other bytes stop the run, naming their offset.
     #[arg(long, value_name = "FILE")]
     records: PathBuf,
     /// The evaluation instant (RFC 3339, such as 2026-11-30T10:00:00Z), the same for every

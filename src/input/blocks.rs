@@ -8,8 +8,8 @@
 //! JSON Lines blocks are text the worker binds itself (parsing is most of
 //! the work, so it is spread over the cores); CSV blocks are rows split by
 //! the csv reader, made records by the worker ([`CsvColumns::record`]). A
-//! JSON array is read whole before its elements are handed out in blocks:
-//! its elements are bound to `Value`s, and one array is one text.
+//! JSON array is read element by element (`array.rs`), its elements bound
+//! to `Value`s as they are read.
 
 use std::io::{BufRead, Read};
 use std::sync::Arc;
@@ -19,7 +19,8 @@ use crate::diagnostics::codes;
 use crate::source::without_byte_order_mark;
 use crate::vm::RecordError;
 
-use super::{CsvColumns, Footer, InputFormat, InputRecord, json_array};
+use super::array::ArrayElements;
+use super::{CsvColumns, Footer, InputFormat, InputRecord};
 
 /// How large a block may grow: it ends at whichever limit it reaches first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,7 +182,11 @@ pub fn blocks<'s, R: Read + Send + 's>(
             done: false,
         }),
         InputFormat::Csv => Box::new(CsvRows::new(reader, schema, subject, size)),
-        InputFormat::Json => Box::new(whole_array(reader, size).into_iter()),
+        InputFormat::Json => {
+            let mut reader = reader;
+            let skipped = skip_byte_order_mark(&mut reader);
+            Box::new(ArrayElements::new(reader, size, skipped))
+        }
     }
 }
 
@@ -400,39 +405,5 @@ fn skip_byte_order_mark(input: &mut impl BufRead) -> u64 {
             MARK.len() as u64
         }
         _ => 0,
-    }
-}
-
-/// A JSON array read whole, then handed out in blocks.
-fn whole_array(mut input: impl Read, size: BlockSize) -> Vec<Result<Block, ReadError>> {
-    let mut bytes = Vec::new();
-    if let Err(e) = input.read_to_end(&mut bytes) {
-        return vec![Err(ReadError::Io(e))];
-    }
-    let read_to = bytes.len() as u64;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            return vec![Err(ReadError::NotUtf8 {
-                offset: e.utf8_error().valid_up_to() as u64,
-                line: None,
-            })];
-        }
-    };
-    let mut records = json_array(without_byte_order_mark(&text)).into_iter();
-    let mut blocks = Vec::new();
-    let mut first = 0;
-    loop {
-        let block: Vec<InputRecord> = records.by_ref().take(size.records.max(1)).collect();
-        if block.is_empty() {
-            return blocks;
-        }
-        let count = block.len();
-        blocks.push(Ok(Block {
-            first,
-            read_to,
-            records: Records::Read(block),
-        }));
-        first += count;
     }
 }
