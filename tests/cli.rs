@@ -1651,3 +1651,53 @@ fn simulate_reports_assignment_per_team_and_saves_nothing() {
         Some(before.len())
     );
 }
+
+/// `roe explain --assign` shows who a hand-off would go to; with `--state`,
+/// a record assigned before shows its recorded assignee, and nothing is saved.
+#[test]
+fn explain_shows_the_assignee_a_record_would_get() {
+    let dir = scratch("explain-assign");
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    let records = write(
+        &dir,
+        "leads.jsonl",
+        (1..=3)
+            .map(|i| lead_line(i, "FR", "50"))
+            .collect::<String>(),
+    );
+    let state = state.to_str().expect("a path");
+    let explain = |more: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "tests/assign/teams.roe",
+            "--records",
+            &records,
+            "--id",
+            "L-3",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ];
+        args.extend(more);
+        stdout(&roe(&args))
+    };
+    assert!(explain(&["--assign"]).contains(r#""assignee":"ana@acme.example""#));
+    let run = roe(&[
+        "run",
+        "tests/assign/teams.roe",
+        "--records",
+        &records,
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--state",
+        state,
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    // L-3 was the third FR lead: chen's turn.
+    assert!(explain(&["--state", state]).contains(r#""assignee":"chen@acme.example""#));
+    assert!(
+        explain(&["--state", state]).contains(r#""assignee":"chen@acme.example""#),
+        "and nothing was saved"
+    );
+    assert!(!explain(&[]).contains("assignee"));
+}

@@ -39,6 +39,17 @@ pub struct Args {
     /// diagnostics as one JSON array, when it has any).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Show the person each hand-off would be assigned to, from empty state (or
+    /// --state); nothing is saved.
+    #[arg(long)]
+    assign: bool,
+    /// With assignment: the SQLite state file to start from; it is read, never changed.
+    /// Implies --assign.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// With assignment: the roster (members' CRM user ids and absences). Implies --assign.
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
 }
 
 /// Explains the decision; exit 1 for policy errors, 3 for an invalid record.
@@ -77,9 +88,25 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     };
     let now = args.now.unwrap_or_else(run::run_start);
     let mut vm = policy.vm(now);
-    let id = record.id.as_ref();
+    let id = vm.id_of(&record);
+    let id = id.as_ref();
+    // Assignment's state is read, never committed: dropping it forgets the pick.
+    let mut assigner = match args.assign || args.state.is_some() || args.roster.is_some() {
+        true => Some(run::assigner_for(
+            &policy,
+            args.state.as_deref(),
+            args.roster.as_deref(),
+        )?),
+        false => None,
+    };
     match vm.explain(&record.json) {
         Ok((explanation, decision)) => {
+            let decision = match (&mut assigner, decision) {
+                (Some(assigner), Ok(decision)) => Ok(assigner
+                    .assign(id, &decision, now)
+                    .map_err(|e| UsageError(e.to_string()))?),
+                (_, decision) => decision,
+            };
             let line = roe::vm::decision::line(index, id, &decision);
             match args.format {
                 Format::Human => {
