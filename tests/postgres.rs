@@ -200,7 +200,13 @@ fn tables_of_another_layout_are_refused_before_anything_is_assigned() {
         .unwrap();
     let error = PostgresStore::open(&db.url).map(|_| ()).unwrap_err();
     assert_eq!(error.code, "S0002", "{}", error.message);
-    assert!(error.message.contains("turns"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("table `turns` has column `position`"),
+        "{}",
+        error.message
+    );
     // Nothing was written: not even roe's other tables.
     let written: bool = db
         .client()

@@ -214,25 +214,33 @@ fn prepare(client: &mut Client, shown: &str) -> Result<(), StoreError> {
 
 /// The first column where `found` differs from `expected`, in words.
 fn difference(expected: &[(String, String, String)], found: &[(String, String, String)]) -> String {
-    for (e, f) in expected.iter().zip(found) {
-        if e != f {
-            return format!(
-                "table `{}` has column `{}` ({}) where roe expects `{}.{}` ({})",
-                f.0, f.1, f.2, e.0, e.1, e.2
-            );
+    let columns = |all: &[(String, String, String)], table: &str| -> Vec<(String, String)> {
+        all.iter()
+            .filter(|c| c.0 == table)
+            .map(|c| (c.1.clone(), c.2.clone()))
+            .collect()
+    };
+    let mut tables: Vec<&str> = expected.iter().map(|c| c.0.as_str()).collect();
+    tables.dedup();
+    for table in tables {
+        let (want, have) = (columns(expected, table), columns(found, table));
+        for n in 0..want.len().max(have.len()) {
+            match (want.get(n), have.get(n)) {
+                (Some(w), Some(h)) if w != h => {
+                    return format!(
+                        "table `{table}` has column `{}` ({}) where roe expects `{}` ({})",
+                        h.0, h.1, w.0, w.1
+                    );
+                }
+                (Some(w), None) => return format!("table `{table}` has no column `{}`", w.0),
+                (None, Some(h)) => {
+                    return format!("table `{table}` has a column `{}` roe does not know", h.0);
+                }
+                _ => {}
+            }
         }
     }
-    let mut text = String::new();
-    if let Some(extra) = found.get(expected.len()) {
-        let _ = write!(
-            text,
-            "table `{}` has an extra column `{}`",
-            extra.0, extra.1
-        );
-    } else if let Some(missing) = expected.get(found.len()) {
-        let _ = write!(text, "table `{}` has no column `{}`", missing.0, missing.1);
-    }
-    text
+    "the columns differ".to_owned()
 }
 
 /// Prepares every statement a store runs.
