@@ -11,6 +11,8 @@
 //! assignees are the same: assignment runs in input order, in one place.
 
 pub mod pick;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod roster;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

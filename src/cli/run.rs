@@ -80,8 +80,10 @@ pub struct Args {
     assign: bool,
     /// Keep assignment state (turns, cap counts, the ledger of who got which record)
     /// in this SQLite file, created if missing, so it survives restarts; a record
-    /// assigned before gets its assignee again. Implies --assign.
-    #[arg(long, value_name = "FILE")]
+    /// assigned before gets its assignee again. A `postgres://` (or `postgresql://`)
+    /// URL keeps it in that PostgreSQL database instead, shared by every process
+    /// naming it. Implies --assign.
+    #[arg(long, value_name = "FILE|URL")]
     state: Option<PathBuf>,
     /// The roster: a JSON array of {"member", "user_id", "away": [{"from", "until"}]}
     /// giving members' CRM user ids (`assignee_id`) and absences. Implies --assign.
@@ -241,7 +243,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
 }
 
 /// The assigner `--assign`, `--state` and `--roster` ask for: its state
-/// opened and its roster read before any record is decided.
+/// (a PostgreSQL URL or an SQLite file) opened and its roster read before any record is decided.
 fn assigner(args: &Args, policy: &Policy) -> Result<RunAssigner, UsageError> {
     assigner_for(policy, args.state.as_deref(), args.roster.as_deref())
 }
@@ -269,7 +271,16 @@ pub fn assigner_for(
     };
     let store: Box<dyn Store> = match state {
         None => Box::new(State::new()),
-        Some(path) => Box::new(SqliteStore::open(path).map_err(|e| UsageError(e.to_string()))?),
+        Some(path) => match path
+            .to_str()
+            .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
+        {
+            Some(url) => Box::new(
+                roe::assign::postgres::PostgresStore::open(url)
+                    .map_err(|e| UsageError(e.to_string()))?,
+            ),
+            None => Box::new(SqliteStore::open(path).map_err(|e| UsageError(e.to_string()))?),
+        },
     };
     Ok(Assigner::new(policy.program(), roster, store))
 }
