@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use roe::assign::Store;
+use roe::assign::postgres::PostgresStore;
 use roe::assign::sqlite::SqliteStore;
 
 use super::{Format, UsageError, status};
@@ -13,7 +14,7 @@ use super::{Format, UsageError, status};
 /// Arguments of `roe ledger`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The SQLite state file `roe run --state` keeps.
+    /// The state `roe run --state` keeps: an SQLite file, or a postgres:// URL.
     #[arg(long, value_name = "FILE")]
     state: PathBuf,
     /// A tab-separated table for people, or JSON Lines (one object per record).
@@ -23,13 +24,20 @@ pub struct Args {
 
 /// Prints every assignment the state file records, by policy and record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    if !args.state.exists() {
-        return Err(UsageError(format!(
-            "`{}` does not exist: name the file `roe run --state` wrote",
-            args.state.display()
-        )));
-    }
-    let mut store = SqliteStore::open(&args.state).map_err(|e| UsageError(e.to_string()))?;
+    let url = args
+        .state
+        .to_str()
+        .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"));
+    let mut store: Box<dyn Store> = match url {
+        Some(url) => Box::new(PostgresStore::open(url).map_err(|e| UsageError(e.to_string()))?),
+        None if !args.state.exists() => {
+            return Err(UsageError(format!(
+                "`{}` does not exist: name the file `roe run --state` wrote",
+                args.state.display()
+            )));
+        }
+        None => Box::new(SqliteStore::open(&args.state).map_err(|e| UsageError(e.to_string()))?),
+    };
     let entries = store.ledger().map_err(|e| UsageError(e.to_string()))?;
     let mut out = String::new();
     if args.format == Format::Human {
