@@ -288,7 +288,11 @@ pub struct Parsed {
     pub unparsed_names: HashSet<String>,
 }
 
-/// Parses one file: its declarations, and every lexical and syntax error found.
+/// The most syntax errors reported for one file; the rest are counted.
+const MAX_REPORTED: usize = 100;
+
+/// Parses one file: its declarations, and its lexical and syntax errors (the
+/// first [`MAX_REPORTED`] of them, and how many more there are).
 pub fn parse(file: FileId, text: &str) -> Parsed {
     let (tokens, lex_errors) = lexer::lex(file, text);
     let mut diagnostics: Vec<Diagnostic> = lex_errors.iter().map(lex_diagnostic).collect();
@@ -330,6 +334,23 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         );
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    if diagnostics.len() > MAX_REPORTED {
+        // A file this broken is likely not a policy at all (a binary, another
+        // language): a hundred errors say so; thousands only bury the first.
+        let rest = diagnostics.split_off(MAX_REPORTED);
+        let at = rest.first().map_or(Span::new(file, 0, 0), |d| d.span);
+        diagnostics.push(
+            Diagnostic::error(
+                codes::UNEXPECTED_TOKEN,
+                format!("{} more syntax errors in this file are not shown", rest.len()),
+                at,
+            )
+            .label(at, "the first of them")
+            .help(format!(
+                "is this a policy file? roe shows the first {MAX_REPORTED} syntax errors of a file: fix those first"
+            )),
+        );
+    }
     let parsed: Vec<Span> = items.iter().filter_map(Item::span).collect();
     let mut unparsed_names: HashSet<String> = names
         .into_iter()
@@ -624,6 +645,18 @@ fn context_help(expected: &[String]) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::syntax::grammar_text;
+
+    #[test]
+    fn a_file_of_errors_reports_the_first_hundred_and_counts_the_rest() {
+        let text = "§ ".repeat(300);
+        let parsed = parse(crate::source::FileId(0), &text);
+        assert_eq!(parsed.diagnostics.len(), MAX_REPORTED + 1);
+        let last = parsed.diagnostics.last().map(|d| d.message.as_str());
+        assert_eq!(
+            last,
+            Some("200 more syntax errors in this file are not shown")
+        );
+    }
 
     #[test]
     fn the_word_groups_name_terminals_of_the_grammar() {
