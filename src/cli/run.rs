@@ -593,6 +593,10 @@ fn assign_block(
     assigner: &mut RunAssigner,
     made: Made,
 ) -> Result<Made, Failure> {
+    if made.held.is_empty() {
+        // Nothing to assign: a block that could not be decided is its error lines.
+        return Ok(made);
+    }
     let mut sink = Sink::new(setup.shape, made.held.len(), setup.summary);
     for held in made.held {
         let outcome = match held.outcome {
