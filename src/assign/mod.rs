@@ -29,6 +29,21 @@ use crate::vm::{Decision, RecordId};
 pub use roster::Roster;
 pub use state::{Entry, State, Store, StoreError};
 
+/// Whether a `--state` value names a PostgreSQL database rather than a file.
+pub fn is_database_url(state: &str) -> bool {
+    state.starts_with("postgres://") || state.starts_with("postgresql://")
+}
+
+/// Opens the state a `--state` value names: a PostgreSQL database for a
+/// `postgres://` URL, else an SQLite file (created when missing).
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub fn open_store(state: &std::path::Path) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match state.to_str().filter(|s| is_database_url(s)) {
+        Some(url) => Box::new(postgres::PostgresStore::open(url)?),
+        None => Box::new(sqlite::SqliteStore::open(state)?),
+    })
+}
+
 /// A team as the assigner works with it.
 #[derive(Debug)]
 struct Team {

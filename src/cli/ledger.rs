@@ -6,8 +6,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use roe::assign::Store;
-use roe::assign::postgres::PostgresStore;
-use roe::assign::sqlite::SqliteStore;
 
 use super::{Format, UsageError, status};
 
@@ -24,20 +22,17 @@ pub struct Args {
 
 /// Prints every assignment the state file records, by policy and record.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
-    let url = args
+    let named = args
         .state
         .to_str()
-        .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"));
-    let mut store: Box<dyn Store> = match url {
-        Some(url) => Box::new(PostgresStore::open(url).map_err(|e| UsageError(e.to_string()))?),
-        None if !args.state.exists() => {
-            return Err(UsageError(format!(
-                "`{}` does not exist: name the file `roe run --state` wrote",
-                args.state.display()
-            )));
-        }
-        None => Box::new(SqliteStore::open(&args.state).map_err(|e| UsageError(e.to_string()))?),
-    };
+        .is_some_and(roe::assign::is_database_url);
+    if !named && !args.state.exists() {
+        return Err(UsageError(format!(
+            "`{}` does not exist: name the file `roe run --state` wrote",
+            args.state.display()
+        )));
+    }
+    let mut store = roe::assign::open_store(&args.state).map_err(|e| UsageError(e.to_string()))?;
     let entries = store.ledger().map_err(|e| UsageError(e.to_string()))?;
     let mut out = String::new();
     if args.format == Format::Human {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use roe::assign::sqlite::SqliteStore;
 use roe::assign::{Assigner, Roster, State, Store, StoreError};
 use roe::batch::Spread;
 use roe::input::{self, BlockSize, InputFormat};
@@ -271,16 +270,7 @@ pub fn assigner_for(
     };
     let store: Box<dyn Store> = match state {
         None => Box::new(State::new()),
-        Some(path) => match path
-            .to_str()
-            .filter(|p| p.starts_with("postgres://") || p.starts_with("postgresql://"))
-        {
-            Some(url) => Box::new(
-                roe::assign::postgres::PostgresStore::open(url)
-                    .map_err(|e| UsageError(e.to_string()))?,
-            ),
-            None => Box::new(SqliteStore::open(path).map_err(|e| UsageError(e.to_string()))?),
-        },
+        Some(path) => roe::assign::open_store(path).map_err(|e| UsageError(e.to_string()))?,
     };
     Ok(Assigner::new(policy.program(), roster, store))
 }
