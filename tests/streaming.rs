@@ -268,6 +268,12 @@ fn a_json_array_streamed_reads_as_the_whole_text() {
         "not json",
         "",
         "[{\"id\":1},\n{\"id\":[1,2,{\"a\":\"]\"}]},\n{\"id\":\"\\\\\"}]",
+        // Found by the json_array fuzz target: serde_json names a bad `\u`
+        // escape by the four bytes after it, which reach past the element.
+        "[\"[\\\\0.[uuu\\u[\"[\\\\0.[uuu\\uuu-uu-",
+        // Text after the array whose first 256 bytes are whitespace: still
+        // quoted as the whole text is, cut short.
+        "[]]\r[\t[],\r\r[\r{                                                                                                                                                                                                                                                                                                     0  \n\r[",
     ];
     for text in texts {
         for size in [TINY, BlockSize::DEFAULT] {

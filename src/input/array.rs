@@ -137,11 +137,15 @@ impl<R: BufRead> ArrayElements<R> {
         Ok(text)
     }
 
-    /// The error of an array that breaks in `text` (read from `start`; the
-    /// next byte, if any, follows it): serde_json's, at its place in the file.
+    /// The error of an array that breaks in `text` (read from `start`, and
+    /// a few bytes more): serde_json's, at its place in the file.
     fn breaks(&mut self, start: Position, mut text: Vec<u8>) -> InputRecord {
-        if let Ok(Some(next)) = self.peek() {
-            text.push(next);
+        // Reading stops here, so what follows may be taken: serde_json may
+        // need a few bytes past the break to name it (the four of a `\u`).
+        for _ in 0..64 {
+            if !matches!(self.bump(&mut text), Ok(Some(_))) {
+                break;
+            }
         }
         let mut doc = b"[".to_vec();
         doc.extend_from_slice(&text);
@@ -262,19 +266,76 @@ impl<R: BufRead> ArrayElements<R> {
         if self.peek()?.is_none() {
             return Ok(());
         }
+        // The message quotes the start of the text, cut short when all of
+        // it (less trailing whitespace) is long: keep 256 bytes, and look
+        // through the rest only for whether more than whitespace follows.
         let mut rest = Vec::new();
         while rest.len() < 256 && self.bump(&mut rest)?.is_some() {}
-        let rest = String::from_utf8_lossy(&rest);
+        // Not in the middle of a character.
+        while std::str::from_utf8(&rest).is_err_and(|e| e.error_len().is_none())
+            && rest.len() < 260
+            && self.bump(&mut rest)?.is_some()
+        {}
+        let rest = match String::from_utf8(rest) {
+            Ok(rest) => rest,
+            Err(e) => {
+                return Err(ReadError::NotUtf8 {
+                    offset: at.offset + e.utf8_error().valid_up_to() as u64,
+                    line: None,
+                });
+            }
+        };
+        let more = self.more_than_space(at.offset + rest.len() as u64)?;
+        let shown = if more { rest.as_str() } else { rest.trim_end() };
         out.push(Err(RecordError::new(
             codes::RECORD_MALFORMED,
             format!(
                 "text after the end of the JSON array (line {} column {}): {}",
                 at.line,
                 at.column,
-                crate::vm::shorten(rest.trim_end())
+                crate::vm::shorten(shown)
             ),
         )));
         Ok(())
+    }
+
+    /// Reads the input to its end: whether anything but whitespace is left
+    /// (and that it is UTF-8, as a whole-text read would require; `offset`
+    /// is where it starts).
+    fn more_than_space(&mut self, offset: u64) -> Result<bool, ReadError> {
+        let (mut more, mut read, mut carry) = (false, 0u64, Vec::new());
+        loop {
+            let chunk = self.reader.fill_buf().map_err(ReadError::Io)?;
+            if chunk.is_empty() {
+                break;
+            }
+            let taken = chunk.len();
+            carry.extend_from_slice(chunk);
+            self.reader.consume(taken);
+            let valid = match std::str::from_utf8(&carry) {
+                Ok(_) => carry.len(),
+                // A character cut at the end of the chunk: keep its bytes.
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(e) => {
+                    return Err(ReadError::NotUtf8 {
+                        offset: offset + read + e.valid_up_to() as u64,
+                        line: None,
+                    });
+                }
+            };
+            more |= carry[..valid]
+                .iter()
+                .any(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+            read += valid as u64;
+            carry.drain(..valid);
+        }
+        match carry.is_empty() {
+            true => Ok(more),
+            false => Err(ReadError::NotUtf8 {
+                offset: offset + read,
+                line: None,
+            }),
+        }
     }
 }
 
