@@ -147,7 +147,7 @@ fn read_as_ok(field: &Field) -> Result<(), String> {
         .read
         .formats
         .iter()
-        .find_map(|p| crate::time::formats::problem(p, time))
+        .find_map(|p| crate::time::formats::read_back(p, time).err())
     {
         Some(problem) => Err(problem),
         None => Ok(()),

@@ -69,23 +69,21 @@ impl Checker<'_> {
                 );
                 break;
             };
-            if let Some(problem) = formats::problem(&pattern.node, time) {
-                self.misread(
+            match formats::read_back(&pattern.node, time) {
+                Err(problem) => self.misread(
                     pattern.span,
                     problem,
                     "this format",
                     "for 11/30/2026 9:15 AM write \"%m/%d/%Y %I:%M %p\"; for 2026-11-30 09:15 write \"%Y-%m-%d %H:%M\"".to_owned(),
-                );
-            } else if time
-                && zone.is_none()
-                && !formats::writes_offset(&pattern.node)
-                && !self.is_shipped(pattern.span)
-            {
-                self.zoneless.push(Zoneless {
-                    record: record.to_owned(),
-                    field: field.name.node.clone(),
-                    pattern: pattern.clone(),
-                });
+                ),
+                Ok(false) if time && zone.is_none() && !self.is_shipped(pattern.span) => {
+                    self.zoneless.push(Zoneless {
+                        record: record.to_owned(),
+                        field: field.name.node.clone(),
+                        pattern: pattern.clone(),
+                    });
+                }
+                Ok(_) => {}
             }
         }
         ReadAs {

@@ -76,26 +76,28 @@ fn probe() -> Option<DateTime> {
     DateTime::new(2026, 11, 30, 21, 15, 0, 0).ok()
 }
 
-/// What is wrong with `pattern` as a way to write a time (`time: true`) or
-/// a date: `None` when it writes every instant (or date) in a way it reads
-/// back.
-pub fn problem(pattern: &str, time: bool) -> Option<String> {
-    let local = probe()?;
-    let zoned: ZonedDateTime = local.to_zoned_datetime(TimeZone::UTC).ok()?;
+/// Writes the probe instant in `pattern` and reads it back, as a time
+/// (`time: true`) or a date: `Ok` with whether the pattern writes an offset
+/// (a time without one needs a zone to be an instant) when it writes every
+/// instant (or date) in a way it reads back; `Err` says what is wrong.
+pub fn read_back(pattern: &str, time: bool) -> Result<bool, String> {
+    let lost = || format!("\"{pattern}\" cannot be tried on an instant");
+    let local = probe().ok_or_else(lost)?;
+    let zoned: ZonedDateTime = local.to_zoned_datetime(TimeZone::UTC).map_err(|_| lost())?;
     let Ok(written) = strtime::format(pattern, &zoned) else {
-        return Some(format!(
+        return Err(format!(
             "\"{pattern}\" is not a strftime pattern roe can read: use directives such as %Y %m %d %H %M %S %I %p %z"
         ));
     };
     let Ok(read) = strtime::parse(pattern, &written) else {
-        return Some(format!(
+        return Err(format!(
             "\"{pattern}\" writes {written:?}, which it cannot read back"
         ));
     };
     if !time {
         return match read.to_date() {
-            Ok(date) if date == local.date() => None,
-            _ => Some(format!(
+            Ok(date) if date == local.date() => Ok(false),
+            _ => Err(format!(
                 "\"{pattern}\" leaves out part of a date: it needs a year, a month and a day"
             )),
         };
@@ -104,19 +106,12 @@ pub fn problem(pattern: &str, time: bool) -> Option<String> {
         Some(_) => read.to_timestamp().ok() == Some(zoned.timestamp()),
         None => read.to_datetime().ok() == Some(local),
     };
-    (!same).then(|| format!(
-        "\"{pattern}\" leaves out part of an instant (it writes 2026-11-30 21:15 as {written:?}): it needs a date, the hour with %H or %I and %p, and the minutes"
-    ))
-}
-
-/// Whether a time written in `pattern` (one [`problem`] accepts) carries
-/// its offset, so that it needs no zone to be an instant.
-pub fn writes_offset(pattern: &str) -> bool {
-    probe()
-        .and_then(|local| local.to_zoned_datetime(TimeZone::UTC).ok())
-        .and_then(|zoned| strtime::format(pattern, &zoned).ok())
-        .and_then(|written| strtime::parse(pattern, &written).ok())
-        .is_some_and(|read| read.offset().is_some())
+    match same {
+        true => Ok(read.offset().is_some()),
+        false => Err(format!(
+            "\"{pattern}\" leaves out part of an instant (it writes 2026-11-30 21:15 as {written:?}): it needs a date, the hour with %H or %I and %p, and the minutes"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -171,15 +166,13 @@ mod tests {
 
     #[test]
     fn patterns_that_lose_part_of_the_value_are_refused() {
-        assert_eq!(problem("%m/%d/%Y %I:%M %p", true), None);
-        assert_eq!(problem("%Y-%m-%d %H:%M", true), None);
-        assert_eq!(problem("%Y-%m-%dT%H:%M:%S%z", true), None);
-        assert_eq!(problem("%m/%d/%Y", false), None);
-        assert!(problem("%m/%d/%Y %I:%M", true).is_some(), "no AM/PM");
-        assert!(problem("%m/%d %H:%M", true).is_some(), "no year");
-        assert!(problem("%m/%Y", false).is_some(), "no day");
-        assert!(problem("%Y-%m-%d %Ü", true).is_some());
-        assert!(writes_offset("%Y-%m-%dT%H:%M:%S%z"));
-        assert!(!writes_offset("%Y-%m-%d %H:%M"));
+        assert_eq!(read_back("%m/%d/%Y %I:%M %p", true), Ok(false));
+        assert_eq!(read_back("%Y-%m-%d %H:%M", true), Ok(false));
+        assert_eq!(read_back("%Y-%m-%dT%H:%M:%S%z", true), Ok(true));
+        assert_eq!(read_back("%m/%d/%Y", false), Ok(false));
+        assert!(read_back("%m/%d/%Y %I:%M", true).is_err(), "no AM/PM");
+        assert!(read_back("%m/%d %H:%M", true).is_err(), "no year");
+        assert!(read_back("%m/%Y", false).is_err(), "no day");
+        assert!(read_back("%Y-%m-%d %Ü", true).is_err());
     }
 }
