@@ -275,6 +275,17 @@ pub fn assigner_for(
     Ok(Assigner::new(policy.program(), roster, store))
 }
 
+/// The format a records file's extension names, or a usage error that says
+/// which extensions roe reads.
+pub fn format_of(file: &Path) -> Result<InputFormat, UsageError> {
+    InputFormat::from_extension(file).ok_or_else(|| {
+        UsageError(format!(
+            "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv",
+            file.display()
+        ))
+    })
+}
+
 /// The records' format: `--input-format`, else the file's extension
 /// (JSON Lines for standard input).
 fn input_format(args: &Args, stdin: bool) -> Result<InputFormat, UsageError> {

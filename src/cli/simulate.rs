@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use roe::assign::TeamTally;
-use roe::input::{BlockSize, InputFormat};
+use roe::input::BlockSize;
 
-use super::run::{assigner_for, load_policy, open, parse_now, run_start};
+use super::run::{assigner_for, format_of, load_policy, open, parse_now, run_start};
 use super::{Format, UsageError, status};
 
 /// Arguments of `roe simulate`.
@@ -43,12 +43,7 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         Err(code) => return Ok(code),
     };
     warnings.print();
-    let format = InputFormat::from_extension(&args.records).ok_or_else(|| {
-        UsageError(format!(
-            "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv",
-            args.records.display()
-        ))
-    })?;
+    let format = format_of(&args.records)?;
     // The state's transaction is never committed: dropping it forgets every change.
     let mut assigner = assigner_for(&policy, args.state.as_deref(), args.roster.as_deref())?;
     let now = args.now.unwrap_or_else(run_start);

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use roe::bytecode::schema::Schema;
-use roe::input::{BlockSize, InputFormat};
+use roe::input::BlockSize;
 use roe::vm::Record;
 
 use super::{UsageError, output, run};
@@ -23,12 +23,7 @@ pub struct Found {
 /// The first record of `file` whose id is `id`; a note on stderr when
 /// later ones have it too; a usage error naming the nearest ids when none has.
 pub fn by_id(file: &Path, id: &str, schema: &Schema, subject: u32) -> Result<Found, UsageError> {
-    let format = InputFormat::from_extension(file).ok_or_else(|| {
-        UsageError(format!(
-            "cannot tell the format of `{}` from its extension; name it .jsonl, .json or .csv",
-            file.display()
-        ))
-    })?;
+    let format = run::format_of(file)?;
     let input = run::open(file)?;
     let mut search = Search::new(id);
     for block in roe::input::blocks(input, format, schema, subject, BlockSize::DEFAULT) {
