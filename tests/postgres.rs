@@ -23,7 +23,7 @@ use std::io::Write as _;
 use std::sync::{Barrier, Once};
 
 use roe::assign::postgres::PostgresStore;
-use roe::assign::state::Turn;
+use roe::assign::state::{Turn, Window};
 use roe::assign::{Assigner, Entry, Roster, Store};
 use roe::vm::RecordId;
 
@@ -142,9 +142,7 @@ fn state_survives_reconnecting_once_committed() {
     let db = Scratch::new(&server, "reconnect");
     let turn = Turn {
         last: Some("ana@x".into()),
-        credit: [("ana@x".to_owned(), -4_000), ("ben@x".to_owned(), 4_000)]
-            .into_iter()
-            .collect(),
+        credit: vec![("ana@x".to_owned(), -4_000), ("ben@x".to_owned(), 4_000)],
     };
     let entry = Entry {
         team: "emea".into(),
@@ -158,28 +156,34 @@ fn state_survives_reconnecting_once_committed() {
         at: "2026-11-30T10:00:00Z".into(),
         rule: "dach_leads".into(),
     };
+    let day = |d| Window::Day(jiff::civil::date(2026, 11, d));
+    let id = |text: &str| RecordId::of(&serde_json::json!(text)).unwrap();
+    let turn_of = |store: &mut PostgresStore| {
+        let mut read = Turn::default();
+        store.turn("emea", &mut read).map(|()| read)
+    };
     {
         let mut store = db.store();
-        assert_eq!(store.turn("emea"), Ok(Turn::default()));
-        assert_eq!(store.count("ana@x", "2026-11-30"), Ok(0));
+        assert_eq!(turn_of(&mut store), Ok(Turn::default()));
+        assert_eq!(store.count("ana@x", day(30)), Ok(0));
         store.save_turn("emea", &turn).unwrap();
-        store.take("ana@x", "2026-11-30").unwrap();
-        store.take("ana@x", "2026-11-30").unwrap();
-        store.record("p\u{1f}\"L-1\"", &entry).unwrap();
-        store.record("p\u{1f}\"L-2\"", &nobody).unwrap();
+        store.take("ana@x", day(30)).unwrap();
+        store.take("ana@x", day(30)).unwrap();
+        store.record("p", &id("L-1"), &entry).unwrap();
+        store.record("p", &id("L-2"), &nobody).unwrap();
         // Seen at once by the store that made it, before the commit.
-        assert_eq!(store.count("ana@x", "2026-11-30"), Ok(2));
+        assert_eq!(store.count("ana@x", day(30)), Ok(2));
         store.commit().unwrap();
         // Not committed: lost with the connection.
-        store.take("ana@x", "2026-11-30").unwrap();
-        store.record("p\u{1f}\"L-3\"", &entry).unwrap();
+        store.take("ana@x", day(30)).unwrap();
+        store.record("p", &id("L-3"), &entry).unwrap();
     }
     let mut again = db.store();
-    assert_eq!(again.turn("emea"), Ok(turn));
-    assert_eq!(again.count("ana@x", "2026-11-30"), Ok(2));
-    assert_eq!(again.count("ana@x", "2026-12-01"), Ok(0));
-    assert_eq!(again.recorded("p\u{1f}\"L-1\""), Ok(Some(entry.clone())));
-    assert_eq!(again.recorded("p\u{1f}\"L-3\""), Ok(None));
+    assert_eq!(turn_of(&mut again), Ok(turn));
+    assert_eq!(again.count("ana@x", day(30)), Ok(2));
+    assert_eq!(again.count("ana@x", day(29)), Ok(0));
+    assert_eq!(again.recorded("p", &id("L-1")), Ok(Some(entry.clone())));
+    assert_eq!(again.recorded("p", &id("L-3")), Ok(None));
     assert_eq!(
         again.ledger(),
         Ok(vec![
@@ -246,7 +250,7 @@ fn member_totals(store: &mut PostgresStore) -> (BTreeMap<String, usize>, usize) 
     store.commit().unwrap();
     let mut totals = BTreeMap::new();
     for (_, entry) in &ledger {
-        let who = entry.assignee.clone().unwrap_or_else(|| "-".to_owned());
+        let who = entry.assignee.as_deref().unwrap_or("-").to_owned();
         *totals.entry(who).or_insert(0) += 1;
     }
     (totals, ledger.len())
@@ -332,7 +336,7 @@ fn assigners_on_threads_share_turns_and_caps() {
         .ledger()
         .unwrap()
         .into_iter()
-        .map(|(key, e)| (key, e.assignee))
+        .map(|(key, e)| (key, e.assignee.as_deref().map(str::to_owned)))
         .collect();
     for (id, who) in picked.iter().flatten() {
         let key = format!("assignment\u{1f}\"{id}\"");

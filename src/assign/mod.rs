@@ -23,11 +23,14 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::bytecode::program::{Cap, CapWindow, Pick, Program};
-use crate::vm::decision::{Action, ActionOut, Decided};
+use rustc_hash::FxHashMap;
+
+use crate::bytecode::program::{Cap, Pick, Program};
+use crate::vm::decision::{Action, Decided};
 use crate::vm::{Decision, RecordId};
+use roster::Person;
 pub use roster::Roster;
-pub use state::{Entry, State, Store, StoreError};
+pub use state::{Entry, State, Store, StoreError, Turn, Window};
 
 /// Whether a `--state` value names a PostgreSQL database rather than a file.
 pub fn is_database_url(state: &str) -> bool {
@@ -49,10 +52,17 @@ pub fn open_store(state: &std::path::Path) -> Result<Box<dyn Store>, StoreError>
 struct Team {
     name: Arc<str>,
     members: Vec<Arc<str>>,
+    /// What the roster knows of each member, in member order.
+    people: Vec<Person>,
     weights: Option<Vec<u32>>,
     cap: Option<Cap>,
-    overflow: Option<usize>,
     zone: TimeZone,
+    /// The team and the teams its overflow leads to, each once, in order.
+    chain: Vec<usize>,
+    /// Why no member of the chain could take a record.
+    nobody: Arc<str>,
+    /// The cap window of the last instant asked about.
+    window: Option<(Timestamp, Window)>,
 }
 
 /// Gives hand-offs their assignees, in input order, keeping state in `S`.
@@ -61,13 +71,44 @@ pub struct Assigner<S: Store = State> {
     policy: String,
     teams: Vec<Team>,
     /// Each team's index, by name.
-    by_name: rustc_hash::FxHashMap<Arc<str>, usize>,
+    by_name: FxHashMap<Arc<str>, usize>,
+    /// Members' user ids; absences are with each team's members.
     roster: Roster,
     store: S,
     /// The last decision instant, and its text for the ledger.
-    at: Option<(Timestamp, String)>,
+    at: Option<(Timestamp, Arc<str>)>,
     /// What happened, per team, since the assigner was made.
     tally: Vec<TeamTally>,
+    /// The decisions given lately, by [`Decision::address`]: a VM hands
+    /// every record a rule decides alike the same decision.
+    given_at: FxHashMap<usize, usize>,
+    given: Vec<Given>,
+    /// Room reused from pick to pick: the turn read, who can take the
+    /// record, each member's credit, the picks for one decision.
+    turn: Turn,
+    can_take: Vec<bool>,
+    credit: Vec<i64>,
+    picks: Vec<Picked>,
+    /// Ledger entries made lately, by the addresses of their parts: most
+    /// records share team, person, instant and rule with others.
+    entries: FxHashMap<[usize; 4], Entry>,
+}
+
+/// How many given decisions, and ledger entries, are kept for reuse
+/// before they are forgotten together.
+const KEPT: usize = 4_096;
+
+/// What the assigner made of one decision it was given.
+#[derive(Debug)]
+struct Given {
+    /// The decision (held, so its address is not another's while kept).
+    decision: Decision,
+    /// Its hand-offs to staffed teams: (action, team), in action order.
+    hand_offs: Vec<(usize, usize)>,
+    /// The rule that decided it, as the ledger writes it.
+    rule: Arc<str>,
+    /// The decision with each set of picks for its hand-offs.
+    assigned: FxHashMap<Vec<Picked>, Decision>,
 }
 
 /// What assignment did for one team.
@@ -91,34 +132,95 @@ pub struct TeamTally {
     pub weights: Option<Vec<u32>>,
 }
 
-/// Who one hand-off went to.
+/// Who one hand-off went to (nobody, by default). Picks are told apart by the addresses of
+/// their names, which the assigner shares, not by the names' text: as a
+/// cache key, two equal names at two addresses only cost a second entry.
+#[derive(Clone, Debug, Default)]
 struct Picked {
     assignee: Option<Arc<str>>,
     overflow: Option<Arc<str>>,
     unassigned: Option<Arc<str>>,
 }
 
+impl Picked {
+    fn addresses(&self) -> [usize; 3] {
+        [
+            state::address(self.assignee.as_ref()),
+            state::address(self.overflow.as_ref()),
+            state::address(self.unassigned.as_ref()),
+        ]
+    }
+}
+
+impl PartialEq for Picked {
+    fn eq(&self, other: &Picked) -> bool {
+        self.addresses() == other.addresses()
+    }
+}
+
+impl Eq for Picked {}
+
+impl std::hash::Hash for Picked {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.addresses().hash(state);
+    }
+}
+
 impl<S: Store> Assigner<S> {
     /// An assigner for `program`'s teams with `roster`, keeping state in `store`.
     pub fn new(program: &Program, roster: Roster, store: S) -> Assigner<S> {
         let parts = program.parts();
+        let overflow: Vec<Option<usize>> = parts
+            .teams
+            .iter()
+            .map(|t| t.overflow.map(|o| o as usize))
+            .collect();
+        let chain = |start: usize| {
+            let mut chain = vec![start];
+            let mut at = start;
+            while let Some(next) = overflow.get(at).copied().flatten() {
+                if chain.contains(&next) {
+                    break;
+                }
+                chain.push(next);
+                at = next;
+            }
+            chain
+        };
+        let nobody = |chain: &[usize]| {
+            let names: Vec<String> = chain
+                .iter()
+                .filter_map(|t| parts.teams.get(*t).map(|t| format!("`{}`", t.name)))
+                .collect();
+            Arc::from(format!(
+                "no member of {} can take it: every one is away or at their cap",
+                names.join(" or ")
+            ))
+        };
         let teams: Vec<Team> = parts
             .teams
             .iter()
-            .map(|t| Team {
-                name: Arc::from(t.name.as_str()),
-                members: t.members.iter().map(|m| Arc::from(m.as_str())).collect(),
-                weights: match &t.pick {
-                    Pick::RoundRobin => None,
-                    Pick::Weighted(w) => Some(w.clone()),
-                },
-                cap: t.cap,
-                overflow: t.overflow.map(|o| o as usize),
-                zone: t
-                    .calendar
-                    .and_then(|c| parts.calendars.get(c as usize))
-                    .and_then(|c| TimeZone::get(&c.zone).ok())
-                    .unwrap_or(TimeZone::UTC),
+            .enumerate()
+            .map(|(i, t)| {
+                let chain = chain(i);
+                Team {
+                    name: Arc::from(t.name.as_str()),
+                    members: t.members.iter().map(|m| Arc::from(m.as_str())).collect(),
+                    people: t.members.iter().map(|m| roster.person(m)).collect(),
+                    weights: match &t.pick {
+                        Pick::RoundRobin => None,
+                        Pick::Weighted(w) => Some(w.clone()),
+                    },
+                    cap: t.cap,
+                    zone: t
+                        .calendar
+                        .and_then(|c| parts.calendars.get(c as usize))
+                        .and_then(|c| TimeZone::get(&c.zone).ok())
+                        .unwrap_or(TimeZone::UTC),
+                    nobody: nobody(&chain),
+                    chain,
+                    window: None,
+                }
             })
             .collect();
         let by_name = teams
@@ -143,6 +245,13 @@ impl<S: Store> Assigner<S> {
             store,
             at: None,
             tally,
+            given_at: FxHashMap::default(),
+            given: Vec::new(),
+            turn: Turn::default(),
+            can_take: Vec::new(),
+            credit: Vec::new(),
+            picks: Vec::new(),
+            entries: FxHashMap::default(),
         }
     }
 
@@ -170,176 +279,203 @@ impl<S: Store> Assigner<S> {
         decision: &Decision,
         now: Timestamp,
     ) -> Result<Decision, StoreError> {
-        let hands_off = decision
+        let g = self.given(decision);
+        let Some(given) = self.given.get(g).filter(|g| !g.hand_offs.is_empty()) else {
+            return Ok(decision.clone());
+        };
+        let rule = given.rule.clone();
+        self.picks.clear();
+        for h in 0.. {
+            let Some((team, earlier)) = self.given.get(g).and_then(|given| {
+                let (_, team) = *given.hand_offs.get(h)?;
+                let earlier = given.hand_offs.iter().take(h).position(|(_, t)| *t == team);
+                Some((team, earlier))
+            }) else {
+                break;
+            };
+            // A record handed twice to one team gets one member.
+            let picked = match earlier.and_then(|e| self.picks.get(e)) {
+                Some(picked) => picked.clone(),
+                None => self.pick(team, id, now, &rule)?,
+            };
+            self.picks.push(picked);
+        }
+        let Some(given) = self.given.get_mut(g) else {
+            return Ok(decision.clone());
+        };
+        if let Some(made) = given.assigned.get(self.picks.as_slice()) {
+            return Ok(made.clone());
+        }
+        let mut actions = given.decision.actions().to_vec();
+        for ((a, _), picked) in given.hand_offs.iter().zip(&self.picks) {
+            if let Some(out) = actions.get_mut(*a) {
+                out.assignee_id = picked
+                    .assignee
+                    .as_deref()
+                    .and_then(|m| self.roster.user_id(m))
+                    .map(Arc::from);
+                out.assignee = picked.assignee.clone();
+                out.overflow = picked.overflow.clone();
+                out.unassigned = picked.unassigned.clone();
+            }
+        }
+        let made = given.decision.with_assignments(actions);
+        given.assigned.insert(self.picks.clone(), made.clone());
+        Ok(made)
+    }
+
+    /// The index in `given` of what this assigner makes of `decision`.
+    fn given(&mut self, decision: &Decision) -> usize {
+        let address = decision.address();
+        if let Some(g) = self.given_at.get(&address) {
+            return *g;
+        }
+        if self.given.len() >= KEPT {
+            self.given.clear();
+            self.given_at.clear();
+        }
+        let hand_offs = decision
             .actions()
             .iter()
-            .any(|a| a.action == Action::HandOff && self.staffed(a));
-        if !hands_off {
-            return Ok(decision.clone());
-        }
-        let key = id.map(|id| format!("{}\u{1f}{}", self.policy, id.json()));
+            .enumerate()
+            .filter(|(_, a)| a.action == Action::HandOff)
+            .filter_map(|(i, a)| {
+                let t = *self.by_name.get(a.team.as_deref()?)?;
+                let staffed = self.teams.get(t).is_some_and(|t| !t.members.is_empty());
+                staffed.then_some((i, t))
+            })
+            .collect();
         let rule = match decision.decided() {
-            Decided::Rule(rule) => rule.clone().unwrap_or_default(),
-            Decided::Rules(rules) => rules.join(","),
+            Decided::Rule(rule) => Arc::from(rule.as_deref().unwrap_or_default()),
+            Decided::Rules(rules) => Arc::from(rules.join(",")),
         };
-        let mut picked: Vec<(Arc<str>, Arc<Picked>)> = Vec::new();
-        let mut actions = Vec::with_capacity(decision.actions().len());
-        for a in decision.actions() {
-            let Some(team) = a
-                .team
-                .clone()
-                .filter(|_| a.action == Action::HandOff && self.staffed(a))
-            else {
-                actions.push(a.clone());
-                continue;
-            };
-            let made = match picked.iter().find(|(t, _)| *t == team) {
-                Some((_, made)) => made.clone(),
-                None => {
-                    let made = Arc::new(self.pick(&team, key.as_deref(), now, &rule)?);
-                    picked.push((team, made.clone()));
-                    made
-                }
-            };
-            let mut out = a.clone();
-            out.assignee_id = made
-                .assignee
-                .as_deref()
-                .and_then(|m| self.roster.user_id(m))
-                .map(Arc::from);
-            out.assignee = made.assignee.clone();
-            out.overflow = made.overflow.clone();
-            out.unassigned = made.unassigned.clone();
-            actions.push(out);
-        }
-        Ok(decision.with_assignments(actions))
+        self.given.push(Given {
+            decision: decision.clone(),
+            hand_offs,
+            rule,
+            assigned: FxHashMap::default(),
+        });
+        let g = self.given.len() - 1;
+        self.given_at.insert(address, g);
+        g
     }
 
-    /// Whether a hand-off's team has members to pick from.
-    fn staffed(&self, action: &ActionOut) -> bool {
-        action
-            .team
-            .as_deref()
-            .and_then(|name| self.by_name.get(name))
-            .and_then(|t| self.teams.get(*t))
-            .is_some_and(|t| !t.members.is_empty())
-    }
-
-    /// The member of `team` (or of a team it overflows to) who takes the
-    /// record with ledger key `key` at `now`.
+    /// The member of team `start` (or of a team it overflows to) who takes
+    /// the record with `id` at `now`, handed off by `rule`.
     fn pick(
         &mut self,
-        team: &str,
-        key: Option<&str>,
+        start: usize,
+        id: Option<&RecordId>,
         now: Timestamp,
-        rule: &str,
+        rule: &Arc<str>,
     ) -> Result<Picked, StoreError> {
-        let Some(start) = self.by_name.get(team).copied() else {
-            return Ok(Picked {
-                assignee: None,
-                overflow: None,
-                unassigned: Some(Arc::from("the team is not in the policy")),
-            });
+        let Some(team) = self.teams.get(start) else {
+            return Ok(Picked::default());
         };
-        let chain: Vec<usize> = self.chain(start).collect();
         // A record assigned before keeps its assignee, in the team it went to.
-        if let Some(key) = key
-            && let Some(entry) = self.store.recorded(key)?
-            && chain
+        if let Some(id) = id
+            && let Some(entry) = self.store.recorded(&self.policy, id)?
+            && team
+                .chain
                 .iter()
-                .any(|t| self.teams.get(*t).is_some_and(|t| *t.name == entry.team))
+                .any(|t| self.teams.get(*t).is_some_and(|t| t.name == entry.team))
         {
             if let Some(tally) = self.tally.get_mut(start) {
                 tally.again += 1;
             }
             return Ok(Picked {
-                overflow: (entry.team != team).then(|| Arc::from(entry.team.as_str())),
-                unassigned: entry.assignee.is_none().then(|| self.nobody(start)),
-                assignee: entry.assignee.as_deref().map(Arc::from),
+                overflow: (entry.team != team.name).then(|| entry.team.clone()),
+                unassigned: entry.assignee.is_none().then(|| team.nobody.clone()),
+                assignee: entry.assignee,
             });
         }
         let mut went = None;
-        for t in chain {
+        for step in 0.. {
+            let Some(t) = self
+                .teams
+                .get(start)
+                .and_then(|x| x.chain.get(step))
+                .copied()
+            else {
+                break;
+            };
             if let Some(member) = self.take(t, now)? {
                 went = Some((t, member));
                 break;
             }
+            let overflows = self.teams.get(t).is_some_and(|x| x.chain.len() > 1);
             if let Some(tally) = self.tally.get_mut(t) {
-                tally.overflowed +=
-                    u64::from(self.teams.get(t).is_some_and(|x| x.overflow.is_some()));
+                tally.overflowed += u64::from(overflows);
             }
         }
-        if went.is_none()
+        let (team_went, member) = match went {
+            Some((t, m)) => {
+                let team = self.teams.get(t);
+                (team, team.and_then(|team| team.members.get(m)))
+            }
+            None => (self.teams.get(start), None),
+        };
+        let Some(team_went) = team_went else {
+            return Ok(Picked::default());
+        };
+        let picked = Picked {
+            assignee: member.cloned(),
+            overflow: (went.is_some_and(|(t, _)| t != start)).then(|| team_went.name.clone()),
+            unassigned: member
+                .is_none()
+                .then(|| self.teams.get(start).map(|t| t.nobody.clone()))
+                .flatten(),
+        };
+        if member.is_none()
             && let Some(tally) = self.tally.get_mut(start)
         {
             tally.unassigned += 1;
         }
-        let entry = Entry {
-            team: went
-                .as_ref()
-                .and_then(|(t, _)| self.teams.get(*t))
-                .map_or_else(|| team.to_owned(), |t| t.name.to_string()),
-            assignee: went.as_ref().map(|(_, m)| m.to_string()),
-            at: self.at_text(now),
-            rule: rule.to_owned(),
-        };
-        if let Some(key) = key {
-            self.store.record(key, &entry)?;
-        }
-        Ok(match went {
-            Some((_, member)) => Picked {
-                assignee: Some(member),
-                overflow: (entry.team != team).then(|| Arc::from(entry.team.as_str())),
-                unassigned: None,
-            },
-            None => Picked {
-                assignee: None,
-                overflow: None,
-                unassigned: Some(self.nobody(start)),
-            },
-        })
-    }
-
-    /// `now` as the ledger writes it, formatted once for a run of records
-    /// decided at one instant.
-    fn at_text(&mut self, now: Timestamp) -> String {
-        match &self.at {
-            Some((at, text)) if *at == now => text.clone(),
-            _ => {
-                let text = now.to_string();
-                self.at = Some((now, text.clone()));
-                text
+        if let Some(id) = id {
+            let at = at_text(&mut self.at, now);
+            let parts = [
+                state::address(Some(&team_went.name)),
+                state::address(member),
+                state::address(Some(at)),
+                state::address(Some(rule)),
+            ];
+            if self.entries.len() >= KEPT && !self.entries.contains_key(&parts) {
+                self.entries.clear();
             }
+            let entry = self.entries.entry(parts).or_insert_with(|| Entry {
+                team: team_went.name.clone(),
+                assignee: member.cloned(),
+                at: at.clone(),
+                rule: rule.clone(),
+            });
+            self.store.record(&self.policy, id, entry)?;
         }
-    }
-
-    /// Team `start` and the teams its overflow leads to, each once.
-    fn chain(&self, start: usize) -> impl Iterator<Item = usize> + '_ {
-        let mut at = Some(start);
-        let mut seen = Vec::new();
-        std::iter::from_fn(move || {
-            let t = at.filter(|t| !seen.contains(t))?;
-            seen.push(t);
-            at = self.teams.get(t).and_then(|x| x.overflow);
-            Some(t)
-        })
+        Ok(picked)
     }
 
     /// Picks and counts a member of team `t` who can take a record at
-    /// `now`, moving the team's turn.
-    fn take(&mut self, t: usize, now: Timestamp) -> Result<Option<Arc<str>>, StoreError> {
-        let Some(team) = self.teams.get(t) else {
+    /// `now`, moving the team's turn: the member's index.
+    fn take(&mut self, t: usize, now: Timestamp) -> Result<Option<usize>, StoreError> {
+        let Some(team) = self.teams.get_mut(t) else {
             return Ok(None);
         };
-        let window = team.cap.map(|cap| window(cap.window, &team.zone, now));
-        let mut can_take = Vec::with_capacity(team.members.len());
+        let window = team.cap.map(|cap| match team.window {
+            Some((at, window)) if at == now => window,
+            _ => {
+                let window = Window::of(cap.window, &team.zone, now);
+                team.window = Some((now, window));
+                window
+            }
+        });
+        let team = &self.teams[t];
+        self.can_take.clear();
         let (mut away, mut capped) = (0, 0);
-        for m in &team.members {
-            let able = if self.roster.is_away(m, now) {
+        for (m, person) in team.members.iter().zip(&team.people) {
+            let able = if person.is_away(now) {
                 away += 1;
                 false
             } else {
-                match (team.cap, &window) {
+                match (team.cap, window) {
                     (Some(cap), Some(w)) if self.store.count(m, w)? >= cap.limit => {
                         capped += 1;
                         false
@@ -347,14 +483,16 @@ impl<S: Store> Assigner<S> {
                     _ => true,
                 }
             };
-            can_take.push(able);
+            self.can_take.push(able);
         }
         if let Some(tally) = self.tally.get_mut(t) {
             tally.away_skips += away;
             tally.cap_skips += capped;
         }
+        let can_take = &self.can_take;
         let able = |m: usize| can_take.get(m).copied().unwrap_or(false);
-        let mut turn = self.store.turn(&team.name)?;
+        let turn = &mut self.turn;
+        self.store.turn(&team.name, turn)?;
         let picked = match &team.weights {
             None => {
                 let next = turn
@@ -365,61 +503,62 @@ impl<S: Store> Assigner<S> {
                 pick::round_robin(team.members.len(), able, next)
             }
             Some(weights) => {
-                let mut credit: Vec<i64> = team
-                    .members
-                    .iter()
-                    .map(|m| turn.credit.get(&**m).copied().unwrap_or(0))
-                    .collect();
-                let picked = pick::smooth_weighted(weights, able, &mut credit);
-                turn.credit = team
-                    .members
-                    .iter()
-                    .zip(credit)
-                    .map(|(m, c)| (m.to_string(), c))
-                    .collect();
+                credits_in_order(&mut turn.credit, &team.members, &mut self.credit);
+                let picked = pick::smooth_weighted(weights, able, &mut self.credit);
+                for ((_, kept), credit) in turn.credit.iter_mut().zip(&self.credit) {
+                    *kept = *credit;
+                }
                 picked
             }
         };
-        let Some(member) = picked.and_then(|p| team.members.get(p)).cloned() else {
+        let Some((p, member)) = picked.and_then(|p| Some((p, team.members.get(p)?))) else {
             return Ok(None);
         };
-        if let Some(count) =
-            picked.and_then(|p| self.tally.get_mut(t).and_then(|x| x.taken.get_mut(p)))
-        {
+        if let Some(count) = self.tally.get_mut(t).and_then(|x| x.taken.get_mut(p)) {
             count.1 += 1;
         }
-        turn.last = Some(member.to_string());
-        let name = team.name.clone();
-        self.store.save_turn(&name, &turn)?;
-        if let Some(w) = &window {
-            self.store.take(&member, w)?;
+        match &mut turn.last {
+            Some(last) => {
+                last.clear();
+                last.push_str(member);
+            }
+            None => turn.last = Some(member.to_string()),
         }
-        Ok(Some(member))
-    }
-
-    /// Why no member of team `start` or its overflow could take a record.
-    fn nobody(&self, start: usize) -> Arc<str> {
-        let names: Vec<String> = self
-            .chain(start)
-            .filter_map(|t| self.teams.get(t).map(|t| format!("`{}`", t.name)))
-            .collect();
-        Arc::from(format!(
-            "no member of {} can take it: every one is away or at their cap",
-            names.join(" or ")
-        ))
+        self.store.save_turn(&team.name, turn)?;
+        if let Some(w) = window {
+            self.store.take(member, w)?;
+        }
+        Ok(Some(p))
     }
 }
 
-/// The cap window `now` falls in, in `zone`: its day, or the Monday that
-/// starts its week, as a date.
-fn window(window: CapWindow, zone: &TimeZone, now: Timestamp) -> String {
-    let day = zone.to_datetime(now).date();
-    match window {
-        CapWindow::Day => day.to_string(),
-        CapWindow::Week => {
-            let back = i64::from(day.weekday().to_monday_zero_offset());
-            let monday = day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day);
-            format!("week of {monday}")
-        }
+/// `now` as the ledger writes it, formatted once for a run of records
+/// decided at one instant (`last`).
+fn at_text(last: &mut Option<(Timestamp, Arc<str>)>, now: Timestamp) -> &Arc<str> {
+    if last.as_ref().is_none_or(|(at, _)| *at != now) {
+        *last = Some((now, Arc::from(now.to_string())));
     }
+    &last
+        .get_or_insert_with(|| (now, Arc::from(now.to_string())))
+        .1
+}
+
+/// Puts `kept` (credit by member name, as a store keeps it) in the order of
+/// `members`, one entry each (a member never seen has none), and copies the
+/// credits into `credit`.
+fn credits_in_order(kept: &mut Vec<(String, i64)>, members: &[Arc<str>], credit: &mut Vec<i64>) {
+    let in_order =
+        kept.len() == members.len() && kept.iter().zip(members).all(|((k, _), m)| **k == **m);
+    if !in_order {
+        let ordered = members
+            .iter()
+            .map(|m| {
+                let c = kept.iter().find(|(k, _)| **k == **m).map_or(0, |(_, c)| *c);
+                (m.to_string(), c)
+            })
+            .collect();
+        *kept = ordered;
+    }
+    credit.clear();
+    credit.extend(kept.iter().map(|(_, c)| *c));
 }

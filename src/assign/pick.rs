@@ -20,20 +20,19 @@ pub fn smooth_weighted(
     can_take: impl Fn(usize) -> bool,
     credit: &mut [i64],
 ) -> Option<usize> {
-    let eligible: Vec<usize> = (0..weights.len()).filter(|&m| can_take(m)).collect();
-    let total: i64 = eligible
-        .iter()
-        .map(|&m| i64::from(weights.get(m).copied().unwrap_or(0)))
+    let eligible = || (0..weights.len()).filter(|&m| can_take(m));
+    let total: i64 = eligible()
+        .map(|m| i64::from(weights.get(m).copied().unwrap_or(0)))
         .sum();
     if total == 0 {
         return None;
     }
-    for &m in &eligible {
+    for m in eligible() {
         if let (Some(c), Some(w)) = (credit.get_mut(m), weights.get(m)) {
             *c += i64::from(*w);
         }
     }
-    let picked = eligible.iter().copied().max_by_key(|&m| {
+    let picked = eligible().max_by_key(|&m| {
         (
             credit.get(m).copied().unwrap_or(i64::MIN),
             std::cmp::Reverse(m),

@@ -28,12 +28,14 @@
 
 use std::fmt::Write as _;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::{Client, Config, NoTls, Statement};
 
-use super::state::{Entry, Store, StoreError, Turn};
+use super::state::{Entry, Store, StoreError, Turn, Window, ledger_key};
 use crate::diagnostics::codes;
+use crate::vm::RecordId;
 
 /// The layout of the tables this version writes (that of the SQLite file).
 const SCHEMA_VERSION: &str = "1";
@@ -269,63 +271,75 @@ fn statements(client: &mut Client) -> Result<Statements, postgres::Error> {
 }
 
 impl Store for PostgresStore {
-    fn turn(&mut self, team: &str) -> Result<Turn, StoreError> {
+    fn turn(&mut self, team: &str, turn: &mut Turn) -> Result<(), StoreError> {
         let row: Option<(Option<String>, String)> = self.with(|c, s| {
             c.query_opt(&s.turn, &[&team])?
                 .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
                 .transpose()
         })?;
         let Some((last, credit)) = row else {
-            return Ok(Turn::default());
+            *turn = Turn::default();
+            return Ok(());
         };
-        let credit = serde_json::from_str(&credit).map_err(|e| StoreError {
+        *turn = Turn::from_stored(last, &credit).map_err(|e| StoreError {
             code: codes::STATE_UNREADABLE,
             message: format!("`{}`: team `{team}`'s credit is damaged: {e}", self.shown),
         })?;
-        Ok(Turn { last, credit })
+        Ok(())
     }
 
     fn save_turn(&mut self, team: &str, turn: &Turn) -> Result<(), StoreError> {
-        let credit = serde_json::to_string(&turn.credit).unwrap_or_else(|_| "{}".to_owned());
+        let credit = turn.credit_json();
         self.with(|c, s| {
             c.execute(&s.save_turn, &[&team, &turn.last, &credit])
                 .map(|_| ())
         })
     }
 
-    fn count(&mut self, member: &str, window: &str) -> Result<u32, StoreError> {
+    fn count(&mut self, member: &str, window: Window) -> Result<u32, StoreError> {
         let taken: Option<i64> = self.with(|c, s| {
-            c.query_opt(&s.count, &[&member, &window])?
+            c.query_opt(&s.count, &[&member, &window.to_string()])?
                 .map(|row| row.try_get(0))
                 .transpose()
         })?;
         Ok(taken.map_or(0, |t| u32::try_from(t).unwrap_or(u32::MAX)))
     }
 
-    fn take(&mut self, member: &str, window: &str) -> Result<(), StoreError> {
-        self.with(|c, s| c.execute(&s.take, &[&member, &window]).map(|_| ()))
+    fn take(&mut self, member: &str, window: Window) -> Result<(), StoreError> {
+        self.with(|c, s| {
+            c.execute(&s.take, &[&member, &window.to_string()])
+                .map(|_| ())
+        })
     }
 
-    fn recorded(&mut self, key: &str) -> Result<Option<Entry>, StoreError> {
+    fn recorded(&mut self, policy: &str, id: &RecordId) -> Result<Option<Entry>, StoreError> {
+        let key = ledger_key(policy, id);
         self.with(|c, s| {
             c.query_opt(&s.recorded, &[&key])?
                 .map(|row| {
                     Ok(Entry {
-                        team: row.try_get(0)?,
-                        assignee: row.try_get(1)?,
-                        at: row.try_get(2)?,
-                        rule: row.try_get(3)?,
+                        team: row.try_get::<_, String>(0)?.into(),
+                        assignee: row.try_get::<_, Option<String>>(1)?.map(Arc::from),
+                        at: row.try_get::<_, String>(2)?.into(),
+                        rule: row.try_get::<_, String>(3)?.into(),
                     })
                 })
                 .transpose()
         })
     }
 
-    fn record(&mut self, key: &str, entry: &Entry) -> Result<(), StoreError> {
+    fn record(&mut self, policy: &str, id: &RecordId, entry: &Entry) -> Result<(), StoreError> {
+        let key = ledger_key(policy, id);
         self.with(|c, s| {
             c.execute(
                 &s.record,
-                &[&key, &entry.team, &entry.assignee, &entry.at, &entry.rule],
+                &[
+                    &key,
+                    &&*entry.team,
+                    &entry.assignee.as_deref(),
+                    &&*entry.at,
+                    &&*entry.rule,
+                ],
             )
             .map(|_| ())
         })
@@ -349,10 +363,10 @@ impl Store for PostgresStore {
                     Ok((
                         row.try_get(0)?,
                         Entry {
-                            team: row.try_get(1)?,
-                            assignee: row.try_get(2)?,
-                            at: row.try_get(3)?,
-                            rule: row.try_get(4)?,
+                            team: row.try_get::<_, String>(1)?.into(),
+                            assignee: row.try_get::<_, Option<String>>(2)?.map(Arc::from),
+                            at: row.try_get::<_, String>(3)?.into(),
+                            rule: row.try_get::<_, String>(4)?.into(),
                         },
                     ))
                 })

@@ -86,18 +86,23 @@ impl Roster {
         Ok(Roster { people })
     }
 
-    /// Whether `member` is away at `now`.
-    pub fn is_away(&self, member: &str, now: Timestamp) -> bool {
-        self.people.get(member).is_some_and(|p| {
-            p.away
-                .iter()
-                .any(|(from, until)| *from <= now && now < *until)
-        })
+    /// What the roster knows of `member` (nothing, for one it does not name).
+    pub fn person(&self, member: &str) -> Person {
+        self.people.get(member).cloned().unwrap_or_default()
     }
 
     /// `member`'s user id in the CRM, if the roster gives one.
     pub fn user_id(&self, member: &str) -> Option<&str> {
         self.people.get(member).and_then(|p| p.user_id.as_deref())
+    }
+}
+
+impl Person {
+    /// Whether they are away at `now`.
+    pub fn is_away(&self, now: Timestamp) -> bool {
+        self.away
+            .iter()
+            .any(|(from, until)| *from <= now && now < *until)
     }
 }
 
@@ -113,10 +118,12 @@ mod tests {
         )
         .unwrap_or_default();
         let at = |t: &str| t.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+        let (ana, ben) = (roster.person("ana@x"), roster.person("ben@x"));
         assert_eq!(roster.user_id("ana@x"), Some("005A"));
-        assert!(roster.is_away("ana@x", at("2026-12-01T09:00:00Z")));
-        assert!(!roster.is_away("ana@x", at("2026-12-02T00:00:00Z")));
-        assert!(!roster.is_away("ben@x", at("2026-12-01T09:00:00Z")));
+        assert!(ana.is_away(at("2026-12-01T09:00:00Z")));
+        assert!(!ana.is_away(at("2026-12-02T00:00:00Z")));
+        assert!(!ben.is_away(at("2026-12-01T09:00:00Z")));
+        assert_eq!(roster.person("carl@x"), Person::default());
     }
 
     #[test]

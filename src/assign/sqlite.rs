@@ -7,11 +7,13 @@
 //! assigns each record exactly once.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::state::{Entry, Store, StoreError, Turn};
+use super::state::{Entry, Store, StoreError, Turn, Window, ledger_key};
 use crate::diagnostics::codes;
+use crate::vm::RecordId;
 
 /// The layout of the tables this version writes.
 const SCHEMA_VERSION: &str = "1";
@@ -108,7 +110,7 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn turn(&mut self, team: &str) -> Result<Turn, StoreError> {
+    fn turn(&mut self, team: &str, turn: &mut Turn) -> Result<(), StoreError> {
         let row: Option<(Option<String>, String)> = self.with(|c| {
             c.query_row(
                 "SELECT last, credit FROM turns WHERE team = ?1",
@@ -118,17 +120,18 @@ impl Store for SqliteStore {
             .optional()
         })?;
         let Some((last, credit)) = row else {
-            return Ok(Turn::default());
+            *turn = Turn::default();
+            return Ok(());
         };
-        let credit = serde_json::from_str(&credit).map_err(|e| StoreError {
+        *turn = Turn::from_stored(last, &credit).map_err(|e| StoreError {
             code: codes::STATE_UNREADABLE,
             message: format!("`{}`: team `{team}`'s credit is damaged: {e}", self.path),
         })?;
-        Ok(Turn { last, credit })
+        Ok(())
     }
 
     fn save_turn(&mut self, team: &str, turn: &Turn) -> Result<(), StoreError> {
-        let credit = serde_json::to_string(&turn.credit).unwrap_or_else(|_| "{}".to_owned());
+        let credit = turn.credit_json();
         self.with(|c| {
             c.execute(
                 "INSERT INTO turns (team, last, credit) VALUES (?1, ?2, ?3)
@@ -139,11 +142,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn count(&mut self, member: &str, window: &str) -> Result<u32, StoreError> {
+    fn count(&mut self, member: &str, window: Window) -> Result<u32, StoreError> {
         let taken: Option<u32> = self.with(|c| {
             c.query_row(
                 "SELECT taken FROM counts WHERE member = ?1 AND window = ?2",
-                params![member, window],
+                params![member, window.to_string()],
                 |row| row.get(0),
             )
             .optional()
@@ -151,28 +154,29 @@ impl Store for SqliteStore {
         Ok(taken.unwrap_or(0))
     }
 
-    fn take(&mut self, member: &str, window: &str) -> Result<(), StoreError> {
+    fn take(&mut self, member: &str, window: Window) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO counts (member, window, taken) VALUES (?1, ?2, 1)
                  ON CONFLICT (member, window) DO UPDATE SET taken = taken + 1",
-                params![member, window],
+                params![member, window.to_string()],
             )
             .map(|_| ())
         })
     }
 
-    fn recorded(&mut self, key: &str) -> Result<Option<Entry>, StoreError> {
+    fn recorded(&mut self, policy: &str, id: &RecordId) -> Result<Option<Entry>, StoreError> {
+        let key = ledger_key(policy, id);
         self.with(|c| {
             c.query_row(
                 "SELECT team, assignee, at, rule FROM ledger WHERE record = ?1",
                 params![key],
                 |row| {
                     Ok(Entry {
-                        team: row.get(0)?,
-                        assignee: row.get(1)?,
-                        at: row.get(2)?,
-                        rule: row.get(3)?,
+                        team: row.get::<_, String>(0)?.into(),
+                        assignee: row.get::<_, Option<String>>(1)?.map(Arc::from),
+                        at: row.get::<_, String>(2)?.into(),
+                        rule: row.get::<_, String>(3)?.into(),
                     })
                 },
             )
@@ -180,12 +184,19 @@ impl Store for SqliteStore {
         })
     }
 
-    fn record(&mut self, key: &str, entry: &Entry) -> Result<(), StoreError> {
+    fn record(&mut self, policy: &str, id: &RecordId, entry: &Entry) -> Result<(), StoreError> {
+        let key = ledger_key(policy, id);
         self.with(|c| {
             c.execute(
                 "INSERT INTO ledger (record, team, assignee, at, rule) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (record) DO UPDATE SET team = ?2, assignee = ?3, at = ?4, rule = ?5",
-                params![key, entry.team, entry.assignee, entry.at, entry.rule],
+                params![
+                    key,
+                    &*entry.team,
+                    entry.assignee.as_deref(),
+                    &*entry.at,
+                    &*entry.rule
+                ],
             )
             .map(|_| ())
         })
@@ -209,10 +220,10 @@ impl Store for SqliteStore {
                 Ok((
                     row.get(0)?,
                     Entry {
-                        team: row.get(1)?,
-                        assignee: row.get(2)?,
-                        at: row.get(3)?,
-                        rule: row.get(4)?,
+                        team: row.get::<_, String>(1)?.into(),
+                        assignee: row.get::<_, Option<String>>(2)?.map(Arc::from),
+                        at: row.get::<_, String>(3)?.into(),
+                        rule: row.get::<_, String>(4)?.into(),
                     },
                 ))
             })?;
@@ -251,7 +262,7 @@ mod tests {
         let mut store = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
         let turn = Turn {
             last: Some("ana@x".into()),
-            credit: [("ana@x".to_owned(), -4_000)].into_iter().collect(),
+            credit: vec![("ana@x".to_owned(), -4_000), ("ben@x".to_owned(), 4_000)],
         };
         let entry = Entry {
             team: "emea".into(),
@@ -259,17 +270,27 @@ mod tests {
             at: "2026-11-30T10:00:00Z".into(),
             rule: "hot".into(),
         };
+        let day = Window::Day(jiff::civil::date(2026, 11, 30));
+        let id = RecordId::of(&serde_json::json!("L-1")).unwrap_or_else(|| panic!("an id"));
         assert!(store.save_turn("emea", &turn).is_ok());
-        assert!(store.take("ana@x", "2026-11-30").is_ok());
-        assert!(store.record("p\u{1f}\"L-1\"", &entry).is_ok());
+        assert!(store.take("ana@x", day).is_ok());
+        assert!(store.record("p", &id, &entry).is_ok());
         assert!(store.commit().is_ok());
         // Not committed: lost with the process.
-        assert!(store.take("ana@x", "2026-11-30").is_ok());
+        assert!(store.take("ana@x", day).is_ok());
         drop(store);
         let mut again = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(again.turn("emea"), Ok(turn));
-        assert_eq!(again.count("ana@x", "2026-11-30"), Ok(1));
-        assert_eq!(again.recorded("p\u{1f}\"L-1\""), Ok(Some(entry)));
+        let mut read = Turn::default();
+        assert_eq!(again.turn("emea", &mut read), Ok(()));
+        assert_eq!(read, turn);
+        assert_eq!(again.count("ana@x", day), Ok(1));
+        assert_eq!(again.recorded("p", &id), Ok(Some(entry)));
+        assert_eq!(
+            again
+                .ledger()
+                .map(|l| l.into_iter().map(|(k, _)| k).collect::<Vec<_>>()),
+            Ok(vec!["p\u{1f}\"L-1\"".to_owned()])
+        );
         let _ = std::fs::remove_file(&path);
     }
 

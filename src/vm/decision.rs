@@ -186,6 +186,13 @@ impl Decision {
         }
     }
 
+    /// An identity its clones share and no other live decision has: a
+    /// VM hands records it decides alike one decision, and a cache of
+    /// what was made of it can be keyed by this.
+    pub fn address(&self) -> usize {
+        Arc::as_ptr(&self.shared) as usize
+    }
+
     /// Which rules decided.
     pub fn decided(&self) -> &Decided {
         &self.shared.decided

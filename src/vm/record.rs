@@ -49,6 +49,14 @@ impl PartialEq for RecordId {
     }
 }
 
+impl Eq for RecordId {}
+
+impl std::hash::Hash for RecordId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.json().hash(state);
+    }
+}
+
 /// A record as read: its JSON value (an object, unless the input held
 /// something else there) and its top-level `id`.
 #[derive(Clone, Debug, PartialEq)]
