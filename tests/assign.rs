@@ -171,3 +171,87 @@ fn the_same_input_gives_the_same_assignees() {
     );
     assert_eq!(one, two);
 }
+
+/// Each lead of `owners.roe` decided and assigned in order at `now`: the
+/// action, and its person (`to`, or the assignee with assignment on).
+fn owners(assign: Option<Roster>, leads: &[serde_json::Value]) -> Vec<String> {
+    let now: jiff::Timestamp = "2026-11-30T10:00:00Z".parse().expect("an instant");
+    let compilation =
+        roe::compile_file(std::path::Path::new("tests/assign/owners.roe")).expect("readable");
+    let policy = roe::Policy::new(compilation.program.expect("compiles"));
+    let mut assigner = assign.map(|roster| Assigner::new(policy.program(), roster, State::new()));
+    let mut vm = policy.vm(now);
+    leads
+        .iter()
+        .map(|lead| {
+            let mut decision = vm.decide(lead).expect("decides");
+            if let Some(assigner) = &mut assigner {
+                let id = RecordId::of(&lead["id"]);
+                decision = assigner
+                    .assign(id.as_ref(), &decision, now)
+                    .expect("in memory");
+            }
+            let a = &decision.actions()[0];
+            let person = a.assignee.as_ref().or(a.to.as_ref());
+            let why = a.unassigned.as_deref().unwrap_or("");
+            format!(
+                "{:?} {} {}{why}",
+                a.action,
+                person.map_or("-", |p| p),
+                a.team.as_ref().or(a.fallback.as_ref()).map_or("-", |t| t),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_owner_who_is_missing_or_away_falls_back_to_the_team() {
+    let lead = |id: &str, owner: Option<&str>, score: i64| {
+        let mut lead = serde_json::json!({"id": id, "score": score});
+        if let Some(owner) = owner {
+            lead["owner"] = owner.into();
+        }
+        lead
+    };
+    let leads = [
+        lead("1", Some("kim@acme.example"), 80),
+        lead("2", None, 80),
+        lead("3", Some("lou@acme.example"), 80),
+        lead("4", Some("kim@acme.example"), 80),
+        lead("5", Some("kim@acme.example"), 30),
+    ];
+    // Deciding alone: a missing owner is a hand-off, whatever the roster says.
+    assert_eq!(
+        owners(None, &leads),
+        [
+            "Assign kim@acme.example enterprise_na",
+            "HandOff - enterprise_na",
+            "Assign lou@acme.example enterprise_na",
+            "Assign kim@acme.example enterprise_na",
+            "Assign kim@acme.example nurture",
+        ]
+    );
+    let roster = Roster::read(
+        r#"[{"member":"kim@acme.example","away":[{"from":"2026-11-30T00:00:00Z","until":"2026-12-01T00:00:00Z"}]}]"#,
+    )
+    .expect("a roster");
+    // Kim is away: her leads take the team's turns with the hand-off's.
+    assert_eq!(
+        owners(Some(roster), &leads),
+        [
+            "Assign dana@acme.example enterprise_na",
+            "HandOff eli@acme.example enterprise_na",
+            "Assign lou@acme.example enterprise_na",
+            "Assign dana@acme.example enterprise_na",
+            "Assign kim@acme.example nurture`kim@acme.example` is away and `nurture` has no members to take it",
+        ]
+    );
+    // Nobody away: every owner keeps their leads, and takes no turn.
+    assert_eq!(
+        owners(Some(Roster::empty()), &leads)[..2],
+        [
+            "Assign kim@acme.example enterprise_na",
+            "HandOff dana@acme.example enterprise_na",
+        ]
+    );
+}

@@ -46,6 +46,7 @@ fn encoding_is_deterministic_and_round_trips() {
         "examples/inbound_routing.roe",
         "examples/opportunity_ownership.roe",
         "examples/lead_hygiene.roe",
+        "tests/assign/owners.roe",
     ] {
         let a = format::encode(&compiled(path));
         let b = format::encode(&compiled(path));
@@ -115,18 +116,18 @@ fn damage_past_the_checksum_never_panics_and_loaded_programs_run() {
 #[test]
 fn another_format_version_is_named() {
     let mut bytes = format::encode(&compiled("examples/inbound_routing.roe"));
-    bytes[4..6].copy_from_slice(&1u16.to_le_bytes());
-    let error = format::decode(&with_checksum(bytes)).expect_err("version 1 is not read");
+    bytes[4..6].copy_from_slice(&2u16.to_le_bytes());
+    let error = format::decode(&with_checksum(bytes)).expect_err("version 2 is not read");
     assert_eq!(
         error,
         DecodeError::Version {
-            found: 1,
-            supported: 2
+            found: 2,
+            supported: 3
         }
     );
     assert!(
-        error.to_string().contains("format version 1")
-            && error.to_string().contains("reads version 2")
+        error.to_string().contains("format version 2")
+            && error.to_string().contains("reads version 3")
     );
 }
 
@@ -216,6 +217,22 @@ fn the_verifier_refuses_indices_out_of_bounds() {
     let mut p = parts();
     p.slots.push(vec!["no_such_field".into()]);
     refused(p, "has no field `no_such_field`");
+}
+
+#[test]
+fn the_verifier_refuses_a_fallback_team_that_does_not_exist() {
+    let mut p = compiled("tests/assign/owners.roe").parts().clone();
+    let fallback = p
+        .rules
+        .iter_mut()
+        .flat_map(|r| r.actions.iter_mut())
+        .find_map(|a| match a {
+            ActionTemplate::Assign { fallback, .. } => fallback.as_mut(),
+            _ => None,
+        })
+        .expect("an assignment with a fallback");
+    *fallback = 7;
+    refused(p, "team #7 does not exist");
 }
 
 #[test]

@@ -64,7 +64,12 @@ impl Uses {
     fn action(&mut self, action: &TAction) {
         match action {
             TAction::HandOff { team, .. } | TAction::Reassign { team, .. } => self.team(*team),
-            TAction::Assign { to, .. } => self.expr(to),
+            TAction::Assign { to, fallback, .. } => {
+                self.expr(to);
+                if let Some(team) = fallback {
+                    self.team(*team);
+                }
+            }
             TAction::Escalate { target, .. } => self.target(target),
             TAction::Notify(target) => self.target(target),
             TAction::Tag(e) | TAction::Drop(e) | TAction::Set { value: e, .. } => self.expr(e),

@@ -103,12 +103,25 @@ const KEPT: usize = 4_096;
 struct Given {
     /// The decision (held, so its address is not another's while kept).
     decision: Decision,
-    /// Its hand-offs to staffed teams: (action, team), in action order.
-    hand_offs: Vec<(usize, usize)>,
+    /// What it asks the assigner for, in action order.
+    hand_offs: Vec<HandOff>,
     /// The rule that decided it, as the ledger writes it.
     rule: Arc<str>,
     /// The decision with each set of picks for its hand-offs.
     assigned: FxHashMap<Vec<Picked>, Decision>,
+}
+
+/// An action the assigner completes: a hand-off to a team with members,
+/// or an assignment with a team to fall back on.
+#[derive(Debug)]
+struct HandOff {
+    /// The action's index in the decision.
+    action: usize,
+    /// The team's index.
+    team: usize,
+    /// For `assign to PERSON or hand off to TEAM`, the person, who takes
+    /// the record unless away.
+    instead_of: Option<Arc<str>>,
 }
 
 /// What assignment did for one team.
@@ -271,8 +284,10 @@ impl<S: Store> Assigner<S> {
         self.store.commit()
     }
 
-    /// `decision` with an assignee on each of its hand-offs to a staffed
-    /// team, picked at `now` for the record with `id`.
+    /// `decision` with an assignee on each of its hand-offs to a team with
+    /// members, picked at `now` for the record with `id`, and on each
+    /// `assign to PERSON or hand off to TEAM`: the person, or a member of
+    /// the team picked when the roster has the person away.
     pub fn assign(
         &mut self,
         id: Option<&RecordId>,
@@ -286,17 +301,33 @@ impl<S: Store> Assigner<S> {
         let rule = given.rule.clone();
         self.picks.clear();
         for h in 0.. {
-            let Some((team, earlier)) = self.given.get(g).and_then(|given| {
-                let (_, team) = *given.hand_offs.get(h)?;
-                let earlier = given.hand_offs.iter().take(h).position(|(_, t)| *t == team);
-                Some((team, earlier))
+            let Some((team, person, earlier)) = self.given.get(g).and_then(|given| {
+                let hand_off = given.hand_offs.get(h)?;
+                // A record handed twice to one team gets one member.
+                let earlier = given.hand_offs.iter().take(h).position(|e| {
+                    e.team == hand_off.team
+                        && e.instead_of.is_none()
+                        && hand_off.instead_of.is_none()
+                });
+                Some((hand_off.team, hand_off.instead_of.clone(), earlier))
             }) else {
                 break;
             };
-            // A record handed twice to one team gets one member.
-            let picked = match earlier.and_then(|e| self.picks.get(e)) {
-                Some(picked) => picked.clone(),
-                None => self.pick(team, id, now, &rule)?,
+            let staffed = self.teams.get(team).is_some_and(|t| !t.members.is_empty());
+            let picked = match (earlier.and_then(|e| self.picks.get(e)), person) {
+                (Some(picked), _) => picked.clone(),
+                (None, Some(person)) if !self.roster.is_away(&person, now) => Picked {
+                    assignee: Some(person),
+                    ..Picked::default()
+                },
+                (None, Some(person)) if !staffed => Picked {
+                    unassigned: Some(Arc::from(format!(
+                        "`{person}` is away and `{}` has no members to take it",
+                        self.teams.get(team).map_or("", |t| &*t.name)
+                    ))),
+                    ..Picked::default()
+                },
+                (None, _) => self.pick(team, id, now, &rule)?,
             };
             self.picks.push(picked);
         }
@@ -307,8 +338,8 @@ impl<S: Store> Assigner<S> {
             return Ok(made.clone());
         }
         let mut actions = given.decision.actions().to_vec();
-        for ((a, _), picked) in given.hand_offs.iter().zip(&self.picks) {
-            if let Some(out) = actions.get_mut(*a) {
+        for (hand_off, picked) in given.hand_offs.iter().zip(&self.picks) {
+            if let Some(out) = actions.get_mut(hand_off.action) {
                 out.assignee_id = picked
                     .assignee
                     .as_deref()
@@ -338,11 +369,22 @@ impl<S: Store> Assigner<S> {
             .actions()
             .iter()
             .enumerate()
-            .filter(|(_, a)| a.action == Action::HandOff)
-            .filter_map(|(i, a)| {
-                let t = *self.by_name.get(a.team.as_deref()?)?;
-                let staffed = self.teams.get(t).is_some_and(|t| !t.members.is_empty());
-                staffed.then_some((i, t))
+            .filter_map(|(action, a)| match a.action {
+                Action::HandOff => {
+                    let team = *self.by_name.get(a.team.as_deref()?)?;
+                    let staffed = self.teams.get(team).is_some_and(|t| !t.members.is_empty());
+                    staffed.then_some(HandOff {
+                        action,
+                        team,
+                        instead_of: None,
+                    })
+                }
+                Action::Assign => Some(HandOff {
+                    action,
+                    team: *self.by_name.get(a.fallback.as_deref()?)?,
+                    instead_of: Some(a.to.clone()?),
+                }),
+                _ => None,
             })
             .collect();
         let rule = match decision.decided() {

@@ -91,6 +91,11 @@ impl Roster {
         self.people.get(member).cloned().unwrap_or_default()
     }
 
+    /// Whether `member` is away at `now`.
+    pub fn is_away(&self, member: &str, now: Timestamp) -> bool {
+        self.people.get(member).is_some_and(|p| p.is_away(now))
+    }
+
     /// `member`'s user id in the CRM, if the roster gives one.
     pub fn user_id(&self, member: &str) -> Option<&str> {
         self.people.get(member).and_then(|p| p.user_id.as_deref())

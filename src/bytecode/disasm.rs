@@ -395,12 +395,19 @@ impl Listing<'_> {
                         .map(|s| format!(" within {}", slo(s)))
                         .unwrap_or_default()
                 )),
-                ActionTemplate::Assign { to, within } => {
+                ActionTemplate::Assign {
+                    to,
+                    within,
+                    fallback,
+                } => {
                     let within = within
                         .as_ref()
                         .map(|s| format!(" within {}", slo(s)))
                         .unwrap_or_default();
-                    self.line(&format!("    assign to (block){within}"));
+                    let fallback = fallback
+                        .map(|t| format!(" or hand off to {}", team(t)))
+                        .unwrap_or_default();
+                    self.line(&format!("    assign to (block){fallback}{within}"));
                     self.block(*to, "      ");
                 }
                 ActionTemplate::Escalate { target, after } => {

@@ -29,7 +29,7 @@ use tags::{ActionKind, Opcode, SloKind, Tagged, TargetKind, TypeKind, ValueKind}
 /// The first four bytes of every `.roec` file.
 pub const MAGIC: &[u8; 4] = b"ROEC";
 /// The version of the layout this build writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// Flag: the file carries debug info (sources and spans).
 const FLAG_DEBUG: u16 = 1;
 /// Deepest nesting of types and list constants the decoder accepts.
@@ -589,10 +589,21 @@ impl Writer {
                     self.u32(*team);
                     self.optional_slo(within);
                 }
-                ActionTemplate::Assign { to, within } => {
+                ActionTemplate::Assign {
+                    to,
+                    within,
+                    fallback,
+                } => {
                     self.tag(ActionKind::Assign);
                     self.block(to);
                     self.optional_slo(within);
+                    match fallback {
+                        None => self.u8(0),
+                        Some(team) => {
+                            self.u8(1);
+                            self.u32(*team);
+                        }
+                    }
                 }
                 ActionTemplate::Escalate { target, after } => {
                     self.tag(ActionKind::Escalate);
@@ -1076,6 +1087,7 @@ impl<'a> Reader<'a> {
                 ActionKind::Assign => ActionTemplate::Assign {
                     to: r.block()?,
                     within: r.optional_slo()?,
+                    fallback: if r.bool()? { Some(r.u32()?) } else { None },
                 },
                 ActionKind::Escalate => ActionTemplate::Escalate {
                     target: r.target()?,

@@ -87,12 +87,15 @@ pub enum ActionTemplate {
         /// The response SLO.
         within: Option<Slo>,
     },
-    /// `assign to EXPR [within D]`
+    /// `assign to EXPR [or hand off to TEAM] [within D]`
     Assign {
-        /// Gives the assignee.
+        /// Gives the assignee; with a fallback it may give nothing.
         to: Block,
         /// The response SLO.
         within: Option<Slo>,
+        /// Index into [`Program::teams`] of the team that takes the record
+        /// when the block gives no one (or, with assignment on, someone away).
+        fallback: Option<u32>,
     },
     /// `escalate to TARGET after D`
     Escalate {

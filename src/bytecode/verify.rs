@@ -418,8 +418,13 @@ fn action_ok(p: &ProgramParts, action: &ActionTemplate) -> Result<(), String> {
             slo_ok(p, Some(after))?;
             team(*t)
         }
-        ActionTemplate::Assign { to: b, within } => {
+        ActionTemplate::Assign {
+            to: b,
+            within,
+            fallback,
+        } => {
             slo_ok(p, within.as_ref())?;
+            fallback.map_or(Ok(()), team)?;
             stack(p, *b)
         }
         ActionTemplate::Tag { tag: b } | ActionTemplate::Drop { reason: b } => stack(p, *b),

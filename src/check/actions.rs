@@ -771,7 +771,7 @@ impl Checker<'_> {
         for action in actions {
             let owns = matches!(
                 action.kind,
-                ActionKind::HandOff(_) | ActionKind::Assign(_) | ActionKind::Drop(_)
+                ActionKind::HandOff(_) | ActionKind::Assign(..) | ActionKind::Drop(_)
             );
             if owns {
                 if let Some(first) = owner {
@@ -789,9 +789,37 @@ impl Checker<'_> {
                 ActionKind::HandOff(team) => self
                     .team_index(team)
                     .map(|team| TAction::HandOff { team, within: None }),
-                ActionKind::Assign(to) => self
-                    .string_operand(to, ctx, "an assignee")
-                    .map(|to| TAction::Assign { to, within: None }),
+                ActionKind::Assign(to, None) => self
+                    .string_operand(
+                        to,
+                        &Ctx {
+                            assignee: true,
+                            ..ctx.clone()
+                        },
+                        "an assignee",
+                    )
+                    .map(|to| TAction::Assign {
+                        to,
+                        within: None,
+                        fallback: None,
+                    }),
+                ActionKind::Assign(to, Some(team)) => {
+                    // The team takes the record when the person is missing.
+                    let checked = self.check_expr(to, Some(&Type::String), ctx);
+                    let to = checked.and_then(|to| {
+                        let want = match to.ty.is_optional() {
+                            true => Type::Optional(Box::new(Type::String)),
+                            false => Type::String,
+                        };
+                        self.require_type(to, &want, "an assignee")
+                    });
+                    let fallback = self.team_index(team);
+                    to.zip(fallback).map(|(to, fallback)| TAction::Assign {
+                        to,
+                        within: None,
+                        fallback: Some(fallback),
+                    })
+                }
                 ActionKind::Within(spec) => {
                     let slo = self.slo(spec, owner_team, ctx);
                     if let (false, Some(first)) = (takes_within, last_within) {
@@ -840,7 +868,7 @@ impl Checker<'_> {
                 ActionKind::Set(path, value) => self.check_set(path, value, ctx),
             };
             last_within = None;
-            takes_within = matches!(action.kind, ActionKind::HandOff(_) | ActionKind::Assign(_));
+            takes_within = matches!(action.kind, ActionKind::HandOff(_) | ActionKind::Assign(..));
             match checked {
                 Some(a) => out.push(a),
                 None => failed = true,

@@ -26,6 +26,9 @@ pub(super) struct Ctx {
     /// stand-in there (`assign to default(owner, "")` assigns to nobody), so
     /// the help offers only the guard.
     pub(super) no_stand_in: bool,
+    /// The person of an `assign to` with no team to fall back on: the help
+    /// also offers `or hand off to TEAM`.
+    pub(super) assignee: bool,
 }
 
 impl Ctx {
@@ -198,6 +201,11 @@ impl Checker<'_> {
                 );
                 help.push_str(&format!(", or give a value: `{replaced}`"));
             }
+        }
+        if ctx.assignee {
+            help.push_str(&format!(
+                ", or let a team take the record when it is missing: `assign to {operand} or hand off to TEAM`"
+            ));
         }
         let who = if subject.is_empty() {
             "a record".to_owned()

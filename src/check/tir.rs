@@ -127,12 +127,15 @@ pub enum TAction {
         /// The SLO.
         within: Option<Slo>,
     },
-    /// `assign to EXPR [within D]`
+    /// `assign to EXPR [or hand off to TEAM] [within D]`
     Assign {
-        /// The assignee.
+        /// The assignee (`string`, or `string?` when there is a fallback).
         to: TExpr,
         /// The SLO.
         within: Option<Slo>,
+        /// The team's index that takes the record when the person is
+        /// missing (or, with assignment on, away).
+        fallback: Option<u32>,
     },
     /// `escalate to TARGET after D`
     Escalate {

@@ -324,9 +324,14 @@ impl Emitter {
                 team: *team,
                 within: within.clone(),
             },
-            TAction::Assign { to, within } => ActionTemplate::Assign {
+            TAction::Assign {
+                to,
+                within,
+                fallback,
+            } => ActionTemplate::Assign {
                 to: self.block(to),
                 within: within.clone(),
+                fallback: *fallback,
             },
             TAction::Escalate { target, after } => ActionTemplate::Escalate {
                 target: self.target(target),

@@ -111,9 +111,14 @@ fn expected_action(a: &TAction, checked: &Checked, consts: &ConstValues) -> Acti
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
             out.of = anchor(within.as_ref());
         }
-        TAction::Assign { to, within } => {
+        TAction::Assign {
+            to,
+            within,
+            fallback,
+        } => {
             out.action = Action::Assign;
             out.to = text(to);
+            out.fallback = fallback.and_then(team);
             out.within = within.as_ref().map(|s| Arc::from(s.text.as_str()));
             out.of = anchor(within.as_ref());
         }

@@ -390,8 +390,9 @@ pub struct Deadline {
 pub enum ActionKind {
     /// `hand off to TEAM`
     HandOff(Name),
-    /// `assign to EXPR`
-    Assign(Expr),
+    /// `assign to EXPR [or hand off to TEAM]`: the team takes the record
+    /// when the person is missing or away.
+    Assign(Expr, Option<Name>),
     /// `within DURATION`, the SLO of the hand-off or assignment before it.
     Within(DurationSpec),
     /// `escalate to TARGET after DURATION`

@@ -236,9 +236,36 @@ impl<'p> Actions<'p> {
                     self.slo(&mut a, within.as_ref(), operands.slots, rule)?;
                     a
                 }
-                ActionTemplate::Assign { to, within } => {
+                ActionTemplate::Assign {
+                    to,
+                    within,
+                    fallback: None,
+                } => {
                     let mut a = ActionOut::new(Action::Assign);
                     a.to = Some(string(operands, *to, rule)?);
+                    self.slo(&mut a, within.as_ref(), operands.slots, rule)?;
+                    a
+                }
+                ActionTemplate::Assign {
+                    to,
+                    within,
+                    fallback: Some(team),
+                } => {
+                    // With no one to assign, the record is the team's.
+                    let mut a = match operands.eval(*to, rule)? {
+                        Value::Str(to) => {
+                            let mut a = ActionOut::new(Action::Assign);
+                            a.to = Some(to);
+                            a.fallback = self.team(*team);
+                            a
+                        }
+                        Value::Missing => {
+                            let mut a = ActionOut::new(Action::HandOff);
+                            a.team = self.team(*team);
+                            a
+                        }
+                        _ => return Err(damaged(rule)),
+                    };
                     self.slo(&mut a, within.as_ref(), operands.slots, rule)?;
                     a
                 }

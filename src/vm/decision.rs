@@ -48,6 +48,10 @@ pub struct ActionOut {
     /// The person or channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Arc<str>>,
+    /// For `assign to ... or hand off to TEAM`, the team that takes the
+    /// record when the person is away (with assignment on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Arc<str>>,
     /// The field a `set` updates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Arc<str>>,
@@ -103,6 +107,7 @@ impl ActionOut {
             action,
             team: None,
             to: None,
+            fallback: None,
             field: None,
             value: None,
             tag: None,

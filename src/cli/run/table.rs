@@ -122,8 +122,9 @@ impl Table {
             values.join(JOIN)
         };
         row.push(of(Action::HandOff, |a| a.team.as_deref()));
-        // The person: named by `assign to`, or picked for a hand-off.
-        row.push(owner(|a| a.to.as_deref().or(a.assignee.as_deref())));
+        // The person: picked for a hand-off (or for `assign to ... or hand
+        // off to` when the person is away), else named by `assign to`.
+        row.push(owner(|a| a.assignee.as_deref().or(a.to.as_deref())));
         row.push(owner(|a| a.assignee_id.as_deref()));
         row.push(owner(|a| a.due.as_deref()));
         row.push(of(Action::Escalate, |a| {
