@@ -61,6 +61,17 @@ fn encoding_is_deterministic_and_round_trips() {
 }
 
 #[test]
+fn a_team_with_a_short_name_and_nothing_else_round_trips() {
+    // The smallest team is 12 bytes and its name: a reader once asked for 15.
+    let source = "policy p for lead\nrecord lead\n  id: string\nteam ab\n  queue\notherwise\n  hand off to ab\n";
+    let compilation = roe::compile_source("p.roe", source);
+    let program = compilation.program.expect("compiles");
+    let bytes = format::encode(&program);
+    let loaded = format::decode(&bytes).expect("loads");
+    assert_eq!(format::encode(&loaded), bytes);
+}
+
+#[test]
 fn every_truncation_is_refused() {
     let bytes = format::encode(&compiled("examples/lead_hygiene.roe"));
     for len in 0..bytes.len() {

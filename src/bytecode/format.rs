@@ -807,7 +807,7 @@ impl<'a> Reader<'a> {
         let otherwise = self.read_section(Section::Otherwise, |r| {
             Ok(if r.bool()? { Some(r.actions()?) } else { None })
         })?;
-        let teams = self.read_section(Section::Teams, |r| r.list(15, Reader::team))?;
+        let teams = self.read_section(Section::Teams, |r| r.list(12, Reader::team))?;
         let calendars = self.read_section(Section::Calendars, |r| r.list(12, Reader::calendar))?;
         let debug = if has_debug_info {
             Some(self.read_section(Section::Debug, |r| {
