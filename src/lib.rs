@@ -23,6 +23,8 @@ pub mod diagnostics;
 pub mod input;
 #[cfg(feature = "compiler")]
 pub mod policy_tests;
+#[cfg(feature = "service")]
+pub mod serve;
 pub mod source;
 #[cfg(feature = "compiler")]
 pub mod syntax;

@@ -24,6 +24,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         &["bytecode", "time", "diagnostics", "input", "source"],
     ),
     ("input", &["bytecode", "diagnostics", "source", "vm"]),
+    (
+        "assign",
+        &["vm", "bytecode", "time", "source", "diagnostics"],
+    ),
     ("syntax", &["source", "time", "diagnostics"]),
     (
         "check",
@@ -68,6 +72,19 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "source",
             "diagnostics",
             "vm",
+        ],
+    ),
+    (
+        "serve",
+        &[
+            "pipeline",
+            "vm",
+            "assign",
+            "input",
+            "bytecode",
+            "time",
+            "source",
+            "diagnostics",
         ],
     ),
 ];

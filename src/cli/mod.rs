@@ -9,6 +9,8 @@ mod ledger;
 mod lint;
 mod output;
 mod run;
+#[cfg(feature = "service")]
+mod serve;
 mod simulate;
 mod test;
 
@@ -56,6 +58,9 @@ enum Command {
     Simulate(simulate::Args),
     /// List who was assigned which record, when and by which rule, from a state file.
     Ledger(ledger::Args),
+    /// Serve every policy of a folder over HTTP: decisions for other services.
+    #[cfg(feature = "service")]
+    Serve(serve::Args),
 }
 
 /// How diagnostics are printed.
@@ -100,6 +105,8 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Ledger(args) => ledger::run(&args),
+        #[cfg(feature = "service")]
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

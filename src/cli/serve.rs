@@ -1,0 +1,62 @@
+//! `roe serve --policies DIR`: the decision service. Every policy of the
+//! folder is compiled (or loaded) and verified before the first request;
+//! one that cannot be served stops the start with its reason.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use roe::serve::{Catalog, Config};
+
+use super::{UsageError, status};
+
+/// Arguments of `roe serve`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Endpoints (JSON; decisions are exactly `roe run`'s lines):
+  GET  /healthz, /readyz              liveness and readiness
+  GET  /v1/policies                   the served policies, their versions and fingerprints
+  POST /v1/policies/NAME/decide       a record (object) -> its line; an array -> an array of lines;
+                                      NDJSON (Content-Type: application/x-ndjson) -> a line per record
+                                      ?now=RFC3339 decides at that instant (else the server's clock)
+Each decision response names the policy version in the `roe-policy-version` header.
+A policy is served by its file's stem; `*.test.roe` files and libraries are not served.
+The service speaks plain HTTP: put TLS in front of it (an ingress or a proxy).
+Example: roe serve --policies examples --addr 127.0.0.1:8080")]
+pub struct Args {
+    /// The folder of `.roe` and `.roec` files to serve.
+    #[arg(long, value_name = "DIR")]
+    policies: PathBuf,
+    /// The address to listen on (port 0 picks a free port, printed at start).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The largest request body, in bytes (larger ones get 413).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_body: usize,
+    /// The most records one request may carry (more get 413).
+    #[arg(long, value_name = "RECORDS", default_value_t = 100_000)]
+    max_batch: usize,
+}
+
+/// Loads the folder's policies and serves them until SIGTERM or Ctrl-C.
+pub fn run(args: &Args) -> Result<u8, UsageError> {
+    let catalog = Catalog::load(&args.policies).map_err(UsageError)?;
+    let served: Vec<String> = catalog.all().map(|s| s.name.clone()).collect();
+    let config = Config {
+        addr: args.addr,
+        max_body: args.max_body,
+        max_batch: args.max_batch,
+    };
+    roe::serve::serve(catalog, &config, |bound| {
+        // The first line says where: a caller that asked for port 0 reads it.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "roe serve: listening on http://{bound} ({})",
+            served.join(", ")
+        );
+        let _ = out.flush();
+    })
+    .map_err(UsageError)?;
+    Ok(status::OK)
+}

@@ -1,0 +1,234 @@
+//! The HTTP API: JSON in, `roe run`'s decision lines out.
+//!
+//! - `GET /healthz`, `GET /readyz`: liveness and readiness.
+//! - `GET /v1/policies`: every served policy, its version and fingerprint.
+//! - `POST /v1/policies/{name}/decide`: one record (a JSON object) gives
+//!   its decision line; a JSON array gives an array of lines, and NDJSON
+//!   (`Content-Type: application/x-ndjson`) a line per record, in input
+//!   order. `?now=RFC3339` decides at that instant, else at the server's
+//!   clock. The response names the deciding version in `roe-policy-version`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use serde_json::value::RawValue;
+
+use super::catalog::{Catalog, Served};
+use crate::diagnostics::codes;
+use crate::vm::decision::line;
+
+/// The header that names the version of the policy that decided.
+pub const VERSION_HEADER: &str = "roe-policy-version";
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The served policies.
+    pub catalog: Catalog,
+    /// The most records one request may carry.
+    pub max_batch: usize,
+}
+
+/// The service's routes over `shared`, refusing bodies over `max_body` bytes.
+pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(|| async { "ready\n" }))
+        .route("/v1/policies", get(policies))
+        .route("/v1/policies/{name}/decide", post(decide))
+        .fallback(|| async {
+            problem(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint: see `GET /v1/policies` and `POST /v1/policies/NAME/decide`",
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(shared)
+}
+
+/// An error response: `{"error":{"code":...,"message":...}}`.
+fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message}});
+    json_response(status, body.to_string(), None)
+}
+
+/// A response with a JSON (or NDJSON) body and the deciding version.
+fn json_response(status: StatusCode, body: String, version: Option<&str>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(version) = version.and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert(VERSION_HEADER, version);
+    }
+    response
+}
+
+/// `GET /v1/policies`.
+async fn policies(State(shared): State<Arc<Shared>>) -> Response {
+    let list: Vec<serde_json::Value> = shared
+        .catalog
+        .all()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name,
+                "policy": s.policy_name,
+                "version": s.version,
+                "fingerprint": s.fingerprint,
+            })
+        })
+        .collect();
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({ "policies": list }).to_string(),
+        None,
+    )
+}
+
+/// The query of a decide call.
+#[derive(Debug, serde::Deserialize)]
+struct DecideQuery {
+    /// The instant to decide at (RFC 3339), else the server's clock.
+    now: Option<String>,
+}
+
+/// `POST /v1/policies/{name}/decide`.
+async fn decide(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    Query(query): Query<DecideQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(served) = shared.catalog.get(&name) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "unknown_policy",
+            &format!("no policy is served as `{name}`: `GET /v1/policies` lists them"),
+        );
+    };
+    let now = match query.now {
+        None => Timestamp::now(),
+        Some(text) => match crate::time::rfc3339::instant(&text) {
+            Ok(now) => now,
+            Err(_) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "bad_now",
+                    &format!(
+                        "`now` must be an RFC 3339 instant such as 2026-11-30T10:00:00Z, not {text:?}"
+                    ),
+                );
+            }
+        },
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            codes::RECORD_MALFORMED,
+            "the body is not UTF-8 text",
+        );
+    };
+    let ndjson = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-ndjson"));
+    let max_batch = shared.max_batch;
+    let text = text.to_owned();
+    // Deciding is work for a thread of its own, not the runtime's.
+    let decided = tokio::task::spawn_blocking(move || {
+        if ndjson {
+            decide_ndjson(&served, &text, now, max_batch)
+        } else {
+            decide_json(&served, &text, now, max_batch)
+        }
+    })
+    .await;
+    decided.unwrap_or_else(|_| {
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "deciding stopped unexpectedly; the request was not decided",
+        )
+    })
+}
+
+/// One record (an object) or a batch (an array) of JSON.
+fn decide_json(served: &Served, text: &str, now: Timestamp, max_batch: usize) -> Response {
+    let version = Some(served.version.as_str());
+    let mut vm = served.policy.vm(now);
+    if text.trim_start().starts_with('[') {
+        let records: Vec<&RawValue> = match serde_json::from_str(text) {
+            Ok(records) => records,
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    codes::RECORD_MALFORMED,
+                    &format!("the body is not a JSON array of records: {e}"),
+                );
+            }
+        };
+        if records.len() > max_batch {
+            return too_many(records.len(), max_batch);
+        }
+        let mut out = String::with_capacity(records.len() * 128 + 2);
+        out.push('[');
+        for (index, record) in records.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            let (id, outcome) = vm.decide_line(record.get());
+            out.push_str(&line(index, id.as_ref(), &outcome));
+        }
+        out.push(']');
+        return json_response(StatusCode::OK, out, version);
+    }
+    let (id, outcome) = vm.decide_line(text);
+    let status = match &outcome {
+        Ok(_) => StatusCode::OK,
+        Err(e) if e.code == codes::RECORD_MALFORMED => StatusCode::BAD_REQUEST,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    json_response(status, line(0, id.as_ref(), &outcome), version)
+}
+
+/// A batch of NDJSON: a line per record, blank lines skipped.
+fn decide_ndjson(served: &Served, text: &str, now: Timestamp, max_batch: usize) -> Response {
+    let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if records.len() > max_batch {
+        return too_many(records.len(), max_batch);
+    }
+    let mut vm = served.policy.vm(now);
+    let mut out = String::with_capacity(records.len() * 128);
+    for (index, record) in records.iter().enumerate() {
+        let (id, outcome) = vm.decide_line(record);
+        out.push_str(&line(index, id.as_ref(), &outcome));
+        out.push('\n');
+    }
+    let mut response = json_response(StatusCode::OK, out, Some(&served.version));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    response
+}
+
+/// The response to a batch over the limit.
+fn too_many(records: usize, max_batch: usize) -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "batch_too_large",
+        &format!(
+            "the batch has {records} records, more than the {max_batch} a request may carry (`roe serve --max-batch`): split it"
+        ),
+    )
+}

@@ -1,0 +1,260 @@
+//! `roe serve`, started as a user starts it (the real binary on a loopback
+//! port) and called with a real HTTP client: every endpoint, every error
+//! status, decisions equal to `roe run`'s lines, and a clean stop on SIGTERM.
+
+#![cfg(feature = "service")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const NOW: &str = "2026-11-30T10:00:00Z";
+
+/// A running service, stopped (SIGTERM) when dropped.
+struct Service {
+    child: Child,
+    base: String,
+}
+
+impl Service {
+    /// Serves `folder` with extra arguments, once it says where it listens.
+    fn start(folder: &Path, extra: &[&str]) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--policies"])
+            .arg(folder)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("roe starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("a first line");
+        let base = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        Service { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and waits: the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        terminate(&self.child);
+        let status = self.child.wait().expect("exits");
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        terminate(&self.child);
+        let _ = self.child.wait();
+    }
+}
+
+fn terminate(child: &Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+}
+
+/// An agent that hands back every status instead of failing on 4xx/5xx.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+/// POSTs `body` with `content_type`: (status, version header, body).
+fn post(url: &str, content_type: &str, body: &str) -> (u16, Option<String>, String) {
+    let mut response = agent()
+        .post(url)
+        .header("content-type", content_type)
+        .send(body)
+        .expect("an answer");
+    let version = response
+        .headers()
+        .get("roe-policy-version")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.body_mut().read_to_string().expect("a body");
+    (response.status().as_u16(), version, text)
+}
+
+fn get(url: &str) -> (u16, String) {
+    let mut response = agent().get(url).call().expect("an answer");
+    let text = response.body_mut().read_to_string().expect("a body");
+    (response.status().as_u16(), text)
+}
+
+/// A folder holding copies of `files` (paths in the repository).
+fn folder(name: &str, files: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("roe-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    for file in files {
+        let to = dir.join(Path::new(file).file_name().expect("a name"));
+        std::fs::copy(file, to).expect("copied");
+    }
+    dir
+}
+
+/// `roe run`'s lines for the records of `file`.
+fn run_lines(file: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args([
+            "run",
+            "examples/inbound_routing.roe",
+            "--now",
+            NOW,
+            "--records",
+            file,
+        ])
+        .output()
+        .expect("roe run");
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn decisions_are_roe_runs_lines_one_by_one_in_arrays_and_in_ndjson() {
+    let dir = folder(
+        "decide",
+        &["examples/inbound_routing.roe", "examples/lead_hygiene.roe"],
+    );
+    let service = Service::start(&dir, &[]);
+    let (status, list) = get(&service.url("/v1/policies"));
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_str(&list).expect("JSON");
+    let names: Vec<&str> = list["policies"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["inbound_routing", "lead_hygiene"]);
+    let version = list["policies"][0]["version"]
+        .as_str()
+        .expect("a version")
+        .to_owned();
+
+    let expected = run_lines("examples/inbound_leads.jsonl");
+    let records = std::fs::read_to_string("examples/inbound_leads.jsonl").expect("records");
+    let decide = service.url(&format!("/v1/policies/inbound_routing/decide?now={NOW}"));
+    // One record: its line, with index 0.
+    let first = records.lines().next().expect("a record");
+    let (status, named, line) = post(&decide, "application/json", first);
+    assert_eq!((status, named.as_deref()), (200, Some(version.as_str())));
+    assert_eq!(line, expected[0]);
+    // NDJSON: every line, in input order, failed records included.
+    let (status, _, lines) = post(&decide, "application/x-ndjson", &records);
+    assert_eq!(status, 200);
+    assert_eq!(lines.lines().collect::<Vec<_>>(), expected);
+    // A JSON array: an array of the same lines.
+    let array = format!("[{}]", records.lines().collect::<Vec<_>>().join(","));
+    let (status, _, out) = post(&decide, "application/json", &array);
+    assert_eq!(status, 200);
+    assert_eq!(out, format!("[{}]", expected.join(",")));
+    assert!(service.stop().success(), "SIGTERM stops it cleanly");
+}
+
+#[test]
+fn bad_requests_get_their_status_and_an_error_object() {
+    let dir = folder("errors", &["examples/inbound_routing.roe"]);
+    let service = Service::start(&dir, &["--max-body", "4096", "--max-batch", "2"]);
+    let decide = service.url(&format!("/v1/policies/inbound_routing/decide?now={NOW}"));
+    let code = |body: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        v["error"]["code"].as_str().unwrap_or("").to_owned()
+    };
+    let (status, _, body) = post(
+        &service.url("/v1/policies/nope/decide"),
+        "application/json",
+        "{}",
+    );
+    assert_eq!((status, code(&body).as_str()), (404, "unknown_policy"));
+    let (status, _, body) = post(&decide, "application/json", "{\"id\": 1");
+    assert_eq!((status, code(&body).as_str()), (400, "R0101"));
+    let (status, _, body) = post(&decide, "application/json", "{\"id\": \"L-1\"}");
+    assert_eq!((status, code(&body).as_str()), (422, "R0202"));
+    let (status, _, body) = post(
+        &decide,
+        "application/json",
+        &format!("\"{}\"", "x".repeat(5000)),
+    );
+    assert_eq!(status, 413, "{body}");
+    let (status, _, body) = post(&decide, "application/x-ndjson", "{}\n{}\n{}\n");
+    assert_eq!((status, code(&body).as_str()), (413, "batch_too_large"));
+    let (status, _, body) = post(
+        &service.url("/v1/policies/inbound_routing/decide?now=yesterday"),
+        "application/json",
+        "{}",
+    );
+    assert_eq!((status, code(&body).as_str()), (400, "bad_now"));
+    let (status, body) = get(&service.url("/v1/nothing"));
+    assert_eq!((status, code(&body).as_str()), (404, "not_found"));
+    assert_eq!(get(&service.url("/healthz")).0, 200);
+    assert_eq!(get(&service.url("/readyz")).0, 200);
+}
+
+/// `roe serve` with `folder`: its exit status and stderr, when it refuses to start.
+fn refused(folder: &Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--policies"])
+        .arg(folder)
+        .output()
+        .expect("roe runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_folder_that_cannot_be_served_stops_the_start_with_the_reason() {
+    let dir = folder("both", &["examples/inbound_routing.roe"]);
+    let built = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["build", "examples/inbound_routing.roe", "-o"])
+        .arg(dir.join("inbound_routing.roec"))
+        .status()
+        .expect("roe build");
+    assert!(built.success());
+    let (code, stderr) = refused(&dir);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("are both in the folder"), "{stderr}");
+
+    let dir = folder("broken", &[]);
+    std::fs::write(
+        dir.join("broken.roe"),
+        "policy broken for lead\nuse crm\nrule r\n  when nope\n  then drop \"x\"\n",
+    )
+    .expect("written");
+    let (code, stderr) = refused(&dir);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("does not compile") && stderr.contains("E1003"),
+        "{stderr}"
+    );
+
+    let dir = folder("empty", &[]);
+    let (code, stderr) = refused(&dir);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("holds no policy to serve"), "{stderr}");
+}
