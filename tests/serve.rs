@@ -258,3 +258,202 @@ fn a_folder_that_cannot_be_served_stops_the_start_with_the_reason() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("holds no policy to serve"), "{stderr}");
 }
+
+/// POSTs with a bearer token: (status, body).
+fn post_as(url: &str, token: &str, body: &str) -> (u16, String) {
+    let mut response = agent()
+        .post(url)
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .send(body)
+        .expect("an answer");
+    let text = response.body_mut().read_to_string().expect("a body");
+    (response.status().as_u16(), text)
+}
+
+/// The version `GET /v1/policies` lists for `name`.
+fn version_of(service: &Service, name: &str) -> Option<String> {
+    let (_, list) = get(&service.url("/v1/policies"));
+    let list: serde_json::Value = serde_json::from_str(&list).ok()?;
+    list["policies"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["version"].as_str())
+        .map(str::to_owned)
+}
+
+/// Waits (up to 20 s) until `check` holds.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(start.elapsed().as_secs() < 20, "never: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A one-rule policy `p` handing every lead to `team`.
+fn to_team(team: &str) -> String {
+    format!(
+        "policy p for lead\nrecord lead\n  id: string\nteam {team}\n  queue\notherwise\n  hand off to {team}\n"
+    )
+}
+
+#[test]
+fn a_changed_policy_is_served_and_a_broken_one_keeps_the_old_version() {
+    let dir = folder("watch", &[]);
+    std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
+    let service = Service::start(&dir, &["--watch", "0.1"]);
+    let decide = service.url(&format!("/v1/policies/p/decide?now={NOW}"));
+    let before = version_of(&service, "p").expect("served");
+    std::fs::write(dir.join("p.roe"), to_team("second")).expect("written");
+    eventually("the new version is served", || {
+        version_of(&service, "p").is_some_and(|v| v != before)
+    });
+    let (_, version, line) = post(&decide, "application/json", "{\"id\":\"L-1\"}");
+    assert!(line.contains("\"team\":\"second\""), "{line}");
+    assert_eq!(version, version_of(&service, "p"));
+    // A broken policy is reported, and the last good version keeps serving.
+    let good = version_of(&service, "p");
+    std::fs::write(
+        dir.join("p.roe"),
+        "policy p for lead\nrecord lead\n  id: strin\n",
+    )
+    .expect("written");
+    eventually("the failed reload is counted", || {
+        get(&service.url("/metrics"))
+            .1
+            .contains("roe_reloads_total{result=\"failed\"}")
+    });
+    assert_eq!(version_of(&service, "p"), good);
+    let (status, _, line) = post(&decide, "application/json", "{\"id\":\"L-1\"}");
+    assert_eq!(status, 200);
+    assert!(line.contains("\"team\":\"second\""), "{line}");
+}
+
+#[test]
+fn sighup_reloads_and_admin_calls_need_the_token() {
+    let dir = folder("admin", &[]);
+    std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
+    std::fs::write(dir.join("admin.token"), "s3cret\n").expect("written");
+    let service = Service::start(
+        &dir,
+        &[
+            "--watch",
+            "0",
+            "--admin-token-file",
+            &dir.join("admin.token").display().to_string(),
+        ],
+    );
+    let reload = service.url("/v1/admin/reload");
+    let before = version_of(&service, "p").expect("served");
+    std::fs::write(dir.join("p.roe"), to_team("second")).expect("written");
+    let _ = Command::new("kill")
+        .args(["-HUP", &service.child.id().to_string()])
+        .status();
+    eventually("SIGHUP reloads", || {
+        version_of(&service, "p").is_some_and(|v| v != before)
+    });
+    assert_eq!(post_as(&reload, "wrong", "").0, 401);
+    std::fs::write(dir.join("p.roe"), to_team("third")).expect("written");
+    let (status, report) = post_as(&reload, "s3cret", "");
+    assert_eq!(status, 200, "{report}");
+    assert!(report.contains("\"problems\":[]"), "{report}");
+    std::fs::write(dir.join("q.roe"), "policy q for lead\nrule r\n").expect("written");
+    let (status, report) = post_as(&reload, "s3cret", "");
+    assert_eq!(status, 422, "{report}");
+    assert!(report.contains("q.roe"), "{report}");
+    // The service without an admin token has admin calls off.
+    let plain = Service::start(&folder("no-admin", &["examples/inbound_routing.roe"]), &[]);
+    let (status, body) = post_as(&plain.url("/v1/admin/reload"), "anything", "");
+    assert_eq!(status, 403, "{body}");
+}
+
+#[test]
+fn decide_calls_can_require_a_token_and_are_counted() {
+    let dir = folder("token", &["examples/inbound_routing.roe"]);
+    std::fs::write(dir.join("decide.token"), "d3cide").expect("written");
+    let service = Service::start(
+        &dir,
+        &[
+            "--decide-token-file",
+            &dir.join("decide.token").display().to_string(),
+        ],
+    );
+    let decide = service.url(&format!("/v1/policies/inbound_routing/decide?now={NOW}"));
+    let record = std::fs::read_to_string("examples/hot_lead.json").expect("a record");
+    let (status, _, _) = post(&decide, "application/json", &record);
+    assert_eq!(status, 401);
+    let (status, line) = post_as(&decide, "d3cide", &record);
+    assert_eq!(status, 200, "{line}");
+    let (status, _) = post_as(&decide, "d3cide", "{\"id\":\"x\"}");
+    assert_eq!(status, 422);
+    let metrics = get(&service.url("/metrics")).1;
+    for expected in [
+        "roe_requests_total{policy=\"inbound_routing\",status=\"200\"} 1",
+        "roe_requests_total{policy=\"inbound_routing\",status=\"422\"} 1",
+        "roe_decisions_total{policy=\"inbound_routing\",rule=\"enterprise_hot_emea\"} 1",
+        "roe_record_errors_total{policy=\"inbound_routing\",code=\"R0202\"} 1",
+        "roe_policies 1",
+    ] {
+        assert!(metrics.contains(expected), "{expected} not in\n{metrics}");
+    }
+}
+
+#[test]
+fn a_policy_replaced_100_times_under_load_fails_no_request() {
+    let dir = folder("load", &[]);
+    std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
+    std::fs::write(dir.join("admin.token"), "t").expect("written");
+    let service = Service::start(
+        &dir,
+        &[
+            "--watch",
+            "0",
+            "--admin-token-file",
+            &dir.join("admin.token").display().to_string(),
+        ],
+    );
+    let first = version_of(&service, "p").expect("served");
+    std::fs::write(dir.join("p.roe"), to_team("second")).expect("written");
+    assert_eq!(post_as(&service.url("/v1/admin/reload"), "t", "").0, 200);
+    let second = version_of(&service, "p").expect("served");
+    let decide = service.url(&format!("/v1/policies/p/decide?now={NOW}"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let (decide, stop) = (decide.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (status, version, line) =
+                        post(&decide, "application/json", "{\"id\":\"L\"}");
+                    seen.push((status, version, line));
+                }
+                seen
+            })
+        })
+        .collect();
+    for i in 0..100 {
+        let team = if i % 2 == 0 { "first" } else { "second" };
+        std::fs::write(dir.join("p.roe"), to_team(team)).expect("written");
+        assert_eq!(post_as(&service.url("/v1/admin/reload"), "t", "").0, 200);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answered = 0;
+    for client in clients {
+        for (status, version, line) in client.join().expect("a client") {
+            answered += 1;
+            assert_eq!(status, 200, "{line}");
+            let version = version.expect("a version header");
+            // The version named is the one that decided.
+            let team = if version == first { "first" } else { "second" };
+            assert!(version == first || version == second, "{version}");
+            assert!(
+                line.contains(&format!("\"team\":\"{team}\"")),
+                "{version}: {line}"
+            );
+        }
+    }
+    assert!(answered > 0);
+}

@@ -19,7 +19,11 @@ Endpoints (JSON; decisions are exactly `roe run`'s lines):
   POST /v1/policies/NAME/decide       a record (object) -> its line; an array -> an array of lines;
                                       NDJSON (Content-Type: application/x-ndjson) -> a line per record
                                       ?now=RFC3339 decides at that instant (else the server's clock)
+  GET  /metrics                       Prometheus metrics
+  POST /v1/admin/reload               reload the folder now (needs the admin token)
 Each decision response names the policy version in the `roe-policy-version` header.
+Changed policies are reloaded (every --watch seconds, on SIGHUP, or by the admin call):
+compiled and verified first, then swapped in; one that fails keeps its old version.
 A policy is served by its file's stem; `*.test.roe` files and libraries are not served.
 The service speaks plain HTTP: put TLS in front of it (an ingress or a proxy).
 Example: roe serve --policies examples --addr 127.0.0.1:8080")]
@@ -36,13 +40,59 @@ pub struct Args {
     /// The most records one request may carry (more get 413).
     #[arg(long, value_name = "RECORDS", default_value_t = 100_000)]
     max_batch: usize,
+    /// How often to check the folder for changed policies, in seconds (0: never;
+    /// SIGHUP and `POST /v1/admin/reload` reload at any time).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    watch: f64,
+    /// A file holding the bearer token of admin calls (else $ROE_ADMIN_TOKEN);
+    /// without one, admin calls are off.
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// A file holding a bearer token every decide call must carry (else
+    /// $ROE_DECIDE_TOKEN); without one, decide calls need none.
+    #[arg(long, value_name = "FILE")]
+    decide_token_file: Option<PathBuf>,
+}
+
+/// A token from `file`, else from the environment variable `variable`.
+fn token(file: Option<&PathBuf>, variable: &str) -> Result<Option<String>, UsageError> {
+    let token = match file {
+        Some(file) => Some(std::fs::read_to_string(file).map_err(|e| {
+            UsageError(format!(
+                "cannot read the token file `{}`: {e}",
+                file.display()
+            ))
+        })?),
+        None => std::env::var(variable).ok(),
+    };
+    match token.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("") => Err(UsageError(format!(
+            "the token ({}) is empty: give a long random one",
+            file.map_or_else(|| format!("${variable}"), |f| format!("`{}`", f.display()))
+        ))),
+        Some(token) => Ok(Some(token.to_owned())),
+    }
 }
 
 /// Loads the folder's policies and serves them until SIGTERM or Ctrl-C.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
     let catalog = Catalog::load(&args.policies).map_err(UsageError)?;
     let served: Vec<String> = catalog.all().map(|s| s.name.clone()).collect();
+    let watch = match args.watch {
+        0.0 => None,
+        s if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s.min(86_400.0))),
+        s => {
+            return Err(UsageError(format!(
+                "--watch {s}: give the seconds between checks of the folder, or 0 for none"
+            )));
+        }
+    };
     let config = Config {
+        folder: args.policies.clone(),
+        watch,
+        admin_token: token(args.admin_token_file.as_ref(), "ROE_ADMIN_TOKEN")?,
+        decide_token: token(args.decide_token_file.as_ref(), "ROE_DECIDE_TOKEN")?,
         addr: args.addr,
         max_body: args.max_body,
         max_batch: args.max_batch,

@@ -27,10 +27,12 @@ pub struct Served {
     pub fingerprint: String,
     /// The policy.
     pub policy: Policy,
+    /// Every file it was read from: its own, and those it `use`s.
+    pub sources: Vec<PathBuf>,
 }
 
-/// Every served policy, by name.
-#[derive(Debug, Default)]
+/// Every served policy, by name. Cloning shares the policies.
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     served: BTreeMap<String, Arc<Served>>,
 }
@@ -39,44 +41,69 @@ impl Catalog {
     /// Loads every policy of `folder`; the error names each file that
     /// cannot be served and why.
     pub fn load(folder: &Path) -> Result<Catalog, String> {
-        let entries = std::fs::read_dir(folder)
-            .map_err(|e| format!("cannot read the folder `{}`: {e}", folder.display()))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| is_policy_file(p))
-            .collect();
-        files.sort();
-        let mut served = BTreeMap::new();
-        let mut problems = Vec::new();
-        for file in files {
-            match load_one(&file) {
-                Ok(None) => {}
-                Ok(Some(one)) => {
-                    if let Some(other) = served.get(&one.name).map(|o: &Arc<Served>| &o.file) {
-                        problems.push(format!(
-                            "`{}` and `{}` are both served as `{}`: keep one of them in the folder",
-                            other.display(),
-                            one.file.display(),
-                            one.name
-                        ));
-                        continue;
-                    }
-                    served.insert(one.name.clone(), Arc::new(one));
-                }
-                Err(problem) => problems.push(problem),
-            }
-        }
+        let (catalog, problems) = Catalog::reload(&Catalog::default(), folder)?;
         if !problems.is_empty() {
             return Err(problems.join("\n"));
         }
-        if served.is_empty() {
+        if catalog.served.is_empty() {
             return Err(format!(
                 "`{}` holds no policy to serve: put `.roe` or `.roec` files with a `policy` header in it",
                 folder.display()
             ));
         }
-        Ok(Catalog { served })
+        Ok(catalog)
+    }
+
+    /// The policies of `folder` as it is now, beside what cannot be served:
+    /// a file that cannot be served keeps the version `previous` served of
+    /// it, if any. A file gone from the folder is no longer served. The
+    /// error is a folder that cannot be read.
+    pub fn reload(previous: &Catalog, folder: &Path) -> Result<(Catalog, Vec<String>), String> {
+        let mut served = BTreeMap::new();
+        let mut problems = Vec::new();
+        for file in policy_files(folder)? {
+            let one = match load_one(&file) {
+                Ok(None) => continue,
+                Ok(Some(one)) => Arc::new(one),
+                Err(problem) => {
+                    problems.push(problem);
+                    match previous.served.values().find(|s| s.file == file) {
+                        Some(kept) => kept.clone(),
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(other) = served.get(&one.name).map(|o: &Arc<Served>| &o.file) {
+                problems.push(format!(
+                    "`{}` and `{}` are both served as `{}`: keep one of them in the folder",
+                    other.display(),
+                    one.file.display(),
+                    one.name
+                ));
+                continue;
+            }
+            served.insert(one.name.clone(), one);
+        }
+        Ok((Catalog { served }, problems))
+    }
+
+    /// A hash of the folder's policy files and every file the served
+    /// policies were read from, as they are now (through symbolic links, so
+    /// a Kubernetes ConfigMap's swap of its folder shows): when it changes,
+    /// a reload may serve something new.
+    pub fn signature(&self, folder: &Path) -> u64 {
+        let mut files = policy_files(folder).unwrap_or_default();
+        files.extend(self.served.values().flat_map(|s| s.sources.iter().cloned()));
+        files.sort();
+        files.dedup();
+        let mut seen = Vec::new();
+        for file in files {
+            seen.extend_from_slice(file.as_os_str().as_encoded_bytes());
+            seen.push(0);
+            seen.extend(std::fs::read(&file).unwrap_or_default());
+            seen.push(0);
+        }
+        fnv1a(&seen)
     }
 
     /// The policy served as `name`.
@@ -88,6 +115,19 @@ impl Catalog {
     pub fn all(&self) -> impl Iterator<Item = &Arc<Served>> {
         self.served.values()
     }
+}
+
+/// The files of `folder` the service would serve, in name order.
+fn policy_files(folder: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| format!("cannot read the folder `{}`: {e}", folder.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| is_policy_file(p))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Whether `path` is a file the service would serve: a `.roe` that is not
@@ -108,6 +148,7 @@ fn load_one(file: &Path) -> Result<Option<Served>, String> {
         .to_owned();
     let bytes =
         std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let mut sources = vec![file.to_owned()];
     let program = if bytes.starts_with(format::MAGIC) {
         format::decode(&bytes).map_err(|e| format!("cannot load `{}`: {e}", file.display()))?
     } else {
@@ -127,6 +168,15 @@ fn load_one(file: &Path) -> Result<Option<Served>, String> {
                 errors.join("\n")
             ));
         }
+        // The files it `use`s (shipped libraries have names in brackets).
+        sources.extend(
+            compilation
+                .sources
+                .iter()
+                .map(|(_, f)| f.name.as_str())
+                .filter(|name| !name.starts_with('<'))
+                .map(PathBuf::from),
+        );
         match compilation.program {
             Some(program) => program,
             None => return Ok(None),
@@ -148,5 +198,6 @@ fn load_one(file: &Path) -> Result<Option<Served>, String> {
         version,
         fingerprint: format!("{:016x}", program.schema_fingerprint()),
         policy: Policy::new(program),
+        sources,
     }))
 }

@@ -1,12 +1,18 @@
 //! `roe serve`: the decision service other systems call over HTTP. It
 //! serves every policy of a folder ([`catalog`]) through a small JSON API
-//! ([`routes`]) whose decisions are exactly `roe run`'s lines.
+//! ([`routes`]) whose decisions are exactly `roe run`'s lines, reloads the
+//! folder when it changes ([`reload`]) and counts what it does
+//! ([`metrics`]).
 
 pub mod catalog;
+pub mod metrics;
+pub mod reload;
 pub mod routes;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use catalog::Catalog;
 pub use routes::Shared;
@@ -14,6 +20,15 @@ pub use routes::Shared;
 /// How a service is set up.
 #[derive(Debug)]
 pub struct Config {
+    /// The folder of policies, served and watched.
+    pub folder: PathBuf,
+    /// How often the folder is checked for changes; `None` checks never
+    /// (SIGHUP and the admin call still reload).
+    pub watch: Option<Duration>,
+    /// The bearer token of admin calls; without one they are off.
+    pub admin_token: Option<String>,
+    /// The bearer token decide calls need, if any.
+    pub decide_token: Option<String>,
     /// Where to listen.
     pub addr: SocketAddr,
     /// The largest request body, in bytes.
@@ -42,9 +57,16 @@ pub fn serve(
             .local_addr()
             .map_err(|e| format!("cannot tell the address listened on: {e}"))?;
         listening(bound);
+        let metrics = Arc::new(metrics::Metrics::default());
+        metrics.served(catalog.all().count());
+        let live = Arc::new(reload::Live::new(config.folder.clone(), catalog));
+        tokio::spawn(reload::watch(live.clone(), metrics.clone(), config.watch));
         let shared = Arc::new(Shared {
-            catalog,
+            live,
+            metrics,
             max_batch: config.max_batch,
+            admin_token: config.admin_token.clone(),
+            decide_token: config.decide_token.clone(),
         });
         axum::serve(listener, routes::router(shared, config.max_body))
             .with_graceful_shutdown(stopped())

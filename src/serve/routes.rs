@@ -1,7 +1,9 @@
 //! The HTTP API: JSON in, `roe run`'s decision lines out.
 //!
 //! - `GET /healthz`, `GET /readyz`: liveness and readiness.
+//! - `GET /metrics`: Prometheus metrics.
 //! - `GET /v1/policies`: every served policy, its version and fingerprint.
+//! - `POST /v1/admin/reload`: reloads the folder now (admin token).
 //! - `POST /v1/policies/{name}/decide`: one record (a JSON object) gives
 //!   its decision line; a JSON array gives an array of lines, and NDJSON
 //!   (`Content-Type: application/x-ndjson`) a line per record, in input
@@ -9,6 +11,7 @@
 //!   clock. The response names the deciding version in `roe-policy-version`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -19,7 +22,9 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::value::RawValue;
 
-use super::catalog::{Catalog, Served};
+use super::catalog::Served;
+use super::metrics::{Metrics, Outcomes};
+use super::reload::Live;
 use crate::diagnostics::codes;
 use crate::vm::decision::line;
 
@@ -29,10 +34,16 @@ pub const VERSION_HEADER: &str = "roe-policy-version";
 /// What every handler shares.
 #[derive(Debug)]
 pub struct Shared {
-    /// The served policies.
-    pub catalog: Catalog,
+    /// The served policies, reloaded in place.
+    pub live: Arc<Live>,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
     /// The most records one request may carry.
     pub max_batch: usize,
+    /// The bearer token admin calls need; without one they are off.
+    pub admin_token: Option<String>,
+    /// The bearer token decide calls need, if they need one.
+    pub decide_token: Option<String>,
 }
 
 /// The service's routes over `shared`, refusing bodies over `max_body` bytes.
@@ -40,8 +51,10 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
+        .route("/metrics", get(metrics))
         .route("/v1/policies", get(policies))
         .route("/v1/policies/{name}/decide", post(decide))
+        .route("/v1/admin/reload", post(reload))
         .fallback(|| async {
             problem(
                 StatusCode::NOT_FOUND,
@@ -73,10 +86,78 @@ fn json_response(status: StatusCode, body: String, version: Option<&str>) -> Res
     response
 }
 
+/// Whether `headers` carry `Authorization: Bearer TOKEN` for `token`,
+/// compared in time that does not depend on where they differ.
+fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
+}
+
+/// The refusal of a call without the token it needs.
+fn unauthorized(what: &str) -> Response {
+    let mut response = problem(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        &format!("{what} need `Authorization: Bearer TOKEN` with the service's token"),
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// `GET /metrics`.
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let mut response = (StatusCode::OK, shared.metrics.text()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
+
+/// `POST /v1/admin/reload`: 200 when every file is served, else 422 with
+/// the problems (and the versions still served).
+async fn reload(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let Some(token) = &shared.admin_token else {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "admin_off",
+            "admin calls are off: start the service with --admin-token-file FILE (or ROE_ADMIN_TOKEN)",
+        );
+    };
+    if !authorized(&headers, token) {
+        return unauthorized("admin calls");
+    }
+    let (live, metrics) = (shared.live.clone(), shared.metrics.clone());
+    let Ok(report) = tokio::task::spawn_blocking(move || live.reload(&metrics)).await else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the reload stopped unexpectedly; the policies served before still are",
+        );
+    };
+    let status = match report.problems.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let body = serde_json::to_string(&report).unwrap_or_default();
+    json_response(status, body, None)
+}
+
 /// `GET /v1/policies`.
 async fn policies(State(shared): State<Arc<Shared>>) -> Response {
-    let list: Vec<serde_json::Value> = shared
-        .catalog
+    let catalog = shared.live.catalog();
+    let list: Vec<serde_json::Value> = catalog
         .all()
         .map(|s| {
             serde_json::json!({
@@ -109,7 +190,13 @@ async fn decide(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(served) = shared.catalog.get(&name) else {
+    if let Some(token) = &shared.decide_token
+        && !authorized(&headers, token)
+    {
+        return unauthorized("decide calls");
+    }
+    let started = Instant::now();
+    let Some(served) = shared.live.catalog().get(&name) else {
         return problem(
             StatusCode::NOT_FOUND,
             "unknown_policy",
@@ -146,24 +233,61 @@ async fn decide(
     let text = text.to_owned();
     // Deciding is work for a thread of its own, not the runtime's.
     let decided = tokio::task::spawn_blocking(move || {
-        if ndjson {
-            decide_ndjson(&served, &text, now, max_batch)
+        let mut outcomes = Outcomes::default();
+        let response = if ndjson {
+            decide_ndjson(&served, &text, now, max_batch, &mut outcomes)
         } else {
-            decide_json(&served, &text, now, max_batch)
-        }
+            decide_json(&served, &text, now, max_batch, &mut outcomes)
+        };
+        (response, outcomes)
     })
     .await;
-    decided.unwrap_or_else(|_| {
-        problem(
+    let (response, outcomes) = decided.unwrap_or_else(|_| {
+        let response = problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "deciding stopped unexpectedly; the request was not decided",
-        )
-    })
+        );
+        (response, Outcomes::default())
+    });
+    shared.metrics.request(
+        &name,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+        &outcomes,
+    );
+    response
+}
+
+/// Counts one record's outcome.
+fn count(outcomes: &mut Outcomes, outcome: &Result<crate::vm::Decision, crate::vm::RecordError>) {
+    match outcome {
+        Ok(decision) => {
+            let rule = match decision.decided() {
+                crate::vm::decision::Decided::Rule(rule) => rule.as_deref().unwrap_or("none"),
+                crate::vm::decision::Decided::Rules(rules) => {
+                    rules.first().map_or("none", String::as_str)
+                }
+            };
+            match outcomes.rules.get_mut(rule) {
+                Some(n) => *n += 1,
+                None => {
+                    outcomes.rules.insert(rule.to_owned(), 1);
+                }
+            }
+        }
+        Err(e) => *outcomes.errors.entry(e.code).or_insert(0) += 1,
+    }
 }
 
 /// One record (an object) or a batch (an array) of JSON.
-fn decide_json(served: &Served, text: &str, now: Timestamp, max_batch: usize) -> Response {
+fn decide_json(
+    served: &Served,
+    text: &str,
+    now: Timestamp,
+    max_batch: usize,
+    outcomes: &mut Outcomes,
+) -> Response {
     let version = Some(served.version.as_str());
     let mut vm = served.policy.vm(now);
     if text.trim_start().starts_with('[') {
@@ -187,12 +311,14 @@ fn decide_json(served: &Served, text: &str, now: Timestamp, max_batch: usize) ->
                 out.push(',');
             }
             let (id, outcome) = vm.decide_line(record.get());
+            count(outcomes, &outcome);
             out.push_str(&line(index, id.as_ref(), &outcome));
         }
         out.push(']');
         return json_response(StatusCode::OK, out, version);
     }
     let (id, outcome) = vm.decide_line(text);
+    count(outcomes, &outcome);
     let status = match &outcome {
         Ok(_) => StatusCode::OK,
         Err(e) if e.code == codes::RECORD_MALFORMED => StatusCode::BAD_REQUEST,
@@ -202,7 +328,13 @@ fn decide_json(served: &Served, text: &str, now: Timestamp, max_batch: usize) ->
 }
 
 /// A batch of NDJSON: a line per record, blank lines skipped.
-fn decide_ndjson(served: &Served, text: &str, now: Timestamp, max_batch: usize) -> Response {
+fn decide_ndjson(
+    served: &Served,
+    text: &str,
+    now: Timestamp,
+    max_batch: usize,
+    outcomes: &mut Outcomes,
+) -> Response {
     let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if records.len() > max_batch {
         return too_many(records.len(), max_batch);
@@ -211,6 +343,7 @@ fn decide_ndjson(served: &Served, text: &str, now: Timestamp, max_batch: usize) 
     let mut out = String::with_capacity(records.len() * 128);
     for (index, record) in records.iter().enumerate() {
         let (id, outcome) = vm.decide_line(record);
+        count(outcomes, &outcome);
         out.push_str(&line(index, id.as_ref(), &outcome));
         out.push('\n');
     }
