@@ -20,17 +20,20 @@ const NOW: &str = "2026-11-30T10:00:00Z";
 struct Service {
     child: Child,
     base: String,
+    /// Where its stderr (the log) goes.
+    log: PathBuf,
 }
 
 impl Service {
     /// Serves `folder` with extra arguments, once it says where it listens.
     fn start(folder: &Path, extra: &[&str]) -> Service {
+        let log = folder.with_extension("log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
             .args(["serve", "--addr", "127.0.0.1:0", "--policies"])
             .arg(folder)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
             .spawn()
             .expect("roe starts");
         let mut first = String::new();
@@ -42,7 +45,12 @@ impl Service {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no address in {first:?}"))
             .to_owned();
-        Service { child, base }
+        Service { child, base, log }
+    }
+
+    /// What it logged so far.
+    fn logged(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     fn url(&self, path: &str) -> String {
@@ -212,6 +220,24 @@ fn bad_requests_get_their_status_and_an_error_object() {
     assert_eq!((status, code(&body).as_str()), (404, "not_found"));
     assert_eq!(get(&service.url("/healthz")).0, 200);
     assert_eq!(get(&service.url("/readyz")).0, 200);
+    // A caller's request id is kept, answered and logged.
+    let response = agent()
+        .get(&service.url("/healthz"))
+        .header("x-request-id", "caller-42")
+        .call()
+        .expect("an answer");
+    assert_eq!(
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("caller-42")
+    );
+    eventually("the request is logged", || {
+        service.logged().lines().any(|l| {
+            l.contains("\"request_id\":\"caller-42\"") && l.contains("\"path\":\"/healthz\"")
+        })
+    });
 }
 
 /// `roe serve` with `folder`: its exit status and stderr, when it refuses to start.
@@ -456,4 +482,68 @@ fn a_policy_replaced_100_times_under_load_fails_no_request() {
         }
     }
     assert!(answered > 0);
+}
+
+#[test]
+fn a_candidate_is_decided_beside_the_live_policy_and_its_differences_counted() {
+    let dir = folder("shadow", &[]);
+    std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
+    let candidate = "policy p for lead\nrecord lead\n  id: string\nteam first\n  queue\nteam second\n  queue\nrule b\n  when id = \"B\"\n  then hand off to second\notherwise\n  hand off to first\n";
+    std::fs::write(dir.join("p.candidate.roe"), candidate).expect("written");
+    let service = Service::start(&dir, &[]);
+    let (_, list) = get(&service.url("/v1/policies"));
+    let list: serde_json::Value = serde_json::from_str(&list).expect("JSON");
+    assert_eq!(list["policies"].as_array().map(Vec::len), Some(1), "{list}");
+    let candidate_version = list["policies"][0]["candidate"]
+        .as_str()
+        .expect("a candidate");
+    let decide = service.url(&format!("/v1/policies/p/decide?now={NOW}"));
+    let mut response = agent()
+        .post(&decide)
+        .header("content-type", "application/x-ndjson")
+        .send("{\"id\":\"A\"}\n{\"id\":\"B\"}\n")
+        .expect("an answer");
+    assert_eq!(
+        response
+            .headers()
+            .get("roe-candidate-version")
+            .and_then(|v| v.to_str().ok()),
+        Some(candidate_version)
+    );
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a request id")
+        .to_owned();
+    let lines = response.body_mut().read_to_string().expect("a body");
+    // The answer is the live policy's.
+    assert_eq!(lines.matches("\"team\":\"first\"").count(), 2, "{lines}");
+    // The difference is logged, as JSON, with the request's id.
+    let logged = service.logged();
+    let difference = logged
+        .lines()
+        .find(|l| l.contains("the candidate decides differently"))
+        .unwrap_or_else(|| panic!("no difference logged in\n{logged}"));
+    let difference: serde_json::Value = serde_json::from_str(difference).expect("a JSON line");
+    assert_eq!(difference["fields"]["request_id"], request_id.as_str());
+    assert!(
+        difference["fields"]["candidate_line"]
+            .as_str()
+            .is_some_and(|l| l.contains("\"team\":\"second\"")),
+        "{difference}"
+    );
+    let metrics = get(&service.url("/metrics")).1;
+    for expected in [
+        "roe_shadow_records_total{policy=\"p\",result=\"same\"} 1",
+        "roe_shadow_records_total{policy=\"p\",result=\"different\"} 1",
+    ] {
+        assert!(metrics.contains(expected), "{expected} not in\n{metrics}");
+    }
+    // A candidate with nothing to shadow stops the start.
+    let orphan = folder("orphan", &[]);
+    std::fs::write(orphan.join("q.candidate.roe"), to_team("first")).expect("written");
+    let (code, stderr) = refused(&orphan);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("is a candidate for `q`"), "{stderr}");
 }

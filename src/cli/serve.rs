@@ -8,6 +8,17 @@ use std::path::PathBuf;
 
 use roe::serve::{Catalog, Config};
 
+/// How `roe serve` logs.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Text for people.
+    Text,
+    /// Nothing.
+    Off,
+}
+
 use super::{UsageError, status};
 
 /// Arguments of `roe serve`.
@@ -48,6 +59,9 @@ pub struct Args {
     /// without one, admin calls are off.
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// How to log (on stderr): a JSON object per line, text, or nothing.
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
     /// A file holding a bearer token every decide call must carry (else
     /// $ROE_DECIDE_TOKEN); without one, decide calls need none.
     #[arg(long, value_name = "FILE")]
@@ -77,6 +91,11 @@ fn token(file: Option<&PathBuf>, variable: &str) -> Result<Option<String>, Usage
 
 /// Loads the folder's policies and serves them until SIGTERM or Ctrl-C.
 pub fn run(args: &Args) -> Result<u8, UsageError> {
+    roe::serve::logs::init(match args.log_format {
+        LogFormat::Json => roe::serve::logs::LogFormat::Json,
+        LogFormat::Text => roe::serve::logs::LogFormat::Text,
+        LogFormat::Off => roe::serve::logs::LogFormat::Off,
+    });
     let catalog = Catalog::load(&args.policies).map_err(UsageError)?;
     let served: Vec<String> = catalog.all().map(|s| s.name.clone()).collect();
     let watch = match args.watch {

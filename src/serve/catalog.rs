@@ -1,7 +1,8 @@
 //! The policies a service serves: every `.roe` (compiled at start) and
 //! `.roec` of one folder, by file stem. Test files (`*.test.roe`) and
 //! libraries (no `policy` header) are not served; `x.roe` beside `x.roec`
-//! is refused rather than guessed between.
+//! is refused rather than guessed between. `x.candidate.roe` (or `.roec`)
+//! is a candidate version of `x`, decided beside it in shadow mode.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,11 @@ use crate::bytecode::fingerprint::fnv1a;
 use crate::bytecode::format;
 use crate::vm::Policy;
 
+/// The stem suffix of a candidate version: `x.candidate.roe` shadows `x`.
+const CANDIDATE: &str = ".candidate";
+
 /// One served policy.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Served {
     /// The name it is served by: its file's stem.
     pub name: String,
@@ -29,6 +33,8 @@ pub struct Served {
     pub policy: Policy,
     /// Every file it was read from: its own, and those it `use`s.
     pub sources: Vec<PathBuf>,
+    /// The candidate version decided beside it, in shadow mode.
+    pub candidate: Option<Arc<Served>>,
 }
 
 /// Every served policy, by name. Cloning shares the policies.
@@ -84,6 +90,36 @@ impl Catalog {
             }
             served.insert(one.name.clone(), one);
         }
+        // Each candidate goes beside the policy it shadows.
+        let candidates: Vec<String> = served
+            .keys()
+            .filter(|name| name.ends_with(CANDIDATE))
+            .cloned()
+            .collect();
+        let mut shadowed = BTreeMap::new();
+        for name in candidates {
+            let Some(candidate) = served.remove(&name) else {
+                continue;
+            };
+            let live = name.trim_end_matches(CANDIDATE).to_owned();
+            if served.contains_key(&live) {
+                shadowed.insert(live, candidate);
+            } else {
+                problems.push(format!(
+                    "`{}` is a candidate for `{live}`, which the folder does not serve: add `{live}.roe` (or `.roec`) beside it, or rename it",
+                    candidate.file.display()
+                ));
+            }
+        }
+        for (name, one) in &mut served {
+            let candidate = shadowed.remove(name);
+            if candidate.is_some() || one.candidate.is_some() {
+                *one = Arc::new(Served {
+                    candidate,
+                    ..Served::clone(one)
+                });
+            }
+        }
         Ok((Catalog { served }, problems))
     }
 
@@ -93,7 +129,11 @@ impl Catalog {
     /// a reload may serve something new.
     pub fn signature(&self, folder: &Path) -> u64 {
         let mut files = policy_files(folder).unwrap_or_default();
-        files.extend(self.served.values().flat_map(|s| s.sources.iter().cloned()));
+        let with_candidates = self
+            .served
+            .values()
+            .flat_map(|s| std::iter::once(s).chain(s.candidate.as_ref()));
+        files.extend(with_candidates.flat_map(|s| s.sources.iter().cloned()));
         files.sort();
         files.dedup();
         let mut seen = Vec::new();
@@ -199,5 +239,6 @@ fn load_one(file: &Path) -> Result<Option<Served>, String> {
         fingerprint: format!("{:016x}", program.schema_fingerprint()),
         policy: Policy::new(program),
         sources,
+        candidate: None,
     }))
 }

@@ -2,14 +2,14 @@
 //! OpenMetrics text format: requests and their latency by policy and
 //! status, decisions by rule, record errors by code, reloads.
 
-use std::collections::BTreeMap;
-
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use super::decider::Outcomes;
 
 /// A request's labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -38,6 +38,13 @@ struct Failed {
     code: String,
 }
 
+/// A shadow comparison's labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Compared {
+    policy: String,
+    result: &'static str,
+}
+
 /// A reload's label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Reload {
@@ -53,16 +60,8 @@ pub struct Metrics {
     decisions: Family<Decided, Counter>,
     errors: Family<Failed, Counter>,
     reloads: Family<Reload, Counter>,
+    shadow: Family<Compared, Counter>,
     policies: Gauge,
-}
-
-/// What one decide call decided: records by deciding rule and by error code.
-#[derive(Debug, Default)]
-pub struct Outcomes {
-    /// Records by the rule that decided them (`otherwise`, or `none`).
-    pub rules: BTreeMap<String, u64>,
-    /// Records that could not be decided, by code.
-    pub errors: BTreeMap<&'static str, u64>,
 }
 
 impl Default for Metrics {
@@ -101,6 +100,12 @@ impl Default for Metrics {
             "Reloads of the policy folder, by result",
             reloads.clone(),
         );
+        let shadow = Family::<Compared, Counter>::default();
+        registry.register(
+            "shadow_records",
+            "Records a candidate decided alike (same) or not (different), by policy",
+            shadow.clone(),
+        );
         let policies = Gauge::default();
         registry.register("policies", "Policies served", policies.clone());
         Metrics {
@@ -110,6 +115,7 @@ impl Default for Metrics {
             decisions,
             errors,
             reloads,
+            shadow,
             policies,
         }
     }
@@ -136,6 +142,16 @@ impl Metrics {
                     rule: rule.clone(),
                 })
                 .inc_by(*n);
+        }
+        for (result, n) in [("same", outcomes.same), ("different", outcomes.different)] {
+            if n > 0 {
+                self.shadow
+                    .get_or_create(&Compared {
+                        policy: of.clone(),
+                        result,
+                    })
+                    .inc_by(n);
+            }
         }
         for (code, n) in &outcomes.errors {
             self.errors

@@ -5,6 +5,8 @@
 //! ([`metrics`]).
 
 pub mod catalog;
+pub mod decider;
+pub mod logs;
 pub mod metrics;
 pub mod reload;
 pub mod routes;

@@ -72,7 +72,7 @@ impl Live {
         *self.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
         metrics.reload(problems.is_empty(), count);
         for problem in &problems {
-            eprintln!("roe serve: reload: {problem}");
+            tracing::error!(problem = %problem, "reload");
         }
         Report { served, problems }
     }

@@ -23,13 +23,16 @@ use jiff::Timestamp;
 use serde_json::value::RawValue;
 
 use super::catalog::Served;
-use super::metrics::{Metrics, Outcomes};
+use super::decider::{Decider, Outcomes};
+use super::metrics::Metrics;
 use super::reload::Live;
 use crate::diagnostics::codes;
-use crate::vm::decision::line;
 
 /// The header that names the version of the policy that decided.
 pub const VERSION_HEADER: &str = "roe-policy-version";
+
+/// In shadow mode, the header that names the candidate decided beside it.
+pub const CANDIDATE_HEADER: &str = "roe-candidate-version";
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -63,6 +66,7 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(super::logs::requests))
         .with_state(shared)
 }
 
@@ -165,6 +169,7 @@ async fn policies(State(shared): State<Arc<Shared>>) -> Response {
                 "policy": s.policy_name,
                 "version": s.version,
                 "fingerprint": s.fingerprint,
+                "candidate": s.candidate.as_ref().map(|c| &c.version),
             })
         })
         .collect();
@@ -187,6 +192,7 @@ async fn decide(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
     Query(query): Query<DecideQuery>,
+    request_id: Option<axum::Extension<super::logs::RequestId>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -233,13 +239,21 @@ async fn decide(
     let text = text.to_owned();
     // Deciding is work for a thread of its own, not the runtime's.
     let decided = tokio::task::spawn_blocking(move || {
-        let mut outcomes = Outcomes::default();
-        let response = if ndjson {
-            decide_ndjson(&served, &text, now, max_batch, &mut outcomes)
+        let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
+        let mut decider = Decider::new(&served, now, request_id);
+        let mut response = if ndjson {
+            decide_ndjson(&mut decider, &served, &text, max_batch)
         } else {
-            decide_json(&served, &text, now, max_batch, &mut outcomes)
+            decide_json(&mut decider, &served, &text, max_batch)
         };
-        (response, outcomes)
+        if let Some(candidate) = served
+            .candidate
+            .as_ref()
+            .and_then(|c| HeaderValue::from_str(&c.version).ok())
+        {
+            response.headers_mut().insert(CANDIDATE_HEADER, candidate);
+        }
+        (response, decider.outcomes)
     })
     .await;
     let (response, outcomes) = decided.unwrap_or_else(|_| {
@@ -259,37 +273,14 @@ async fn decide(
     response
 }
 
-/// Counts one record's outcome.
-fn count(outcomes: &mut Outcomes, outcome: &Result<crate::vm::Decision, crate::vm::RecordError>) {
-    match outcome {
-        Ok(decision) => {
-            let rule = match decision.decided() {
-                crate::vm::decision::Decided::Rule(rule) => rule.as_deref().unwrap_or("none"),
-                crate::vm::decision::Decided::Rules(rules) => {
-                    rules.first().map_or("none", String::as_str)
-                }
-            };
-            match outcomes.rules.get_mut(rule) {
-                Some(n) => *n += 1,
-                None => {
-                    outcomes.rules.insert(rule.to_owned(), 1);
-                }
-            }
-        }
-        Err(e) => *outcomes.errors.entry(e.code).or_insert(0) += 1,
-    }
-}
-
 /// One record (an object) or a batch (an array) of JSON.
 fn decide_json(
+    decider: &mut Decider<'_>,
     served: &Served,
     text: &str,
-    now: Timestamp,
     max_batch: usize,
-    outcomes: &mut Outcomes,
 ) -> Response {
     let version = Some(served.version.as_str());
-    let mut vm = served.policy.vm(now);
     if text.trim_start().starts_with('[') {
         let records: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(records) => records,
@@ -310,41 +301,34 @@ fn decide_json(
             if index > 0 {
                 out.push(',');
             }
-            let (id, outcome) = vm.decide_line(record.get());
-            count(outcomes, &outcome);
-            out.push_str(&line(index, id.as_ref(), &outcome));
+            out.push_str(&decider.line(index, record.get()).0);
         }
         out.push(']');
         return json_response(StatusCode::OK, out, version);
     }
-    let (id, outcome) = vm.decide_line(text);
-    count(outcomes, &outcome);
-    let status = match &outcome {
-        Ok(_) => StatusCode::OK,
-        Err(e) if e.code == codes::RECORD_MALFORMED => StatusCode::BAD_REQUEST,
-        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    let (line, error) = decider.line(0, text);
+    let status = match error {
+        None => StatusCode::OK,
+        Some(codes::RECORD_MALFORMED) => StatusCode::BAD_REQUEST,
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    json_response(status, line(0, id.as_ref(), &outcome), version)
+    json_response(status, line, version)
 }
 
 /// A batch of NDJSON: a line per record, blank lines skipped.
 fn decide_ndjson(
+    decider: &mut Decider<'_>,
     served: &Served,
     text: &str,
-    now: Timestamp,
     max_batch: usize,
-    outcomes: &mut Outcomes,
 ) -> Response {
     let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if records.len() > max_batch {
         return too_many(records.len(), max_batch);
     }
-    let mut vm = served.policy.vm(now);
     let mut out = String::with_capacity(records.len() * 128);
     for (index, record) in records.iter().enumerate() {
-        let (id, outcome) = vm.decide_line(record);
-        count(outcomes, &outcome);
-        out.push_str(&line(index, id.as_ref(), &outcome));
+        out.push_str(&decider.line(index, record).0);
         out.push('\n');
     }
     let mut response = json_response(StatusCode::OK, out, Some(&served.version));

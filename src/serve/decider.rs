@@ -1,0 +1,100 @@
+//! Deciding a request's records with a served policy and, in shadow mode,
+//! with its candidate too: the answer is the live decision, and each record
+//! the candidate would decide differently is counted and logged.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::catalog::Served;
+use crate::vm::decision::{Decided, line};
+use crate::vm::{Decision, RecordError, Vm};
+
+/// How many differing records one request logs, at most.
+const LOGGED: usize = 10;
+
+/// What one request decided.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    /// Records by the rule that decided them (`otherwise`, or `none`).
+    pub rules: BTreeMap<String, u64>,
+    /// Records that could not be decided, by code.
+    pub errors: BTreeMap<&'static str, u64>,
+    /// In shadow mode, records the candidate decided alike.
+    pub same: u64,
+    /// In shadow mode, records the candidate decided differently.
+    pub different: u64,
+}
+
+/// The VMs of a served policy and of its candidate, at one instant.
+pub struct Decider<'p> {
+    served: &'p Served,
+    /// The request's id, for the log.
+    request_id: String,
+    live: Vm<'p>,
+    candidate: Option<Vm<'p>>,
+    /// What was decided so far.
+    pub outcomes: Outcomes,
+}
+
+impl<'p> Decider<'p> {
+    /// Decides with `served` (and its candidate) at `now`, for the request
+    /// with id `request_id`.
+    pub fn new(served: &'p Served, now: Timestamp, request_id: String) -> Decider<'p> {
+        Decider {
+            served,
+            request_id,
+            live: served.policy.vm(now),
+            candidate: served.candidate.as_ref().map(|c| c.policy.vm(now)),
+            outcomes: Outcomes::default(),
+        }
+    }
+
+    /// The line of the record at `index` given as JSON `text`, and the code
+    /// of its error if it could not be decided.
+    pub fn line(&mut self, index: usize, text: &str) -> (String, Option<&'static str>) {
+        let (id, outcome) = self.live.decide_line(text);
+        self.count(&outcome);
+        let made = line(index, id.as_ref(), &outcome);
+        if let Some(candidate) = &mut self.candidate {
+            let (_, theirs) = candidate.decide_line(text);
+            let their_line = line(index, id.as_ref(), &theirs);
+            if their_line == made {
+                self.outcomes.same += 1;
+            } else {
+                self.outcomes.different += 1;
+                if self.outcomes.different <= LOGGED as u64 {
+                    tracing::warn!(
+                        request_id = %self.request_id,
+                        shadow = %self.served.name,
+                        version = %self.served.version,
+                        candidate = %self.served.candidate.as_ref().map_or("", |c| &c.version),
+                        live_line = %made,
+                        candidate_line = %their_line,
+                        "the candidate decides differently"
+                    );
+                }
+            }
+        }
+        (made, outcome.err().map(|e| e.code))
+    }
+
+    /// Counts one record's outcome.
+    fn count(&mut self, outcome: &Result<Decision, RecordError>) {
+        match outcome {
+            Ok(decision) => {
+                let rule = match decision.decided() {
+                    Decided::Rule(rule) => rule.as_deref().unwrap_or("none"),
+                    Decided::Rules(rules) => rules.first().map_or("none", String::as_str),
+                };
+                match self.outcomes.rules.get_mut(rule) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.outcomes.rules.insert(rule.to_owned(), 1);
+                    }
+                }
+            }
+            Err(e) => *self.outcomes.errors.entry(e.code).or_insert(0) += 1,
+        }
+    }
+}
