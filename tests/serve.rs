@@ -207,7 +207,7 @@ fn bad_requests_get_their_status_and_an_error_object() {
         "application/json",
         &format!("\"{}\"", "x".repeat(5000)),
     );
-    assert_eq!(status, 413, "{body}");
+    assert_eq!((status, code(&body).as_str()), (413, "body_too_large"));
     let (status, _, body) = post(&decide, "application/x-ndjson", "{}\n{}\n{}\n");
     assert_eq!((status, code(&body).as_str()), (413, "batch_too_large"));
     let (status, _, body) = post(
@@ -546,4 +546,310 @@ fn a_candidate_is_decided_beside_the_live_policy_and_its_differences_counted() {
     let (code, stderr) = refused(&orphan);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("is a candidate for `q`"), "{stderr}");
+}
+
+/// Whether `value` fits `schema`, a subset of OpenAPI 3.0 schemas (type,
+/// nullable, properties, required, items, oneOf, anyOf, $ref into `document`):
+/// the reasons it does not.
+fn misfits(
+    document: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
+    use serde_json::Value;
+    if let Some(reference) = schema["$ref"].as_str() {
+        let path = reference.trim_start_matches("#/").split('/');
+        let target = path.fold(document, |v, part| &v[part]);
+        return misfits(document, target, value, at);
+    }
+    if let Some(choices) = schema["anyOf"].as_array() {
+        let fits = choices
+            .iter()
+            .any(|c| misfits(document, c, value, at).is_empty());
+        return if fits {
+            vec![]
+        } else {
+            vec![format!("{at}: fits none of anyOf")]
+        };
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let fitting = choices
+            .iter()
+            .filter(|c| misfits(document, c, value, at).is_empty())
+            .count();
+        return match fitting {
+            1 => vec![],
+            n => vec![format!("{at}: fits {n} of oneOf, not one")],
+        };
+    }
+    if value.is_null() && schema["nullable"] == true {
+        return vec![];
+    }
+    let fits_type = match schema["type"].as_str() {
+        None => true,
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some(other) => panic!("the test does not know type {other}"),
+    };
+    if !fits_type {
+        return vec![format!("{at}: {value} is not {}", schema["type"])];
+    }
+    let mut out = Vec::new();
+    if let Value::Object(fields) = value {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap_or_default();
+            if !fields.contains_key(name) {
+                out.push(format!("{at}: `{name}` is missing"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, field) in fields {
+                if let Some(property) = properties.get(name) {
+                    out.extend(misfits(document, property, field, &format!("{at}.{name}")));
+                }
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+        for (i, each) in items.iter().enumerate() {
+            out.extend(misfits(document, item, each, &format!("{at}[{i}]")));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_openapi_document_describes_every_real_response() {
+    let dir = folder("openapi", &["examples/inbound_routing.roe"]);
+    std::fs::write(dir.join("admin.token"), "a").expect("written");
+    let service = Service::start(
+        &dir,
+        &[
+            "--max-body",
+            "4096",
+            "--admin-token-file",
+            &dir.join("admin.token").display().to_string(),
+        ],
+    );
+    let (status, text) = get(&service.url("/openapi.json"));
+    assert_eq!(status, 200);
+    let document: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(document["openapi"], "3.0.3");
+    let hot = std::fs::read_to_string("examples/hot_lead.json").expect("a record");
+    let decide = "/v1/policies/inbound_routing/decide";
+    // (path in the document, method, URL, bearer token, content type, body, status)
+    let calls: Vec<(&str, &str, String, &str, &str, String, u16)> = vec![
+        (
+            "/healthz",
+            "get",
+            "/healthz".into(),
+            "",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/readyz",
+            "get",
+            "/readyz".into(),
+            "",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/metrics",
+            "get",
+            "/metrics".into(),
+            "",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/openapi.json",
+            "get",
+            "/openapi.json".into(),
+            "",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/v1/policies",
+            "get",
+            "/v1/policies".into(),
+            "",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            format!("{decide}?now={NOW}"),
+            "",
+            "application/json",
+            hot.clone(),
+            200,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            format!("{decide}?now={NOW}"),
+            "",
+            "application/json",
+            format!("[{hot}]"),
+            200,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            decide.into(),
+            "",
+            "application/x-ndjson",
+            hot.replace('\n', " ") + "\n",
+            200,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            decide.into(),
+            "",
+            "application/json",
+            "{".into(),
+            400,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            format!("{decide}?now=noon"),
+            "",
+            "application/json",
+            "{}".into(),
+            400,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            "/v1/policies/nope/decide".into(),
+            "",
+            "application/json",
+            "{}".into(),
+            404,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            decide.into(),
+            "",
+            "application/json",
+            format!("[{}]", "1,".repeat(3000) + "1"),
+            413,
+        ),
+        (
+            "/v1/policies/{name}/decide",
+            "post",
+            decide.into(),
+            "",
+            "application/json",
+            "{\"id\":\"x\"}".into(),
+            422,
+        ),
+        (
+            "/v1/admin/reload",
+            "post",
+            "/v1/admin/reload".into(),
+            "a",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/v1/admin/reload",
+            "post",
+            "/v1/admin/reload".into(),
+            "wrong",
+            "",
+            String::new(),
+            401,
+        ),
+    ];
+    let mut exercised = std::collections::BTreeSet::new();
+    for (path, method, url, token, content_type, body, expected) in &calls {
+        let url = service.url(url);
+        let mut response = if *method == "get" {
+            agent().get(&url).call().expect("an answer")
+        } else {
+            let mut request = agent().post(&url);
+            if !token.is_empty() {
+                request = request.header("authorization", &format!("Bearer {token}"));
+            }
+            if !content_type.is_empty() {
+                request = request.header("content-type", *content_type);
+            }
+            request.send(body.as_str()).expect("an answer")
+        };
+        let status = response.status().as_u16();
+        assert_eq!(status, *expected, "{method} {url}");
+        let operation = &document["paths"][*path][*method];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
+        let declared = &operation["responses"][status.to_string()];
+        assert!(
+            declared.is_object(),
+            "{method} {path} answers {status}, which the document does not declare"
+        );
+        exercised.insert((*path, *method, status));
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.body_mut().read_to_string().expect("a body");
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        let schema = &declared["content"][media]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {path} {status}: {media} is not declared"
+        );
+        if media == "application/json" {
+            let value: serde_json::Value = serde_json::from_str(&text).expect("a JSON body");
+            let wrong = misfits(&document, schema, &value, "body");
+            assert!(
+                wrong.is_empty(),
+                "{method} {path} {status}: {wrong:?}\n{text}"
+            );
+        }
+    }
+    // Every operation and status the document declares was seen.
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            for status in operation["responses"]
+                .as_object()
+                .expect("responses")
+                .keys()
+            {
+                let status: u16 = status.parse().expect("a status");
+                let seen = exercised.contains(&(path.as_str(), method.as_str(), status));
+                // Statuses that need another start of the service are tested above.
+                let elsewhere = matches!(
+                    (path.as_str(), status),
+                    ("/v1/policies/{name}/decide", 401) | ("/v1/admin/reload", 403 | 422)
+                );
+                assert!(
+                    seen || elsewhere,
+                    "{method} {path} {status} is declared but never checked"
+                );
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //!
 //! - `GET /healthz`, `GET /readyz`: liveness and readiness.
 //! - `GET /metrics`: Prometheus metrics.
+//! - `GET /openapi.json`: the OpenAPI 3 document of this API.
 //! - `GET /v1/policies`: every served policy, its version and fingerprint.
 //! - `POST /v1/admin/reload`: reloads the folder now (admin token).
 //! - `POST /v1/policies/{name}/decide`: one record (a JSON object) gives
@@ -31,6 +32,9 @@ use crate::diagnostics::codes;
 /// The header that names the version of the policy that decided.
 pub const VERSION_HEADER: &str = "roe-policy-version";
 
+/// The OpenAPI 3 document of this API (`GET /openapi.json`).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
 /// In shadow mode, the header that names the candidate decided beside it.
 pub const CANDIDATE_HEADER: &str = "roe-candidate-version";
 
@@ -55,6 +59,10 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
         .route("/metrics", get(metrics))
+        .route(
+            "/openapi.json",
+            get(|| async { json_response(StatusCode::OK, OPENAPI.to_owned(), None) }),
+        )
         .route("/v1/policies", get(policies))
         .route("/v1/policies/{name}/decide", post(decide))
         .route("/v1/admin/reload", post(reload))
@@ -194,7 +202,7 @@ async fn decide(
     Query(query): Query<DecideQuery>,
     request_id: Option<axum::Extension<super::logs::RequestId>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     if let Some(token) = &shared.decide_token
         && !authorized(&headers, token)
@@ -202,6 +210,23 @@ async fn decide(
         return unauthorized("decide calls");
     }
     let started = Instant::now();
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the body is larger than the service takes (`roe serve --max-body`): send a smaller batch, or several",
+            );
+        }
+        Err(rejection) => {
+            return problem(
+                rejection.status(),
+                "unreadable_body",
+                &format!("the body could not be read: {}", rejection.body_text()),
+            );
+        }
+    };
     let Some(served) = shared.live.catalog().get(&name) else {
         return problem(
             StatusCode::NOT_FOUND,
