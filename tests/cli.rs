@@ -1701,3 +1701,63 @@ fn explain_shows_the_assignee_a_record_would_get() {
     );
     assert!(!explain(&[]).contains("assignee"));
 }
+
+/// `roe roster --import` keeps a roster (CSV or JSON) in the state, checked
+/// first; `roe roster` prints it; `roe run --state` without `--roster`
+/// assigns with it.
+#[test]
+fn a_roster_kept_in_the_state_is_the_one_runs_use() {
+    let dir = scratch("roster");
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    let state = state.to_str().expect("a path").to_owned();
+    let csv = write(
+        &dir,
+        "roster.csv",
+        "member,user_id,away_from,away_until\nben@acme.example,005B,2026-11-30T00:00:00Z,2026-12-01T00:00:00Z\nana@acme.example,005A,,\n",
+    );
+    let imported = roe(&["roster", "--state", &state, "--import", &csv]);
+    assert_eq!(code(&imported), 0, "{}", stderr(&imported));
+    assert!(
+        stderr(&imported).contains("2 people kept"),
+        "{}",
+        stderr(&imported)
+    );
+    let kept = roe(&["roster", "--state", &state]);
+    let kept: serde_json::Value = serde_json::from_str(&stdout(&kept)).expect("JSON");
+    assert_eq!(kept[0]["member"], "ben@acme.example");
+    // A bad roster is refused and the kept one stays.
+    let bad = write(&dir, "bad.json", r#"[{"name":"x"}]"#);
+    let refused = roe(&["roster", "--state", &state, "--import", &bad]);
+    assert_eq!(code(&refused), 2);
+    assert!(
+        stderr(&refused).contains("bad.json"),
+        "{}",
+        stderr(&refused)
+    );
+    // Ben is away: the run takes the kept roster, with ids.
+    let records = write(
+        &dir,
+        "leads.jsonl",
+        (1..=3)
+            .map(|i| lead_line(i, "FR", "50"))
+            .collect::<String>(),
+    );
+    let run = roe(&[
+        "run",
+        "tests/assign/teams.roe",
+        "--records",
+        &records,
+        "--now",
+        "2026-11-30T10:00:00Z",
+        "--state",
+        &state,
+    ]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let out = stdout(&run);
+    assert!(!out.contains("ben@acme.example"), "{out}");
+    assert!(
+        out.contains("\"assignee\":\"ana@acme.example\",\"assignee_id\":\"005A\""),
+        "{out}"
+    );
+}

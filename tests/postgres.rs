@@ -173,6 +173,8 @@ fn state_survives_reconnecting_once_committed() {
         store.record("p", &id("L-2"), &nobody).unwrap();
         // Seen at once by the store that made it, before the commit.
         assert_eq!(store.count("ana@x", day(30)), Ok(2));
+        assert_eq!(store.roster(), Ok(None));
+        store.save_roster(r#"[{"member":"ana@x"}]"#).unwrap();
         store.commit().unwrap();
         // Not committed: lost with the connection.
         store.take("ana@x", day(30)).unwrap();
@@ -184,6 +186,10 @@ fn state_survives_reconnecting_once_committed() {
     assert_eq!(again.count("ana@x", day(29)), Ok(0));
     assert_eq!(again.recorded("p", &id("L-1")), Ok(Some(entry.clone())));
     assert_eq!(again.recorded("p", &id("L-3")), Ok(None));
+    assert_eq!(
+        again.roster(),
+        Ok(Some(r#"[{"member":"ana@x"}]"#.to_owned()))
+    );
     assert_eq!(
         again.ledger(),
         Ok(vec![

@@ -373,6 +373,24 @@ impl Store for PostgresStore {
                 .collect()
         })
     }
+    fn roster(&mut self) -> Result<Option<String>, StoreError> {
+        self.with(|c, _| {
+            c.query_opt("SELECT value FROM roe_state WHERE key = 'roster'", &[])?
+                .map(|row| row.try_get(0))
+                .transpose()
+        })
+    }
+
+    fn save_roster(&mut self, roster: &str) -> Result<(), StoreError> {
+        self.with(|c, _| {
+            c.execute(
+                "INSERT INTO roe_state (key, value) VALUES ('roster', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&roster],
+            )
+            .map(|_| ())
+        })
+    }
 }
 
 /// `url` with any password replaced by `***`, for messages.

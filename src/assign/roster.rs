@@ -96,10 +96,73 @@ impl Roster {
         self.people.get(member).is_some_and(|p| p.is_away(now))
     }
 
+    /// How many people it names.
+    pub fn len(&self) -> usize {
+        self.people.len()
+    }
+
+    /// Whether it names no one.
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
     /// `member`'s user id in the CRM, if the roster gives one.
     pub fn user_id(&self, member: &str) -> Option<&str> {
         self.people.get(member).and_then(|p| p.user_id.as_deref())
     }
+}
+
+/// The roster of a CSV text as the JSON text [`Roster::read`] reads: a
+/// header with `member` and any of `user_id`, `away_from`, `away_until`,
+/// and a row per member or per absence (a member's rows add up).
+pub fn csv_as_json(text: &str) -> Result<String, String> {
+    let text = crate::source::without_byte_order_mark(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("the roster's header cannot be read: {e}"))?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let Some(member) = column("member") else {
+        return Err("the roster has no `member` column: its header needs member, and any of user_id, away_from, away_until".to_owned());
+    };
+    let (user_id, from, until) = (column("user_id"), column("away_from"), column("away_until"));
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("roster row {}: {e}", i + 2))?;
+        let cell = |at: Option<usize>| {
+            at.and_then(|at| record.get(at))
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+        };
+        let Some(name) = cell(Some(member)) else {
+            return Err(format!("roster row {}: the member is empty", i + 2));
+        };
+        let mut row = serde_json::json!({ "member": name });
+        if let Some(id) = cell(user_id) {
+            row["user_id"] = id.into();
+        }
+        match (cell(from), cell(until)) {
+            (Some(from), Some(until)) => {
+                row["away"] = serde_json::json!([{ "from": from, "until": until }]);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(format!(
+                    "roster row {} ({name}): an absence needs both away_from and away_until",
+                    i + 2
+                ));
+            }
+        }
+        rows.push(row);
+    }
+    Ok(serde_json::Value::Array(rows).to_string())
 }
 
 impl Person {
@@ -129,6 +192,23 @@ mod tests {
         assert!(!ana.is_away(at("2026-12-02T00:00:00Z")));
         assert!(!ben.is_away(at("2026-12-01T09:00:00Z")));
         assert_eq!(roster.person("carl@x"), Person::default());
+    }
+
+    #[test]
+    fn a_csv_roster_reads_as_its_json() {
+        let json = csv_as_json(
+            "member,user_id,away_from,away_until\nana@x,005A,,\nana@x,,2026-12-01T00:00:00Z,2026-12-02T00:00:00Z\n",
+        )
+        .unwrap_or_default();
+        let roster = Roster::read(&json).unwrap_or_default();
+        assert_eq!(roster.user_id("ana@x"), Some("005A"));
+        let at = |t: &str| t.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+        assert!(roster.is_away("ana@x", at("2026-12-01T09:00:00Z")));
+        assert!(csv_as_json("name\nana@x\n").is_err_and(|e| e.contains("no `member` column")));
+        assert!(
+            csv_as_json("member,away_from\nana@x,2026-12-01T00:00:00Z\n")
+                .is_err_and(|e| e.contains("row 2 (ana@x)"))
+        );
     }
 
     #[test]

@@ -230,6 +230,27 @@ impl Store for SqliteStore {
             rows.collect()
         })
     }
+    fn roster(&mut self) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT value FROM roe_state WHERE key = 'roster'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+    }
+
+    fn save_roster(&mut self, roster: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO roe_state (key, value) VALUES ('roster', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = ?1",
+                params![roster],
+            )
+            .map(|_| ())
+        })
+    }
 }
 
 /// The error of a state file that cannot be opened, read or written.
@@ -275,6 +296,7 @@ mod tests {
         assert!(store.save_turn("emea", &turn).is_ok());
         assert!(store.take("ana@x", day).is_ok());
         assert!(store.record("p", &id, &entry).is_ok());
+        assert!(store.save_roster("[]").is_ok());
         assert!(store.commit().is_ok());
         // Not committed: lost with the process.
         assert!(store.take("ana@x", day).is_ok());
@@ -285,6 +307,7 @@ mod tests {
         assert_eq!(read, turn);
         assert_eq!(again.count("ana@x", day), Ok(1));
         assert_eq!(again.recorded("p", &id), Ok(Some(entry)));
+        assert_eq!(again.roster(), Ok(Some("[]".to_owned())));
         assert_eq!(
             again
                 .ledger()

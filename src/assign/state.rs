@@ -144,6 +144,11 @@ pub trait Store {
     fn commit(&mut self) -> Result<(), StoreError>;
     /// Every ledger entry, by [`ledger_key`], in key order.
     fn ledger(&mut self) -> Result<Vec<(String, Entry)>, StoreError>;
+    /// The roster the state keeps (its JSON text), if one was saved.
+    fn roster(&mut self) -> Result<Option<String>, StoreError>;
+    /// Keeps `roster` (JSON text a [`crate::assign::Roster`] was read from)
+    /// as the state's roster, for every process sharing the state.
+    fn save_roster(&mut self, roster: &str) -> Result<(), StoreError>;
 }
 
 impl<T: Store + ?Sized> Store for Box<T> {
@@ -171,6 +176,12 @@ impl<T: Store + ?Sized> Store for Box<T> {
     fn ledger(&mut self) -> Result<Vec<(String, Entry)>, StoreError> {
         (**self).ledger()
     }
+    fn roster(&mut self) -> Result<Option<String>, StoreError> {
+        (**self).roster()
+    }
+    fn save_roster(&mut self, roster: &str) -> Result<(), StoreError> {
+        (**self).save_roster(roster)
+    }
 }
 
 /// Assignment state in memory: it starts empty and lives as long as the run.
@@ -185,6 +196,8 @@ pub struct State {
     entries: Vec<Entry>,
     /// Each entry's index, by the addresses of its shared parts.
     entry_at: HashMap<[usize; 4], usize>,
+    /// The roster's JSON text, once saved.
+    roster: Option<String>,
 }
 
 impl State {
@@ -285,5 +298,14 @@ impl Store for State {
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(entries)
+    }
+
+    fn roster(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(self.roster.clone())
+    }
+
+    fn save_roster(&mut self, roster: &str) -> Result<(), StoreError> {
+        self.roster = Some(roster.to_owned());
+        Ok(())
     }
 }

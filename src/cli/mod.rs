@@ -8,6 +8,7 @@ mod explain;
 mod ledger;
 mod lint;
 mod output;
+mod roster;
 mod run;
 #[cfg(feature = "service")]
 mod serve;
@@ -58,6 +59,8 @@ enum Command {
     Simulate(simulate::Args),
     /// List who was assigned which record, when and by which rule, from a state file.
     Ledger(ledger::Args),
+    /// Keep a roster (user ids, absences) in the assignment state, or print the one kept.
+    Roster(roster::Args),
     /// Serve every policy of a folder over HTTP: decisions for other services.
     #[cfg(feature = "service")]
     Serve(serve::Args),
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Ledger(args) => ledger::run(&args),
+        Command::Roster(args) => roster::run(&args),
         #[cfg(feature = "service")]
         Command::Serve(args) => serve::run(&args),
     };

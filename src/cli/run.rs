@@ -86,6 +86,7 @@ pub struct Args {
     state: Option<PathBuf>,
     /// The roster: a JSON array of {"member", "user_id", "away": [{"from", "until"}]}
     /// giving members' CRM user ids (`assignee_id`) and absences. Implies --assign.
+    /// Without it, the roster the state keeps (`roe roster --import`) is used.
     #[arg(long, value_name = "FILE")]
     roster: Option<PathBuf>,
 }
@@ -254,8 +255,17 @@ pub fn assigner_for(
     state: Option<&Path>,
     roster: Option<&Path>,
 ) -> Result<RunAssigner, UsageError> {
+    let mut store: Box<dyn Store> = match state {
+        None => Box::new(State::new()),
+        Some(path) => roe::assign::open_store(path).map_err(|e| UsageError(e.to_string()))?,
+    };
     let roster = match roster {
-        None => Roster::empty(),
+        // Without a roster file, the one the state keeps (`roe roster --import`).
+        None => match store.roster().map_err(|e| UsageError(e.to_string()))? {
+            Some(text) => Roster::read(&text)
+                .map_err(|e| UsageError(format!("the roster kept in the state: {e}")))?,
+            None => Roster::empty(),
+        },
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 UsageError(format!(
@@ -267,10 +277,6 @@ pub fn assigner_for(
             Roster::read(&text)
                 .map_err(|e| UsageError(format!("roster `{}`: {e}", path.display())))?
         }
-    };
-    let store: Box<dyn Store> = match state {
-        None => Box::new(State::new()),
-        Some(path) => roe::assign::open_store(path).map_err(|e| UsageError(e.to_string()))?,
     };
     Ok(Assigner::new(policy.program(), roster, store))
 }
