@@ -630,6 +630,7 @@ fn the_openapi_document_describes_every_real_response() {
     let service = Service::start(
         &dir,
         &[
+            "--assign",
             "--max-body",
             "4096",
             "--admin-token-file",
@@ -762,6 +763,51 @@ fn the_openapi_document_describes_every_real_response() {
             422,
         ),
         (
+            "/v1/admin/roster",
+            "put",
+            "/v1/admin/roster".into(),
+            "a",
+            "application/json",
+            "[{\"member\":\"ana@x\",\"user_id\":\"005A\"}]".into(),
+            200,
+        ),
+        (
+            "/v1/admin/roster",
+            "put",
+            "/v1/admin/roster".into(),
+            "a",
+            "application/json",
+            "{}".into(),
+            422,
+        ),
+        (
+            "/v1/admin/roster",
+            "put",
+            "/v1/admin/roster".into(),
+            "b",
+            "application/json",
+            "[]".into(),
+            401,
+        ),
+        (
+            "/v1/admin/roster",
+            "get",
+            "/v1/admin/roster".into(),
+            "a",
+            "",
+            String::new(),
+            200,
+        ),
+        (
+            "/v1/admin/roster",
+            "get",
+            "/v1/admin/roster".into(),
+            "b",
+            "",
+            String::new(),
+            401,
+        ),
+        (
             "/v1/admin/reload",
             "post",
             "/v1/admin/reload".into(),
@@ -784,9 +830,16 @@ fn the_openapi_document_describes_every_real_response() {
     for (path, method, url, token, content_type, body, expected) in &calls {
         let url = service.url(url);
         let mut response = if *method == "get" {
-            agent().get(&url).call().expect("an answer")
+            let mut request = agent().get(&url);
+            if !token.is_empty() {
+                request = request.header("authorization", &format!("Bearer {token}"));
+            }
+            request.call().expect("an answer")
         } else {
-            let mut request = agent().post(&url);
+            let mut request = match *method {
+                "put" => agent().put(&url),
+                _ => agent().post(&url),
+            };
             if !token.is_empty() {
                 request = request.header("authorization", &format!("Bearer {token}"));
             }
@@ -843,7 +896,9 @@ fn the_openapi_document_describes_every_real_response() {
                 // Statuses that need another start of the service are tested above.
                 let elsewhere = matches!(
                     (path.as_str(), status),
-                    ("/v1/policies/{name}/decide", 401) | ("/v1/admin/reload", 403 | 422)
+                    ("/v1/policies/{name}/decide", 401 | 503)
+                        | ("/v1/admin/reload", 403 | 422)
+                        | ("/v1/admin/roster", 403 | 404)
                 );
                 assert!(
                     seen || elsewhere,
@@ -852,4 +907,117 @@ fn the_openapi_document_describes_every_real_response() {
             }
         }
     }
+}
+
+/// NDJSON of inbound leads from `country`, with these ids.
+fn leads(ids: &[&str], country: &str) -> String {
+    ids.iter()
+        .map(|id| {
+            format!(
+                "{{\"id\":\"{id}\",\"email\":\"x@y.example\",\"country\":\"{country}\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"mql\",\"score\":50,\"created_at\":\"2026-11-30T08:00:00Z\",\"do_not_route\":false}}\n"
+            )
+        })
+        .collect()
+}
+
+/// The assignee of each line of an NDJSON answer.
+fn assignees(lines: &str) -> Vec<String> {
+    lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["actions"][0]["assignee"]
+                .as_str()
+                .unwrap_or("-")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// PUTs a roster with the admin token: (status, body).
+fn put_roster(url: &str, token: &str, content_type: &str, body: &str) -> (u16, String) {
+    let mut response = agent()
+        .put(url)
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .send(body)
+        .expect("an answer");
+    let text = response.body_mut().read_to_string().expect("a body");
+    (response.status().as_u16(), text)
+}
+
+#[test]
+fn the_service_assigns_people_with_the_roster_it_keeps() {
+    let dir = folder("assign", &["tests/assign/teams.roe"]);
+    std::fs::write(dir.join("admin.token"), "a").expect("written");
+    let state = dir.with_extension("db");
+    let _ = std::fs::remove_file(&state);
+    let start = || {
+        Service::start(
+            &dir,
+            &[
+                "--state",
+                &state.display().to_string(),
+                "--admin-token-file",
+                &dir.join("admin.token").display().to_string(),
+            ],
+        )
+    };
+    let service = start();
+    let decide = service.url(&format!("/v1/policies/teams/decide?now={NOW}"));
+    let (status, _, lines) = post(
+        &decide,
+        "application/x-ndjson",
+        &leads(&["1", "2", "3"], "FR"),
+    );
+    assert_eq!(status, 200, "{lines}");
+    assert_eq!(
+        assignees(&lines),
+        ["ana@acme.example", "ben@acme.example", "chen@acme.example"]
+    );
+    // Ben is away from now on: the roster, kept over the API (CSV here).
+    let roster = service.url("/v1/admin/roster");
+    let (status, body) = put_roster(
+        &roster,
+        "a",
+        "text/csv",
+        "member,user_id,away_from,away_until\nben@acme.example,005B,2026-11-30T00:00:00Z,2026-12-01T00:00:00Z\n",
+    );
+    assert_eq!((status, body.as_str()), (200, "{\"people\":1}"));
+    let (status, body) = put_roster(&roster, "a", "application/json", "[{\"name\":1}]");
+    assert_eq!(status, 422, "{body}");
+    let (_, lines) = {
+        let (s, _, l) = post(&decide, "application/x-ndjson", &leads(&["4", "5"], "FR"));
+        (s, l)
+    };
+    assert_eq!(assignees(&lines), ["ana@acme.example", "chen@acme.example"]);
+    let mut kept = agent()
+        .get(&roster)
+        .header("authorization", "Bearer a")
+        .call()
+        .expect("an answer");
+    let kept = kept.body_mut().read_to_string().expect("a body");
+    assert!(kept.contains("005B"), "{kept}");
+    assert!(service.stop().success());
+    // Restarted on the same state: a lead assigned before keeps its person,
+    // and the turn goes on where it was.
+    let again = start();
+    let decide = again.url(&format!("/v1/policies/teams/decide?now={NOW}"));
+    let (_, _, lines) = post(&decide, "application/x-ndjson", &leads(&["2", "6"], "FR"));
+    assert_eq!(assignees(&lines), ["ben@acme.example", "ana@acme.example"]);
+    // A service that does not assign has no roster.
+    let plain = Service::start(
+        &folder("no-assign", &["tests/assign/teams.roe"]),
+        &[
+            "--admin-token-file",
+            &dir.join("admin.token").display().to_string(),
+        ],
+    );
+    let (status, body) = put_roster(
+        &plain.url("/v1/admin/roster"),
+        "a",
+        "application/json",
+        "[]",
+    );
+    assert_eq!(status, 404, "{body}");
 }

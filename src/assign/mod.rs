@@ -40,7 +40,7 @@ pub fn is_database_url(state: &str) -> bool {
 /// Opens the state a `--state` value names: a PostgreSQL database for a
 /// `postgres://` URL, else an SQLite file (created when missing).
 #[cfg(all(feature = "sqlite", feature = "postgres"))]
-pub fn open_store(state: &std::path::Path) -> Result<Box<dyn Store>, StoreError> {
+pub fn open_store(state: &std::path::Path) -> Result<Box<dyn Store + Send>, StoreError> {
     Ok(match state.to_str().filter(|s| is_database_url(s)) {
         Some(url) => Box::new(postgres::PostgresStore::open(url)?),
         None => Box::new(sqlite::SqliteStore::open(state)?),
@@ -266,6 +266,17 @@ impl<S: Store> Assigner<S> {
             picks: Vec::new(),
             entries: FxHashMap::default(),
         }
+    }
+
+    /// Picks with `roster` from now on: who is away, and members' user ids.
+    pub fn set_roster(&mut self, roster: Roster) {
+        for team in &mut self.teams {
+            team.people = team.members.iter().map(|m| roster.person(m)).collect();
+        }
+        // Assigned decisions kept carry the old roster's user ids.
+        self.given.clear();
+        self.given_at.clear();
+        self.roster = roster;
     }
 
     /// What assignment did for each team since the assigner was made.

@@ -32,6 +32,7 @@ Endpoints (JSON; decisions are exactly `roe run`'s lines):
                                       ?now=RFC3339 decides at that instant (else the server's clock)
   GET  /metrics                       Prometheus metrics
   POST /v1/admin/reload               reload the folder now (needs the admin token)
+  GET, PUT /v1/admin/roster           the roster assignment uses (JSON array, or CSV as text/csv)
 Each decision response names the policy version in the `roe-policy-version` header.
 Changed policies are reloaded (every --watch seconds, on SIGHUP, or by the admin call):
 compiled and verified first, then swapped in; one that fails keeps its old version.
@@ -59,6 +60,14 @@ pub struct Args {
     /// without one, admin calls are off.
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// Pick the person for each hand-off (round robin, weights, caps, absences),
+    /// as `roe run --assign` does; state starts empty in memory.
+    #[arg(long)]
+    assign: bool,
+    /// Keep assignment state in an SQLite file, or in PostgreSQL (a postgres://
+    /// URL) shared by every replica; the roster is the one it keeps. Implies --assign.
+    #[arg(long, value_name = "FILE|URL")]
+    state: Option<PathBuf>,
     /// How to log (on stderr): a JSON object per line, text, or nothing.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -112,6 +121,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         watch,
         admin_token: token(args.admin_token_file.as_ref(), "ROE_ADMIN_TOKEN")?,
         decide_token: token(args.decide_token_file.as_ref(), "ROE_DECIDE_TOKEN")?,
+        assign: args.assign,
+        state: args.state.clone(),
         addr: args.addr,
         max_body: args.max_body,
         max_batch: args.max_batch,

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::catalog::Served;
 use crate::vm::decision::{Decided, line};
-use crate::vm::{Decision, RecordError, Vm};
+use crate::vm::{Decision, RecordError, RecordId, Vm};
 
 /// How many differing records one request logs, at most.
 const LOGGED: usize = 10;
@@ -53,10 +53,22 @@ impl<'p> Decider<'p> {
     /// The line of the record at `index` given as JSON `text`, and the code
     /// of its error if it could not be decided.
     pub fn line(&mut self, index: usize, text: &str) -> (String, Option<&'static str>) {
+        let (id, outcome) = self.decide(index, text);
+        let code = outcome.as_ref().err().map(|e| e.code);
+        (line(index, id.as_ref(), &outcome), code)
+    }
+
+    /// The record at `index` given as JSON `text`, decided (and compared
+    /// with the candidate's decision, in shadow mode).
+    pub fn decide(
+        &mut self,
+        index: usize,
+        text: &str,
+    ) -> (Option<RecordId>, Result<Decision, RecordError>) {
         let (id, outcome) = self.live.decide_line(text);
         self.count(&outcome);
-        let made = line(index, id.as_ref(), &outcome);
         if let Some(candidate) = &mut self.candidate {
+            let made = line(index, id.as_ref(), &outcome);
             let (_, theirs) = candidate.decide_line(text);
             let their_line = line(index, id.as_ref(), &theirs);
             if their_line == made {
@@ -76,7 +88,7 @@ impl<'p> Decider<'p> {
                 }
             }
         }
-        (made, outcome.err().map(|e| e.code))
+        (id, outcome)
     }
 
     /// Counts one record's outcome.

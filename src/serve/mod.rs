@@ -4,6 +4,7 @@
 //! folder when it changes ([`reload`]) and counts what it does
 //! ([`metrics`]).
 
+pub mod assigning;
 pub mod catalog;
 pub mod decider;
 pub mod logs;
@@ -31,6 +32,11 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The bearer token decide calls need, if any.
     pub decide_token: Option<String>,
+    /// Whether hand-offs get an assignee.
+    pub assign: bool,
+    /// Where assignment state lives: an SQLite file or a postgres:// URL;
+    /// `None` keeps it in memory.
+    pub state: Option<PathBuf>,
     /// Where to listen.
     pub addr: SocketAddr,
     /// The largest request body, in bytes.
@@ -51,6 +57,10 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the service's runtime: {e}"))?;
+    let assigning = match config.assign || config.state.is_some() {
+        true => Some(assigning::Assigning::new(config.state.clone())?),
+        false => None,
+    };
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
@@ -69,6 +79,7 @@ pub fn serve(
             max_batch: config.max_batch,
             admin_token: config.admin_token.clone(),
             decide_token: config.decide_token.clone(),
+            assigning,
         });
         axum::serve(listener, routes::router(shared, config.max_body))
             .with_graceful_shutdown(stopped())

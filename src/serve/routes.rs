@@ -23,11 +23,13 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::value::RawValue;
 
+use super::assigning::{Assigning, Decided};
 use super::catalog::Served;
 use super::decider::{Decider, Outcomes};
 use super::metrics::Metrics;
 use super::reload::Live;
 use crate::diagnostics::codes;
+use crate::vm::decision::line;
 
 /// The header that names the version of the policy that decided.
 pub const VERSION_HEADER: &str = "roe-policy-version";
@@ -51,6 +53,8 @@ pub struct Shared {
     pub admin_token: Option<String>,
     /// The bearer token decide calls need, if they need one.
     pub decide_token: Option<String>,
+    /// With assignment on, the assigners.
+    pub assigning: Option<Assigning>,
 }
 
 /// The service's routes over `shared`, refusing bodies over `max_body` bytes.
@@ -66,6 +70,7 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
         .route("/v1/policies", get(policies))
         .route("/v1/policies/{name}/decide", post(decide))
         .route("/v1/admin/reload", post(reload))
+        .route("/v1/admin/roster", get(roster).put(save_roster))
         .fallback(|| async {
             problem(
                 StatusCode::NOT_FOUND,
@@ -140,15 +145,8 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
 /// `POST /v1/admin/reload`: 200 when every file is served, else 422 with
 /// the problems (and the versions still served).
 async fn reload(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let Some(token) = &shared.admin_token else {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "admin_off",
-            "admin calls are off: start the service with --admin-token-file FILE (or ROE_ADMIN_TOKEN)",
-        );
-    };
-    if !authorized(&headers, token) {
-        return unauthorized("admin calls");
+    if let Some(refused) = admin_refused(&shared, &headers) {
+        return refused;
     }
     let (live, metrics) = (shared.live.clone(), shared.metrics.clone());
     let Ok(report) = tokio::task::spawn_blocking(move || live.reload(&metrics)).await else {
@@ -164,6 +162,104 @@ async fn reload(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
     };
     let body = serde_json::to_string(&report).unwrap_or_default();
     json_response(status, body, None)
+}
+
+/// The refusal of an admin call: off, or without its token.
+fn admin_refused(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let Some(token) = &shared.admin_token else {
+        return Some(problem(
+            StatusCode::FORBIDDEN,
+            "admin_off",
+            "admin calls are off: start the service with --admin-token-file FILE (or ROE_ADMIN_TOKEN)",
+        ));
+    };
+    (!authorized(headers, token)).then(|| unauthorized("admin calls"))
+}
+
+/// The refusal of a roster call to a service that does not assign.
+fn not_assigning() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not_assigning",
+        "the service does not assign people: start it with --assign (or --state)",
+    )
+}
+
+/// `GET /v1/admin/roster`: the roster assignment uses.
+async fn roster(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Some(refused) = admin_refused(&shared, &headers) {
+        return refused;
+    }
+    if shared.assigning.is_none() {
+        return not_assigning();
+    }
+    let reading = shared.clone();
+    let kept =
+        tokio::task::spawn_blocking(move || reading.assigning.as_ref().map(Assigning::roster))
+            .await;
+    match kept {
+        Ok(Some(Ok(text))) => json_response(StatusCode::OK, text, None),
+        Ok(Some(Err(e))) => problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message),
+        _ => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the roster could not be read",
+        ),
+    }
+}
+
+/// `PUT /v1/admin/roster`: checks a roster (a JSON array, or CSV with
+/// `Content-Type: text/csv`) and keeps it for every assigner, and with a
+/// shared state every replica, from their next request on.
+async fn save_roster(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = admin_refused(&shared, &headers) {
+        return refused;
+    }
+    if shared.assigning.is_none() {
+        return not_assigning();
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad_roster",
+            "the roster is not UTF-8 text",
+        );
+    };
+    let csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    let json = match csv {
+        true => crate::assign::roster::csv_as_json(text),
+        false => Ok(text.to_owned()),
+    };
+    let checked = json.and_then(|json| crate::assign::Roster::read(&json).map(|r| (json, r.len())));
+    let (json, people) = match checked {
+        Ok(checked) => checked,
+        Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "bad_roster", &e),
+    };
+    let saving = shared.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        saving.assigning.as_ref().map(|a| a.save_roster(&json))
+    })
+    .await;
+    match saved {
+        Ok(Some(Ok(()))) => json_response(
+            StatusCode::OK,
+            serde_json::json!({ "people": people }).to_string(),
+            None,
+        ),
+        Ok(Some(Err(e))) => problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message),
+        _ => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the roster could not be kept",
+        ),
+    }
 }
 
 /// `GET /v1/policies`.
@@ -263,13 +359,16 @@ async fn decide(
     let max_batch = shared.max_batch;
     let text = text.to_owned();
     // Deciding is work for a thread of its own, not the runtime's.
+    let deciding = shared.clone();
     let decided = tokio::task::spawn_blocking(move || {
+        let shared = deciding;
         let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
         let mut decider = Decider::new(&served, now, request_id);
+        let assigning = shared.assigning.as_ref();
         let mut response = if ndjson {
-            decide_ndjson(&mut decider, &served, &text, max_batch)
+            decide_ndjson(&mut decider, &served, assigning, &text, max_batch, now)
         } else {
-            decide_json(&mut decider, &served, &text, max_batch)
+            decide_json(&mut decider, &served, assigning, &text, max_batch, now)
         };
         if let Some(candidate) = served
             .candidate
@@ -298,12 +397,48 @@ async fn decide(
     response
 }
 
+/// The lines of `records`, in order, each with its error's code if it
+/// could not be decided; with assignment on, assigned and committed first.
+fn lines(
+    decider: &mut Decider<'_>,
+    served: &Served,
+    assigning: Option<&Assigning>,
+    records: &[&str],
+    now: Timestamp,
+) -> Result<Vec<(String, Option<&'static str>)>, Response> {
+    let Some(assigning) = assigning else {
+        return Ok(records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| decider.line(index, record))
+            .collect());
+    };
+    let mut decided: Vec<Decided> = records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| decider.decide(index, record))
+        .collect();
+    assigning
+        .assign(served, &mut decided, now)
+        .map_err(|e| problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message))?;
+    Ok(decided
+        .iter()
+        .enumerate()
+        .map(|(index, (id, outcome))| {
+            let code = outcome.as_ref().err().map(|e| e.code);
+            (line(index, id.as_ref(), outcome), code)
+        })
+        .collect())
+}
+
 /// One record (an object) or a batch (an array) of JSON.
 fn decide_json(
     decider: &mut Decider<'_>,
     served: &Served,
+    assigning: Option<&Assigning>,
     text: &str,
     max_batch: usize,
+    now: Timestamp,
 ) -> Response {
     let version = Some(served.version.as_str());
     if text.trim_start().starts_with('[') {
@@ -320,18 +455,34 @@ fn decide_json(
         if records.len() > max_batch {
             return too_many(records.len(), max_batch);
         }
-        let mut out = String::with_capacity(records.len() * 128 + 2);
+        let records: Vec<&str> = records.iter().map(|r| r.get()).collect();
+        let made = match lines(decider, served, assigning, &records, now) {
+            Ok(made) => made,
+            Err(response) => return response,
+        };
+        let mut out =
+            String::with_capacity(made.iter().map(|(l, _)| l.len() + 1).sum::<usize>() + 2);
         out.push('[');
-        for (index, record) in records.iter().enumerate() {
+        for (index, (line, _)) in made.iter().enumerate() {
             if index > 0 {
                 out.push(',');
             }
-            out.push_str(&decider.line(index, record.get()).0);
+            out.push_str(line);
         }
         out.push(']');
         return json_response(StatusCode::OK, out, version);
     }
-    let (line, error) = decider.line(0, text);
+    let made = match lines(decider, served, assigning, &[text], now) {
+        Ok(made) => made,
+        Err(response) => return response,
+    };
+    let Some((line, error)) = made.into_iter().next() else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "no line was made",
+        );
+    };
     let status = match error {
         None => StatusCode::OK,
         Some(codes::RECORD_MALFORMED) => StatusCode::BAD_REQUEST,
@@ -344,16 +495,22 @@ fn decide_json(
 fn decide_ndjson(
     decider: &mut Decider<'_>,
     served: &Served,
+    assigning: Option<&Assigning>,
     text: &str,
     max_batch: usize,
+    now: Timestamp,
 ) -> Response {
     let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if records.len() > max_batch {
         return too_many(records.len(), max_batch);
     }
-    let mut out = String::with_capacity(records.len() * 128);
-    for (index, record) in records.iter().enumerate() {
-        out.push_str(&decider.line(index, record).0);
+    let made = match lines(decider, served, assigning, &records, now) {
+        Ok(made) => made,
+        Err(response) => return response,
+    };
+    let mut out = String::with_capacity(made.iter().map(|(l, _)| l.len() + 1).sum());
+    for (line, _) in &made {
+        out.push_str(line);
         out.push('\n');
     }
     let mut response = json_response(StatusCode::OK, out, Some(&served.version));
