@@ -27,6 +27,9 @@ use roe::assign::state::{Turn, Window};
 use roe::assign::{Assigner, Entry, Roster, Store};
 use roe::vm::RecordId;
 
+#[cfg(feature = "service")]
+mod service;
+
 /// The server's URL, or `None` (after saying once how to run these tests)
 /// when there is none and none is required.
 fn server() -> Option<String> {
@@ -420,4 +423,81 @@ fn roe_run_processes_share_turns_and_caps() {
     assert_eq!(again.stdout, outputs[0].stdout);
     assert_eq!(member_totals(&mut store).0, totals);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two replicas of `roe serve --state postgres://...` share one roster and
+/// one set of turns: a roster saved through one is used by the other, and
+/// leads decided through both at once take each turn once.
+#[cfg(feature = "service")]
+#[test]
+fn replicas_of_the_service_share_the_roster_and_the_turns() {
+    use service::{NOW, Service, post, put_roster};
+    let Some(server) = server() else { return };
+    let db = Scratch::new(&server, "replicas");
+    let dir = std::env::temp_dir().join(format!("roe-pg-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("tests/assign/teams.roe", dir.join("teams.roe")).unwrap();
+    std::fs::write(dir.with_extension("token"), "a").unwrap();
+    let token = dir.with_extension("token").display().to_string();
+    let args = [
+        "--state",
+        db.url.as_str(),
+        "--admin-token-file",
+        token.as_str(),
+    ];
+    let (one, two) = (Service::start(&dir, &args), Service::start(&dir, &args));
+    // Ben is away, through the first replica.
+    let (status, body) = put_roster(
+        &one.url("/v1/admin/roster"),
+        "a",
+        "application/json",
+        r#"[{"member":"ben@acme.example","away":[{"from":"2026-11-30T00:00:00Z","until":"2026-12-01T00:00:00Z"}]}]"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    // Forty FR leads, decided through both replicas at once, a lead a request.
+    let replicas = [
+        one.url("/v1/policies/teams/decide"),
+        two.url("/v1/policies/teams/decide"),
+    ];
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let url = format!("{}?now={NOW}", replicas[w % 2]);
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        let lead = lead(&format!("R-{w}-{i}"), "FR").to_string();
+                        let (status, _, line) = post(&url, "application/json", &lead);
+                        assert_eq!(status, 200, "{line}");
+                        let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+                        line["actions"][0]["assignee"]
+                            .as_str()
+                            .unwrap_or("-")
+                            .to_owned()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut totals = BTreeMap::<String, usize>::new();
+    for worker in workers {
+        for who in worker.join().unwrap() {
+            *totals.entry(who).or_default() += 1;
+        }
+    }
+    // Ben is away on both; Ana and Chen alternate, whichever replica asked.
+    assert_eq!(
+        totals,
+        BTreeMap::from([
+            ("ana@acme.example".to_owned(), 20),
+            ("chen@acme.example".to_owned(), 20)
+        ])
+    );
+    let mut store = db.store();
+    assert_eq!(
+        store.ledger().unwrap().len(),
+        40,
+        "one ledger entry per lead"
+    );
+    store.commit().unwrap();
 }

@@ -10,116 +10,12 @@
     reason = "a test fails by panicking"
 )]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod service;
 
-const NOW: &str = "2026-11-30T10:00:00Z";
+use std::path::Path;
+use std::process::Command;
 
-/// A running service, stopped (SIGTERM) when dropped.
-struct Service {
-    child: Child,
-    base: String,
-    /// Where its stderr (the log) goes.
-    log: PathBuf,
-}
-
-impl Service {
-    /// Serves `folder` with extra arguments, once it says where it listens.
-    fn start(folder: &Path, extra: &[&str]) -> Service {
-        let log = folder.with_extension("log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roe"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--policies"])
-            .arg(folder)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("a log file"))
-            .spawn()
-            .expect("roe starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("a first line");
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .to_owned();
-        Service { child, base, log }
-    }
-
-    /// What it logged so far.
-    fn logged(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Sends SIGTERM and waits: the exit status.
-    fn stop(mut self) -> std::process::ExitStatus {
-        terminate(&self.child);
-        let status = self.child.wait().expect("exits");
-        std::mem::forget(self);
-        status
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        terminate(&self.child);
-        let _ = self.child.wait();
-    }
-}
-
-fn terminate(child: &Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-}
-
-/// An agent that hands back every status instead of failing on 4xx/5xx.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .new_agent()
-}
-
-/// POSTs `body` with `content_type`: (status, version header, body).
-fn post(url: &str, content_type: &str, body: &str) -> (u16, Option<String>, String) {
-    let mut response = agent()
-        .post(url)
-        .header("content-type", content_type)
-        .send(body)
-        .expect("an answer");
-    let version = response
-        .headers()
-        .get("roe-policy-version")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = response.body_mut().read_to_string().expect("a body");
-    (response.status().as_u16(), version, text)
-}
-
-fn get(url: &str) -> (u16, String) {
-    let mut response = agent().get(url).call().expect("an answer");
-    let text = response.body_mut().read_to_string().expect("a body");
-    (response.status().as_u16(), text)
-}
-
-/// A folder holding copies of `files` (paths in the repository).
-fn folder(name: &str, files: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("roe-serve-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a folder");
-    for file in files {
-        let to = dir.join(Path::new(file).file_name().expect("a name"));
-        std::fs::copy(file, to).expect("copied");
-    }
-    dir
-}
+use service::*;
 
 /// `roe run`'s lines for the records of `file`.
 fn run_lines(file: &str) -> Vec<String> {
@@ -283,18 +179,6 @@ fn a_folder_that_cannot_be_served_stops_the_start_with_the_reason() {
     let (code, stderr) = refused(&dir);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("holds no policy to serve"), "{stderr}");
-}
-
-/// POSTs with a bearer token: (status, body).
-fn post_as(url: &str, token: &str, body: &str) -> (u16, String) {
-    let mut response = agent()
-        .post(url)
-        .header("authorization", &format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .send(body)
-        .expect("an answer");
-    let text = response.body_mut().read_to_string().expect("a body");
-    (response.status().as_u16(), text)
 }
 
 /// The version `GET /v1/policies` lists for `name`.
@@ -932,18 +816,6 @@ fn assignees(lines: &str) -> Vec<String> {
                 .to_owned()
         })
         .collect()
-}
-
-/// PUTs a roster with the admin token: (status, body).
-fn put_roster(url: &str, token: &str, content_type: &str, body: &str) -> (u16, String) {
-    let mut response = agent()
-        .put(url)
-        .header("authorization", &format!("Bearer {token}"))
-        .header("content-type", content_type)
-        .send(body)
-        .expect("an answer");
-    let text = response.body_mut().read_to_string().expect("a body");
-    (response.status().as_u16(), text)
 }
 
 #[test]
