@@ -104,7 +104,7 @@ fn bad_requests_get_their_status_and_an_error_object() {
         &format!("\"{}\"", "x".repeat(5000)),
     );
     assert_eq!((status, code(&body).as_str()), (413, "body_too_large"));
-    let (status, _, body) = post(&decide, "application/x-ndjson", "{}\n{}\n{}\n");
+    let (status, _, body) = post(&decide, "application/json", "[{}, {}, {}]");
     assert_eq!((status, code(&body).as_str()), (413, "batch_too_large"));
     let (status, _, body) = post(
         &service.url("/v1/policies/inbound_routing/decide?now=yesterday"),
@@ -892,4 +892,123 @@ fn the_service_assigns_people_with_the_roster_it_keeps() {
         "[]",
     );
     assert_eq!(status, 404, "{body}");
+}
+
+/// A Kubernetes ConfigMap volume: the policy is a symbolic link into
+/// `..data`, itself a link to a timestamped folder that an update replaces
+/// by swapping the link. The service sees the swap and serves the new file.
+#[cfg(unix)]
+#[test]
+fn a_configmap_style_symlink_swap_is_reloaded() {
+    use std::os::unix::fs::symlink;
+    let dir = folder("configmap", &[]);
+    for (version, team) in [("..v1", "first"), ("..v2", "second")] {
+        std::fs::create_dir_all(dir.join(version)).expect("a folder");
+        std::fs::write(dir.join(version).join("p.roe"), to_team(team)).expect("written");
+    }
+    symlink("..v1", dir.join("..data")).expect("a link");
+    symlink("..data/p.roe", dir.join("p.roe")).expect("a link");
+    let service = Service::start(&dir, &["--watch", "0.1"]);
+    let decide = service.url(&format!("/v1/policies/p/decide?now={NOW}"));
+    let (_, _, line) = post(&decide, "application/json", "{\"id\":\"L\"}");
+    assert!(line.contains("\"team\":\"first\""), "{line}");
+    // The swap, as the kubelet does it: a new link renamed over the old.
+    symlink("..v2", dir.join("..data_tmp")).expect("a link");
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).expect("renamed");
+    eventually("the swapped policy is served", || {
+        post(&decide, "application/json", "{\"id\":\"L\"}")
+            .2
+            .contains("\"team\":\"second\"")
+    });
+}
+
+#[test]
+fn a_large_ndjson_stream_gets_a_line_per_record_in_order() {
+    let dir = folder("stream", &["examples/inbound_routing.roe"]);
+    // 20,000 leads: the example's, with distinct ids, sent as a stream.
+    let example: Vec<serde_json::Value> = std::fs::read_to_string("examples/inbound_leads.jsonl")
+        .expect("records")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a lead"))
+        .collect();
+    let mut text = String::new();
+    for n in 0..20_000 {
+        let mut lead = example[n % example.len()].clone();
+        lead["id"] = format!("S-{n}").into();
+        text.push_str(&lead.to_string());
+        text.push('\n');
+    }
+    let file = dir.with_extension("jsonl");
+    std::fs::write(&file, &text).expect("written");
+    let expected: Vec<String> = {
+        let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+            .args([
+                "run",
+                "examples/inbound_routing.roe",
+                "--now",
+                NOW,
+                "--records",
+            ])
+            .arg(&file)
+            .output()
+            .expect("roe run");
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    // A body far over --max-body: a stream has no size limit.
+    let service = Service::start(&dir, &["--max-body", "65536"]);
+    let mut response = agent()
+        .post(&service.url(&format!("/v1/policies/inbound_routing/decide?now={NOW}")))
+        .header("content-type", "application/x-ndjson")
+        .send(ureq::SendBody::from_reader(&mut std::io::Cursor::new(
+            text.as_bytes(),
+        )))
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let lines = response
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_string()
+        .expect("a body");
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), 20_000);
+    assert!(
+        lines.iter().zip(&expected).all(|(a, b)| a == b),
+        "the lines differ from roe run's"
+    );
+}
+
+#[test]
+fn a_stream_that_stalls_is_ended_with_an_error_line() {
+    use std::io::{Read, Write};
+    let dir = folder("stall", &["examples/inbound_routing.roe"]);
+    let service = Service::start(&dir, &["--idle-timeout", "0.3"]);
+    let address = service.base.trim_start_matches("http://").to_owned();
+    let mut socket = std::net::TcpStream::connect(&address).expect("a connection");
+    let lead = std::fs::read_to_string("examples/hot_lead.json")
+        .expect("a lead")
+        .replace('\n', " ")
+        + "\n";
+    let head = format!(
+        "POST /v1/policies/inbound_routing/decide?now={NOW} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{lead}\r\n",
+        lead.len()
+    );
+    socket.write_all(head.as_bytes()).expect("sent");
+    // Then nothing: the service ends the stream after 0.3 s.
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("\"rule\":\"enterprise_hot_emea\""),
+        "{answer}"
+    );
+    assert!(answer.contains("\"code\":\"idle_timeout\""), "{answer}");
 }

@@ -52,6 +52,9 @@ pub struct Args {
     /// The most records one request may carry (more get 413).
     #[arg(long, value_name = "RECORDS", default_value_t = 100_000)]
     max_batch: usize,
+    /// End an NDJSON stream that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    idle_timeout: f64,
     /// How often to check the folder for changed policies, in seconds (0: never;
     /// SIGHUP and `POST /v1/admin/reload` reload at any time).
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
@@ -116,7 +119,14 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             )));
         }
     };
+    if !(args.idle_timeout.is_finite() && args.idle_timeout > 0.0) {
+        return Err(UsageError(format!(
+            "--idle-timeout {}: give the seconds an NDJSON stream may send nothing",
+            args.idle_timeout
+        )));
+    }
     let config = Config {
+        idle: std::time::Duration::from_secs_f64(args.idle_timeout.min(86_400.0)),
         folder: args.policies.clone(),
         watch,
         admin_token: token(args.admin_token_file.as_ref(), "ROE_ADMIN_TOKEN")?,

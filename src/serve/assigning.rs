@@ -45,7 +45,7 @@ impl std::fmt::Debug for Slot {
 }
 
 /// A record as decided, to be assigned.
-pub type Decided = (Option<RecordId>, Result<Decision, RecordError>);
+pub type Outcome = (Option<RecordId>, Result<Decision, RecordError>);
 
 impl Assigning {
     /// Assigning with state in `state` (a file or a postgres:// URL), or in
@@ -74,7 +74,7 @@ impl Assigning {
     pub fn assign(
         &self,
         served: &Served,
-        decided: &mut [Decided],
+        decided: &mut [Outcome],
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let slot = self.slot(served)?;
@@ -95,7 +95,7 @@ impl Assigning {
     fn assign_in(
         &self,
         slot: &mut Slot,
-        decided: &mut [Decided],
+        decided: &mut [Outcome],
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let roster = match &self.state {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::assigning::{Assigning, Outcome};
 use super::catalog::Served;
+use crate::assign::StoreError;
 use crate::vm::decision::{Decided, line};
 use crate::vm::{Decision, RecordError, RecordId, Vm};
 
@@ -29,6 +31,7 @@ pub struct Outcomes {
 /// The VMs of a served policy and of its candidate, at one instant.
 pub struct Decider<'p> {
     served: &'p Served,
+    now: Timestamp,
     /// The request's id, for the log.
     request_id: String,
     live: Vm<'p>,
@@ -43,11 +46,45 @@ impl<'p> Decider<'p> {
     pub fn new(served: &'p Served, now: Timestamp, request_id: String) -> Decider<'p> {
         Decider {
             served,
+            now,
             request_id,
             live: served.policy.vm(now),
             candidate: served.candidate.as_ref().map(|c| c.policy.vm(now)),
             outcomes: Outcomes::default(),
         }
+    }
+
+    /// The lines of `records`, the first at index `first`, in order, each
+    /// with its error's code if it could not be decided; with assignment
+    /// on, assigned and committed first (the error is the state's).
+    pub fn lines(
+        &mut self,
+        first: usize,
+        records: &[&str],
+        assigning: Option<&Assigning>,
+    ) -> Result<Vec<(String, Option<&'static str>)>, StoreError> {
+        let at = |i: usize| first + i;
+        let Some(assigning) = assigning else {
+            return Ok(records
+                .iter()
+                .enumerate()
+                .map(|(i, record)| self.line(at(i), record))
+                .collect());
+        };
+        let mut decided: Vec<Outcome> = records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| self.decide(at(i), record))
+            .collect();
+        assigning.assign(self.served, &mut decided, self.now)?;
+        Ok(decided
+            .iter()
+            .enumerate()
+            .map(|(i, (id, outcome))| {
+                let code = outcome.as_ref().err().map(|e| e.code);
+                (line(at(i), id.as_ref(), outcome), code)
+            })
+            .collect())
     }
 
     /// The line of the record at `index` given as JSON `text`, and the code

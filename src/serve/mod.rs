@@ -11,6 +11,7 @@ pub mod logs;
 pub mod metrics;
 pub mod reload;
 pub mod routes;
+pub mod stream;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ pub struct Config {
     pub max_body: usize,
     /// The most records one request may carry.
     pub max_batch: usize,
+    /// How long an NDJSON stream may send nothing before it is ended.
+    pub idle: Duration,
 }
 
 /// Serves `catalog` until SIGTERM or Ctrl-C, after which requests in flight
@@ -80,6 +83,8 @@ pub fn serve(
             admin_token: config.admin_token.clone(),
             decide_token: config.decide_token.clone(),
             assigning,
+            max_body: config.max_body,
+            idle: config.idle,
         });
         axum::serve(listener, routes::router(shared, config.max_body))
             .with_graceful_shutdown(stopped())

@@ -23,13 +23,12 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::value::RawValue;
 
-use super::assigning::{Assigning, Decided};
+use super::assigning::Assigning;
 use super::catalog::Served;
 use super::decider::{Decider, Outcomes};
 use super::metrics::Metrics;
 use super::reload::Live;
 use crate::diagnostics::codes;
-use crate::vm::decision::line;
 
 /// The header that names the version of the policy that decided.
 pub const VERSION_HEADER: &str = "roe-policy-version";
@@ -55,6 +54,10 @@ pub struct Shared {
     pub decide_token: Option<String>,
     /// With assignment on, the assigners.
     pub assigning: Option<Assigning>,
+    /// The largest JSON body, in bytes (NDJSON streams have no limit).
+    pub max_body: usize,
+    /// How long an NDJSON stream may send nothing before it is ended.
+    pub idle: std::time::Duration,
 }
 
 /// The service's routes over `shared`, refusing bodies over `max_body` bytes.
@@ -84,13 +87,13 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
 }
 
 /// An error response: `{"error":{"code":...,"message":...}}`.
-fn problem(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn problem(status: StatusCode, code: &str, message: &str) -> Response {
     let body = serde_json::json!({"error": {"code": code, "message": message}});
     json_response(status, body.to_string(), None)
 }
 
 /// A response with a JSON (or NDJSON) body and the deciding version.
-fn json_response(status: StatusCode, body: String, version: Option<&str>) -> Response {
+pub(super) fn json_response(status: StatusCode, body: String, version: Option<&str>) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -298,7 +301,7 @@ async fn decide(
     Query(query): Query<DecideQuery>,
     request_id: Option<axum::Extension<super::logs::RequestId>>,
     headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
     if let Some(token) = &shared.decide_token
         && !authorized(&headers, token)
@@ -306,23 +309,6 @@ async fn decide(
         return unauthorized("decide calls");
     }
     let started = Instant::now();
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the body is larger than the service takes (`roe serve --max-body`): send a smaller batch, or several",
-            );
-        }
-        Err(rejection) => {
-            return problem(
-                rejection.status(),
-                "unreadable_body",
-                &format!("the body could not be read: {}", rejection.body_text()),
-            );
-        }
-    };
     let Some(served) = shared.live.catalog().get(&name) else {
         return problem(
             StatusCode::NOT_FOUND,
@@ -345,6 +331,24 @@ async fn decide(
             }
         },
     };
+    let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
+    let ndjson = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-ndjson"));
+    if ndjson {
+        return super::stream::decide(shared, served, now, request_id, body, name, started);
+    }
+    let body = match axum::body::to_bytes(body, shared.max_body).await {
+        Ok(body) => body,
+        Err(_) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the body is larger than the service takes (`roe serve --max-body`): send a smaller batch, or several, or stream NDJSON",
+            );
+        }
+    };
     let Ok(text) = std::str::from_utf8(&body) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -352,31 +356,16 @@ async fn decide(
             "the body is not UTF-8 text",
         );
     };
-    let ndjson = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-ndjson"));
     let max_batch = shared.max_batch;
     let text = text.to_owned();
     // Deciding is work for a thread of its own, not the runtime's.
     let deciding = shared.clone();
     let decided = tokio::task::spawn_blocking(move || {
         let shared = deciding;
-        let request_id = request_id.map(|r| r.0.0).unwrap_or_default();
         let mut decider = Decider::new(&served, now, request_id);
         let assigning = shared.assigning.as_ref();
-        let mut response = if ndjson {
-            decide_ndjson(&mut decider, &served, assigning, &text, max_batch, now)
-        } else {
-            decide_json(&mut decider, &served, assigning, &text, max_batch, now)
-        };
-        if let Some(candidate) = served
-            .candidate
-            .as_ref()
-            .and_then(|c| HeaderValue::from_str(&c.version).ok())
-        {
-            response.headers_mut().insert(CANDIDATE_HEADER, candidate);
-        }
+        let mut response = decide_json(&mut decider, &served, assigning, &text, max_batch);
+        name_candidate(&mut response, &served);
         (response, decider.outcomes)
     })
     .await;
@@ -397,40 +386,6 @@ async fn decide(
     response
 }
 
-/// The lines of `records`, in order, each with its error's code if it
-/// could not be decided; with assignment on, assigned and committed first.
-fn lines(
-    decider: &mut Decider<'_>,
-    served: &Served,
-    assigning: Option<&Assigning>,
-    records: &[&str],
-    now: Timestamp,
-) -> Result<Vec<(String, Option<&'static str>)>, Response> {
-    let Some(assigning) = assigning else {
-        return Ok(records
-            .iter()
-            .enumerate()
-            .map(|(index, record)| decider.line(index, record))
-            .collect());
-    };
-    let mut decided: Vec<Decided> = records
-        .iter()
-        .enumerate()
-        .map(|(index, record)| decider.decide(index, record))
-        .collect();
-    assigning
-        .assign(served, &mut decided, now)
-        .map_err(|e| problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message))?;
-    Ok(decided
-        .iter()
-        .enumerate()
-        .map(|(index, (id, outcome))| {
-            let code = outcome.as_ref().err().map(|e| e.code);
-            (line(index, id.as_ref(), outcome), code)
-        })
-        .collect())
-}
-
 /// One record (an object) or a batch (an array) of JSON.
 fn decide_json(
     decider: &mut Decider<'_>,
@@ -438,7 +393,6 @@ fn decide_json(
     assigning: Option<&Assigning>,
     text: &str,
     max_batch: usize,
-    now: Timestamp,
 ) -> Response {
     let version = Some(served.version.as_str());
     if text.trim_start().starts_with('[') {
@@ -456,9 +410,9 @@ fn decide_json(
             return too_many(records.len(), max_batch);
         }
         let records: Vec<&str> = records.iter().map(|r| r.get()).collect();
-        let made = match lines(decider, served, assigning, &records, now) {
+        let made = match decider.lines(0, &records, assigning) {
             Ok(made) => made,
-            Err(response) => return response,
+            Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message),
         };
         let mut out =
             String::with_capacity(made.iter().map(|(l, _)| l.len() + 1).sum::<usize>() + 2);
@@ -472,9 +426,9 @@ fn decide_json(
         out.push(']');
         return json_response(StatusCode::OK, out, version);
     }
-    let made = match lines(decider, served, assigning, &[text], now) {
+    let made = match decider.lines(0, &[text], assigning) {
         Ok(made) => made,
-        Err(response) => return response,
+        Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.message),
     };
     let Some((line, error)) = made.into_iter().next() else {
         return problem(
@@ -491,34 +445,15 @@ fn decide_json(
     json_response(status, line, version)
 }
 
-/// A batch of NDJSON: a line per record, blank lines skipped.
-fn decide_ndjson(
-    decider: &mut Decider<'_>,
-    served: &Served,
-    assigning: Option<&Assigning>,
-    text: &str,
-    max_batch: usize,
-    now: Timestamp,
-) -> Response {
-    let records: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    if records.len() > max_batch {
-        return too_many(records.len(), max_batch);
+/// Names `served`'s candidate, if it has one, in the response's header.
+pub(super) fn name_candidate(response: &mut Response, served: &Served) {
+    if let Some(candidate) = served
+        .candidate
+        .as_ref()
+        .and_then(|c| HeaderValue::from_str(&c.version).ok())
+    {
+        response.headers_mut().insert(CANDIDATE_HEADER, candidate);
     }
-    let made = match lines(decider, served, assigning, &records, now) {
-        Ok(made) => made,
-        Err(response) => return response,
-    };
-    let mut out = String::with_capacity(made.iter().map(|(l, _)| l.len() + 1).sum());
-    for (line, _) in &made {
-        out.push_str(line);
-        out.push('\n');
-    }
-    let mut response = json_response(StatusCode::OK, out, Some(&served.version));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    response
 }
 
 /// The response to a batch over the limit.
