@@ -61,6 +61,11 @@ impl Assigning {
         })
     }
 
+    /// Whether state lives in memory (no I/O to wait for).
+    pub fn in_memory(&self) -> bool {
+        self.state.is_none()
+    }
+
     /// A store for a new assigner.
     fn store(&self) -> Result<Box<dyn Store + Send>, StoreError> {
         match &self.state {

@@ -33,6 +33,9 @@ use crate::diagnostics::codes;
 /// The header that names the version of the policy that decided.
 pub const VERSION_HEADER: &str = "roe-policy-version";
 
+/// The largest JSON body decided on the runtime's own thread, in bytes.
+const QUICK_BODY: usize = 16 * 1024;
+
 /// The OpenAPI 3 document of this API (`GET /openapi.json`).
 pub const OPENAPI: &str = include_str!("openapi.json");
 
@@ -357,26 +360,33 @@ async fn decide(
         );
     };
     let max_batch = shared.max_batch;
-    let text = text.to_owned();
-    // Deciding is work for a thread of its own, not the runtime's.
-    let deciding = shared.clone();
-    let decided = tokio::task::spawn_blocking(move || {
-        let shared = deciding;
-        let mut decider = Decider::new(&served, now, request_id);
+    let work = move |shared: &Shared, served: &Served, text: &str| {
+        let mut decider = Decider::new(served, now, request_id);
         let assigning = shared.assigning.as_ref();
-        let mut response = decide_json(&mut decider, &served, assigning, &text, max_batch);
-        name_candidate(&mut response, &served);
+        let mut response = decide_json(&mut decider, served, assigning, text, max_batch);
+        name_candidate(&mut response, served);
         (response, decider.outcomes)
-    })
-    .await;
-    let (response, outcomes) = decided.unwrap_or_else(|_| {
-        let response = problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "deciding stopped unexpectedly; the request was not decided",
-        );
-        (response, Outcomes::default())
-    });
+    };
+    // A small body decided in memory takes microseconds: on the runtime's
+    // thread, as a handler's own work. Anything more, or a state that does
+    // I/O, goes to a thread of its own.
+    let quick =
+        text.len() <= QUICK_BODY && shared.assigning.as_ref().is_none_or(Assigning::in_memory);
+    let (response, outcomes) = if quick {
+        work(&shared, &served, text)
+    } else {
+        let text = text.to_owned();
+        let deciding = shared.clone();
+        let decided = tokio::task::spawn_blocking(move || work(&deciding, &served, &text)).await;
+        decided.unwrap_or_else(|_| {
+            let response = problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "deciding stopped unexpectedly; the request was not decided",
+            );
+            (response, Outcomes::default())
+        })
+    };
     shared.metrics.request(
         &name,
         response.status().as_u16(),

@@ -18,7 +18,7 @@ use std::time::Instant;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
@@ -26,6 +26,9 @@ use super::catalog::Served;
 use super::decider::{Decider, Outcomes};
 use super::routes::{Shared, VERSION_HEADER, name_candidate};
 use crate::diagnostics::codes;
+
+/// How many bytes of input make a block worth deciding without waiting for more.
+const BLOCK_BYTES: usize = 256 * 1024;
 
 /// How many blocks of lines may wait for a slow reader before reading stops.
 const WAITING: usize = 4;
@@ -90,7 +93,7 @@ async fn pump(
     let mut first = 0;
     let mut all = Outcomes::default();
     loop {
-        let (chunk, last) = match tokio::time::timeout(shared.idle, data.next()).await {
+        let (chunk, mut last) = match tokio::time::timeout(shared.idle, data.next()).await {
             Err(_) => {
                 let message = format!(
                     "the stream sent nothing for {} s, so it was ended after {first} records (`roe serve --idle-timeout`)",
@@ -107,8 +110,25 @@ async fn pump(
             Ok(Some(Ok(chunk))) => (Some(chunk), false),
             Ok(None) => (None, true),
         };
+        let mut broke = None;
         if let Some(chunk) = chunk {
             pending.extend_from_slice(&chunk);
+            // Take whatever else has arrived already, up to a block's worth:
+            // fewer, larger blocks cost less to hand to a thread.
+            while pending.len() < BLOCK_BYTES {
+                match data.next().now_or_never() {
+                    Some(Some(Ok(more))) => pending.extend_from_slice(&more),
+                    Some(Some(Err(e))) => {
+                        broke = Some(e.to_string());
+                        break;
+                    }
+                    Some(None) => {
+                        last = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
         }
         // Whole lines only, but for the last.
         let cut = match last {
@@ -142,6 +162,11 @@ async fn pump(
                 // The reader went, or the block could not be assigned.
                 break;
             }
+        }
+        if let Some(e) = broke {
+            let message = format!("the stream broke after {first} records: {e}");
+            let _ = lines.send(problem_line("unreadable_body", &message)).await;
+            break;
         }
         if last {
             break;
