@@ -20,6 +20,7 @@ pub mod check;
 #[cfg(feature = "compiler")]
 pub mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod input;
 #[cfg(feature = "compiler")]
 pub mod policy_tests;

@@ -28,6 +28,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "assign",
         &["vm", "bytecode", "time", "source", "diagnostics"],
     ),
+    ("diff", &["vm", "bytecode", "time", "source", "diagnostics"]),
     ("syntax", &["source", "time", "diagnostics"]),
     (
         "check",

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod diff;
 mod disasm;
 mod explain;
 mod ledger;
@@ -55,6 +56,8 @@ enum Command {
     Lint(lint::Args),
     /// Print a readable listing of a compiled policy (.roec) or of a source's compilation.
     Disasm(disasm::Args),
+    /// Compare two versions of a policy on records: what changes, who gains and loses.
+    Diff(diff::Args),
     /// Assign a batch of records without keeping state, and report per team and member.
     Simulate(simulate::Args),
     /// List who was assigned which record, when and by which rule, from a state file.
@@ -103,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Disasm(args) => disasm::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Lint(args) => lint::run(&args),

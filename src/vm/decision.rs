@@ -283,7 +283,7 @@ impl Decision {
 
     /// The members of an output line this decision gives (`"rule":...,"actions":[...]`),
     /// serialized once however many lines it is written to.
-    fn json(&self) -> &str {
+    pub fn json(&self) -> &str {
         self.shared.json.get_or_init(|| {
             if let Some(spliced) = self.shared.base.as_ref().and_then(|b| self.spliced(b)) {
                 return spliced;

@@ -1,0 +1,391 @@
+//! What a policy change does: two versions of a policy decide the same
+//! records, and each record whose decision differs is a [`Change`] saying
+//! what changed; a [`Summary`] adds them up: owner moves (from team to
+//! team, "unrouted", "dropped", "error"), per rule of each version how many
+//! records it decided and how many of those changed, SLOs tightened or
+//! loosened, record errors that appear or disappear, and rules renamed.
+//!
+//! A decision differs when its line differs (rule, actions, deadlines). A
+//! record whose only difference is the deciding rule's name, with the same
+//! actions, is a rename when every record the old rule decided goes to the
+//! new one and the new one decides no other: the summary lists it under
+//! `renamed`, and it does not count as changed.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::vm::decision::{Action, ActionOut, Decided};
+use crate::vm::{Decision, RecordError, RecordId};
+
+/// One version's outcome for a record.
+pub type Outcome = Result<Decision, RecordError>;
+
+/// What changed about one record's decision.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct What {
+    /// The deciding rule (or rules).
+    pub rule: bool,
+    /// Who owns the record: the team, the person, dropped or unrouted.
+    pub owner: bool,
+    /// When the SLO is due.
+    pub slo: bool,
+    /// The tags.
+    pub tags: bool,
+    /// Any other action (escalations, notifications, `set`).
+    pub actions: bool,
+    /// Whether it is an error, or which.
+    pub error: bool,
+}
+
+impl What {
+    /// The parts that changed, by name, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.rule, "rule"),
+            (self.owner, "owner"),
+            (self.slo, "slo"),
+            (self.tags, "tags"),
+            (self.actions, "actions"),
+            (self.error, "error"),
+        ]
+        .into_iter()
+        .filter_map(|(changed, name)| changed.then_some(name))
+        .collect()
+    }
+
+    /// Whether only the rule's name differs.
+    pub fn rule_only(&self) -> bool {
+        *self
+            == What {
+                rule: true,
+                ..What::default()
+            }
+    }
+}
+
+/// What changed between `old` and `new`, or `None` when they decide alike.
+pub fn compare(old: &Outcome, new: &Outcome) -> Option<What> {
+    match (old, new) {
+        (Ok(a), Ok(b)) => {
+            if a.json() == b.json() {
+                return None;
+            }
+            let owner = owner(a) != owner(b);
+            let what = What {
+                rule: rule(a) != rule(b),
+                owner,
+                slo: due(a) != due(b),
+                tags: tags(a) != tags(b),
+                actions: others(a) != others(b),
+                error: false,
+            };
+            Some(what)
+        }
+        (Err(a), Err(b)) if a.code == b.code && a.message == b.message => None,
+        (Err(_), Err(_)) => Some(What {
+            error: true,
+            ..What::default()
+        }),
+        _ => Some(What {
+            error: true,
+            owner: true,
+            ..What::default()
+        }),
+    }
+}
+
+/// The rule (or rules) that decided, as one text.
+fn rule(decision: &Decision) -> String {
+    match decision.decided() {
+        Decided::Rule(rule) => rule.clone().unwrap_or_else(|| "(no rule)".to_owned()),
+        Decided::Rules(rules) => rules.join(", "),
+    }
+}
+
+/// Who owns the record after `decision`: `team X`, `person P`, `dropped`
+/// or `unrouted`.
+pub fn owner(decision: &Decision) -> String {
+    let owners: Vec<String> = decision
+        .actions()
+        .iter()
+        .filter_map(|a| match a.action {
+            Action::HandOff => a.team.as_ref().map(|t| t.to_string()),
+            Action::Assign => Some("a person (assign to)".to_owned()),
+            Action::Drop => Some("dropped".to_owned()),
+            _ => None,
+        })
+        .collect();
+    if owners.is_empty() {
+        "unrouted".to_owned()
+    } else {
+        owners.join(" + ")
+    }
+}
+
+/// The owner of an outcome, an error being its own owner.
+fn owner_of(outcome: &Outcome) -> String {
+    match outcome {
+        Ok(decision) => owner(decision),
+        Err(e) => format!("error {}", e.code),
+    }
+}
+
+/// When the ownership action's SLO is due.
+fn due(decision: &Decision) -> Option<&str> {
+    decision
+        .actions()
+        .iter()
+        .find(|a| a.action.owns())
+        .and_then(|a| a.due.as_deref())
+}
+
+fn tags(decision: &Decision) -> Vec<&str> {
+    decision
+        .actions()
+        .iter()
+        .filter_map(|a| a.tag.as_deref())
+        .collect()
+}
+
+/// The actions other than ownership and tags.
+fn others(decision: &Decision) -> Vec<&ActionOut> {
+    decision
+        .actions()
+        .iter()
+        .filter(|a| !a.action.owns() && a.action != Action::Tag)
+        .collect()
+}
+
+/// A changed record.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// Its 0-based position in the input.
+    pub index: usize,
+    /// Its id.
+    pub id: Option<RecordId>,
+    /// What changed.
+    pub what: What,
+    /// The old decision's line members (or its error).
+    pub old: serde_json::Value,
+    /// The new decision's.
+    pub new: serde_json::Value,
+}
+
+impl Change {
+    /// The change of the record at `index` with `id`, if its decision changed.
+    pub fn of(index: usize, id: Option<&RecordId>, old: &Outcome, new: &Outcome) -> Option<Change> {
+        let what = compare(old, new)?;
+        Some(Change {
+            index,
+            id: id.cloned(),
+            what,
+            old: members(old),
+            new: members(new),
+        })
+    }
+
+    /// Its JSON line: index, id, what changed, old and new.
+    pub fn line(&self) -> String {
+        let mut line = serde_json::json!({
+            "index": self.index,
+            "what": self.what.names(),
+            "old": self.old,
+            "new": self.new,
+        });
+        if let Some(id) = &self.id
+            && let Ok(id) = serde_json::from_str::<serde_json::Value>(id.json())
+        {
+            line["id"] = id;
+        }
+        line.to_string()
+    }
+}
+
+/// An outcome as the members of its decision line: `{"rule", "actions"}`,
+/// or `{"error"}`.
+fn members(outcome: &Outcome) -> serde_json::Value {
+    match outcome {
+        Ok(decision) => serde_json::from_str(&format!("{{{}}}", decision.json()))
+            .unwrap_or(serde_json::Value::Null),
+        Err(e) => serde_json::json!({ "error": e }),
+    }
+}
+
+/// How one rule of one version fared.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCount {
+    /// Records it decided.
+    pub decided: u64,
+    /// Of those, records whose decision changed.
+    pub changed: u64,
+}
+
+/// A diff's totals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records compared.
+    pub records: u64,
+    /// Records whose decision changed (renames aside).
+    pub changed: u64,
+    /// Records that changed owner, by (old owner, new owner).
+    pub moves: BTreeMap<(String, String), u64>,
+    /// Per rule of the old version.
+    pub old_rules: BTreeMap<String, RuleCount>,
+    /// Per rule of the new version.
+    pub new_rules: BTreeMap<String, RuleCount>,
+    /// Records whose SLO is due sooner.
+    pub slo_tightened: u64,
+    /// Records whose SLO is due later.
+    pub slo_loosened: u64,
+    /// Records that are errors with the new version only, by code.
+    pub errors_appeared: BTreeMap<String, u64>,
+    /// Records that were errors with the old version only, by code.
+    pub errors_disappeared: BTreeMap<String, u64>,
+    /// Records whose only difference is the rule's name, by (old, new) rule.
+    pub rule_only: BTreeMap<(String, String), u64>,
+    /// The rule-only pairs that are renames: (old rule, new rule, records).
+    pub renamed: Vec<(String, String, u64)>,
+}
+
+impl Summary {
+    /// Counts one record decided `old` and `new`.
+    pub fn add(&mut self, old: &Outcome, new: &Outcome) {
+        self.records += 1;
+        let what = compare(old, new);
+        let rule_of = |o: &Outcome| o.as_ref().ok().map(rule);
+        let (old_rule, new_rule) = (rule_of(old), rule_of(new));
+        let changed = what.is_some();
+        for (rules, rule) in [
+            (&mut self.old_rules, &old_rule),
+            (&mut self.new_rules, &new_rule),
+        ] {
+            if let Some(rule) = rule {
+                let count = rules.entry(rule.clone()).or_default();
+                count.decided += 1;
+                count.changed += u64::from(changed);
+            }
+        }
+        let Some(what) = what else {
+            return;
+        };
+        if what.rule_only() {
+            if let (Some(a), Some(b)) = (old_rule, new_rule) {
+                *self.rule_only.entry((a, b)).or_default() += 1;
+            }
+        } else {
+            self.changed += 1;
+        }
+        if what.owner {
+            *self
+                .moves
+                .entry((owner_of(old), owner_of(new)))
+                .or_default() += 1;
+        }
+        if let (Ok(a), Ok(b)) = (old, new)
+            && let (Some(a), Some(b)) = (due(a), due(b))
+        {
+            // RFC 3339 instants in UTC compare as text.
+            match b.cmp(a) {
+                std::cmp::Ordering::Less => self.slo_tightened += 1,
+                std::cmp::Ordering::Greater => self.slo_loosened += 1,
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        match (old, new) {
+            (Ok(_), Err(e)) => *self.errors_appeared.entry(e.code.to_owned()).or_default() += 1,
+            (Err(e), Ok(_)) => {
+                *self
+                    .errors_disappeared
+                    .entry(e.code.to_owned())
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+
+    /// The summary as JSON: moves, renames and rule-only pairs as lists of
+    /// objects, largest first.
+    pub fn json(&self) -> serde_json::Value {
+        let mut moves: Vec<(&(String, String), &u64)> = self.moves.iter().collect();
+        moves.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        serde_json::json!({
+            "records": self.records,
+            "changed": self.changed,
+            "moves": moves
+                .iter()
+                .map(|((from, to), n)| serde_json::json!({"from": from, "to": to, "records": n}))
+                .collect::<Vec<_>>(),
+            "old_rules": self.old_rules,
+            "new_rules": self.new_rules,
+            "slo_tightened": self.slo_tightened,
+            "slo_loosened": self.slo_loosened,
+            "errors_appeared": self.errors_appeared,
+            "errors_disappeared": self.errors_disappeared,
+            "renamed": self
+                .renamed
+                .iter()
+                .map(|(from, to, n)| serde_json::json!({"from": from, "to": to, "records": n}))
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    /// Adds `other`'s counts (a later block's) to these.
+    pub fn merge(&mut self, other: Summary) {
+        self.records += other.records;
+        self.changed += other.changed;
+        for (k, n) in other.moves {
+            *self.moves.entry(k).or_default() += n;
+        }
+        for (mine, theirs) in [
+            (&mut self.old_rules, other.old_rules),
+            (&mut self.new_rules, other.new_rules),
+        ] {
+            for (k, n) in theirs {
+                let count = mine.entry(k).or_default();
+                count.decided += n.decided;
+                count.changed += n.changed;
+            }
+        }
+        self.slo_tightened += other.slo_tightened;
+        self.slo_loosened += other.slo_loosened;
+        for (mine, theirs) in [
+            (&mut self.errors_appeared, other.errors_appeared),
+            (&mut self.errors_disappeared, other.errors_disappeared),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
+        for (k, n) in other.rule_only {
+            *self.rule_only.entry(k).or_default() += n;
+        }
+    }
+
+    /// Once every record is counted: the rule-only pairs that are renames
+    /// (the old rule's records all go to the new rule, which decides no
+    /// other), and the rule-only records that are not renames counted as
+    /// changed.
+    pub fn finish(&mut self) {
+        self.renamed.clear();
+        for ((a, b), n) in &self.rule_only {
+            let whole = |rules: &BTreeMap<String, RuleCount>, rule: &str| {
+                rules.get(rule).is_some_and(|c| c.decided == *n)
+            };
+            if whole(&self.old_rules, a) && whole(&self.new_rules, b) {
+                self.renamed.push((a.clone(), b.clone(), *n));
+            } else {
+                self.changed += n;
+            }
+        }
+        // A renamed rule's records did not change.
+        for (a, b, n) in &self.renamed {
+            if let Some(c) = self.old_rules.get_mut(a) {
+                c.changed = c.changed.saturating_sub(*n);
+            }
+            if let Some(c) = self.new_rules.get_mut(b) {
+                c.changed = c.changed.saturating_sub(*n);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! `roe diff` on pairs of policies with known differences: the example's
+//! inbound policy against itself, with a rule renamed, with a team changed,
+//! with an SLO tightened, with a field required, and against another
+//! record type; over the example's 60 leads.
+
+#![cfg(feature = "compiler")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const OLD: &str = "examples/inbound_routing.roe";
+
+/// The example policy with `from` replaced by `to`, written to a scratch file.
+fn changed(name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(OLD).expect("the example");
+    assert!(text.contains(from), "the example has no `{from}`");
+    let dir = std::env::temp_dir().join(format!("roe-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = dir.join(format!("{name}.roe"));
+    std::fs::write(&path, text.replace(from, to)).expect("written");
+    path
+}
+
+fn diff(new: &PathBuf, more: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["diff", OLD])
+        .arg(new)
+        .args([
+            "--records",
+            "examples/inbound_leads.jsonl",
+            "--now",
+            "2026-11-30T10:00:00Z",
+        ])
+        .args(more)
+        .output()
+        .expect("roe runs")
+}
+
+/// The JSON summary and the changed-record lines of a diff.
+fn json(new: &PathBuf) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let out = diff(new, &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let summary = lines.pop().expect("a summary line")["summary"].clone();
+    (summary, lines)
+}
+
+#[test]
+fn the_same_policy_changes_nothing() {
+    let same = changed("same", "rule emea_sales_ready", "rule emea_sales_ready");
+    let (summary, lines) = json(&same);
+    assert_eq!(summary["records"], 60);
+    assert_eq!(summary["changed"], 0);
+    assert!(lines.is_empty());
+    assert_eq!(diff(&same, &["--fail-on-change"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_renamed_rule_is_a_rename_not_a_change() {
+    let renamed = changed("renamed", "rule emea_sales_ready", "rule emea_ready");
+    let (summary, _) = json(&renamed);
+    assert_eq!(summary["changed"], 0, "{summary}");
+    assert_eq!(summary["renamed"][0]["from"], "emea_sales_ready");
+    assert_eq!(summary["renamed"][0]["to"], "emea_ready");
+    assert_eq!(diff(&renamed, &["--fail-on-change"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_changed_team_moves_owners_and_fails_on_change() {
+    let moved = changed(
+        "moved",
+        "then hand off to sales_emea within 1d",
+        "then hand off to sales_na within 1d",
+    );
+    let (summary, lines) = json(&moved);
+    let changed = summary["changed"].as_u64().expect("a count");
+    assert!(changed > 0, "{summary}");
+    assert_eq!(lines.len() as u64, changed, "a line per changed record");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["what"] == serde_json::json!(["owner"])),
+        "{lines:?}"
+    );
+    assert_eq!(summary["moves"][0]["from"], "sales_emea");
+    assert_eq!(summary["moves"][0]["to"], "sales_na");
+    assert_eq!(summary["moves"][0]["records"].as_u64(), Some(changed));
+    assert_eq!(
+        summary["old_rules"]["emea_sales_ready"]["changed"].as_u64(),
+        Some(changed)
+    );
+    let failed = diff(&moved, &["--fail-on-change"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let markdown = diff(&moved, &["--format", "markdown"]);
+    insta::assert_snapshot!(
+        "markdown",
+        String::from_utf8_lossy(&markdown.stdout).replace(&moved.display().to_string(), "NEW.roe")
+    );
+    let human = diff(&moved, &[]);
+    insta::assert_snapshot!(
+        "human",
+        String::from_utf8_lossy(&human.stdout).replace(&moved.display().to_string(), "NEW.roe")
+    );
+}
+
+#[test]
+fn a_tighter_slo_is_counted_and_nothing_else_moves() {
+    let sooner = changed(
+        "sooner",
+        "then hand off to sales_emea within 1d",
+        "then hand off to sales_emea within 4h",
+    );
+    let (summary, lines) = json(&sooner);
+    assert!(summary["slo_tightened"].as_u64() > Some(0), "{summary}");
+    assert_eq!(summary["slo_loosened"], 0);
+    assert_eq!(summary["moves"], serde_json::json!([]));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["what"] == serde_json::json!(["slo"])),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn another_record_type_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args([
+            "diff",
+            OLD,
+            "examples/opportunity_ownership.roe",
+            "--records",
+            "examples/inbound_leads.jsonl",
+        ])
+        .output()
+        .expect("roe runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("decides `lead` records") && stderr.contains("`opportunity`"),
+        "{stderr}"
+    );
+}
