@@ -132,8 +132,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                         index,
                         id: id.cloned(),
                         what: roe::diff::What::default(),
-                        old: serde_json::Value::Null,
-                        new: serde_json::Value::Null,
+                        old: None,
+                        new: None,
                     };
                     lines.push_str(&same.line());
                     lines.push('\n');

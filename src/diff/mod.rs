@@ -166,10 +166,11 @@ pub struct Change {
     pub id: Option<RecordId>,
     /// What changed.
     pub what: What,
-    /// The old decision's line members (or its error).
-    pub old: serde_json::Value,
-    /// The new decision's.
-    pub new: serde_json::Value,
+    /// The old decision as a JSON object: its line's `rule` and
+    /// `actions`, or its `error`; `None` for a record listed unchanged.
+    pub old: Option<String>,
+    /// The new decision, the same way.
+    pub new: Option<String>,
 }
 
 impl Change {
@@ -180,35 +181,37 @@ impl Change {
             index,
             id: id.cloned(),
             what,
-            old: members(old),
-            new: members(new),
+            old: Some(object(old)),
+            new: Some(object(new)),
         })
     }
 
-    /// Its JSON line: index, id, what changed, old and new.
+    /// Its JSON line: `{"index", "id", "what", "old", "new"}` (old and new
+    /// null for a record listed unchanged).
     pub fn line(&self) -> String {
-        let mut line = serde_json::json!({
-            "index": self.index,
-            "what": self.what.names(),
-            "old": self.old,
-            "new": self.new,
-        });
-        if let Some(id) = &self.id
-            && let Ok(id) = serde_json::from_str::<serde_json::Value>(id.json())
-        {
-            line["id"] = id;
+        let what = serde_json::to_string(&self.what.names()).unwrap_or_default();
+        let mut line = format!("{{\"index\":{}", self.index);
+        if let Some(id) = &self.id {
+            line.push_str(",\"id\":");
+            line.push_str(id.json());
         }
-        line.to_string()
+        line.push_str(",\"what\":");
+        line.push_str(&what);
+        for (key, decision) in [("old", &self.old), ("new", &self.new)] {
+            line.push_str(&format!(",\"{key}\":"));
+            line.push_str(decision.as_deref().unwrap_or("null"));
+        }
+        line.push('}');
+        line
     }
 }
 
-/// An outcome as the members of its decision line: `{"rule", "actions"}`,
-/// or `{"error"}`.
-fn members(outcome: &Outcome) -> serde_json::Value {
+/// An outcome as a JSON object: its decision line's `rule` and `actions`
+/// (written once per shared decision), or `{"error": ...}`.
+fn object(outcome: &Outcome) -> String {
     match outcome {
-        Ok(decision) => serde_json::from_str(&format!("{{{}}}", decision.json()))
-            .unwrap_or(serde_json::Value::Null),
-        Err(e) => serde_json::json!({ "error": e }),
+        Ok(decision) => format!("{{{}}}", decision.json()),
+        Err(e) => serde_json::json!({ "error": e }).to_string(),
     }
 }
 
