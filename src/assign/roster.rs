@@ -211,6 +211,37 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any text read as a CSV roster gives a JSON roster or a reason,
+        /// and a JSON roster it gives reads as a roster or is refused with
+        /// one: never a panic.
+        #[test]
+        fn any_csv_text_is_a_roster_or_a_reason(text in ".{0,200}") {
+            if let Ok(json) = csv_as_json(&text) {
+                let _ = Roster::read(&json);
+            }
+        }
+
+        /// A member per row, each with its id and absence, reads back whole.
+        #[test]
+        fn rows_read_back(
+            rows in proptest::collection::vec(("[a-z]{1,8}@x", "[0-9A-Z]{0,6}"), 1..8)
+        ) {
+            let mut text = "member,user_id,away_from,away_until\n".to_owned();
+            for (member, id) in &rows {
+                text.push_str(&format!("{member},{id},2026-12-01T00:00:00Z,2026-12-02T00:00:00Z\n"));
+            }
+            let roster = Roster::read(&csv_as_json(&text).unwrap_or_default()).unwrap_or_default();
+            let at = |t: &str| t.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
+            for (member, _) in &rows {
+                proptest::prop_assert!(roster.is_away(member, at("2026-12-01T12:00:00Z")));
+                // The last id given for a member is theirs.
+                let last_id = rows.iter().rev().find(|(m, i)| m == member && !i.is_empty());
+                proptest::prop_assert_eq!(roster.user_id(member), last_id.map(|(_, i)| i.as_str()));
+            }
+        }
+    }
+
     #[test]
     fn a_bad_roster_names_the_entry() {
         let error = Roster::read(

@@ -192,11 +192,8 @@ fn decide_block(
     // Records that are UTF-8 are decided in runs; one that is not is its
     // own error line, in its place.
     let mut run: Vec<&str> = Vec::new();
-    let lines = block
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-    for line in lines {
-        match std::str::from_utf8(line) {
+    for line in records(block) {
+        match line {
             Ok(text) => run.push(text),
             Err(_) => {
                 if !flush(shared, &mut decider, &mut run, first, &mut count, &mut out) {
@@ -213,6 +210,15 @@ fn decide_block(
     }
     let done = flush(shared, &mut decider, &mut run, first, &mut count, &mut out);
     (out, count, decider.outcomes, !done)
+}
+
+/// The records of a block of whole lines, in order: each line that is not
+/// blank, as text, or as its bytes when it is not UTF-8.
+fn records(block: &[u8]) -> impl Iterator<Item = Result<&str, &[u8]>> {
+    block
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| std::str::from_utf8(line).map_err(|_| line))
 }
 
 /// Decides the records of `run` (the first is record `first + count`) onto
@@ -258,4 +264,41 @@ fn merge(all: &mut Outcomes, more: Outcomes) {
     }
     all.same += more.same;
     all.different += more.different;
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::records;
+
+    proptest! {
+        /// Whatever the bytes, each line that is not blank is one record, in
+        /// order, and a line that is UTF-8 is given whole as text.
+        #[test]
+        fn every_line_that_is_not_blank_is_one_record(
+            lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..30)
+        ) {
+            let lines: Vec<Vec<u8>> = lines
+                .into_iter()
+                .map(|l| l.into_iter().filter(|b| *b != b'\n').collect())
+                .collect();
+            let block = lines.join(&b'\n');
+            let kept: Vec<&Vec<u8>> = lines
+                .iter()
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .collect();
+            let read: Vec<Result<&str, &[u8]>> = records(&block).collect();
+            prop_assert_eq!(read.len(), kept.len());
+            for (record, line) in read.iter().zip(kept) {
+                match record {
+                    Ok(text) => prop_assert_eq!(text.as_bytes(), line.as_slice()),
+                    Err(bytes) => {
+                        prop_assert_eq!(*bytes, line.as_slice());
+                        prop_assert!(std::str::from_utf8(line).is_err());
+                    }
+                }
+            }
+        }
+    }
 }
