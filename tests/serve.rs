@@ -245,16 +245,7 @@ fn a_changed_policy_is_served_and_a_broken_one_keeps_the_old_version() {
 fn sighup_reloads_and_admin_calls_need_the_token() {
     let dir = folder("admin", &[]);
     std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
-    std::fs::write(dir.join("admin.token"), "s3cret\n").expect("written");
-    let service = Service::start(
-        &dir,
-        &[
-            "--watch",
-            "0",
-            "--admin-token-file",
-            &dir.join("admin.token").display().to_string(),
-        ],
-    );
+    let service = Service::with_admin(&dir, "s3cret\n", &["--watch", "0"]);
     let reload = service.url("/v1/admin/reload");
     let before = version_of(&service, "p").expect("served");
     std::fs::write(dir.join("p.roe"), to_team("second")).expect("written");
@@ -314,16 +305,7 @@ fn decide_calls_can_require_a_token_and_are_counted() {
 fn a_policy_replaced_100_times_under_load_fails_no_request() {
     let dir = folder("load", &[]);
     std::fs::write(dir.join("p.roe"), to_team("first")).expect("written");
-    std::fs::write(dir.join("admin.token"), "t").expect("written");
-    let service = Service::start(
-        &dir,
-        &[
-            "--watch",
-            "0",
-            "--admin-token-file",
-            &dir.join("admin.token").display().to_string(),
-        ],
-    );
+    let service = Service::with_admin(&dir, "t", &["--watch", "0"]);
     let first = version_of(&service, "p").expect("served");
     std::fs::write(dir.join("p.roe"), to_team("second")).expect("written");
     assert_eq!(post_as(&service.url("/v1/admin/reload"), "t", "").0, 200);
@@ -510,17 +492,7 @@ fn misfits(
 #[test]
 fn the_openapi_document_describes_every_real_response() {
     let dir = folder("openapi", &["examples/inbound_routing.roe"]);
-    std::fs::write(dir.join("admin.token"), "a").expect("written");
-    let service = Service::start(
-        &dir,
-        &[
-            "--assign",
-            "--max-body",
-            "4096",
-            "--admin-token-file",
-            &dir.join("admin.token").display().to_string(),
-        ],
-    );
+    let service = Service::with_admin(&dir, "a", &["--assign", "--max-body", "4096"]);
     let (status, text) = get(&service.url("/openapi.json"));
     assert_eq!(status, 200);
     let document: serde_json::Value = serde_json::from_str(&text).expect("JSON");

@@ -206,17 +206,6 @@ fn share(n: u64, total: u64) -> String {
     format!("{:.1}%", n as f64 * 100.0 / total as f64)
 }
 
-/// The owner moves, largest first.
-fn moves(summary: &Summary) -> Vec<(&str, &str, u64)> {
-    let mut moves: Vec<(&str, &str, u64)> = summary
-        .moves
-        .iter()
-        .map(|((from, to), n)| (from.as_str(), to.as_str(), *n))
-        .collect();
-    moves.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (a.0, a.1).cmp(&(b.0, b.1))));
-    moves
-}
-
 /// The report as tables for people.
 fn human(summary: &Summary, args: &Args) -> String {
     let mut out = format!(
@@ -227,7 +216,7 @@ fn human(summary: &Summary, args: &Args) -> String {
         args.old.display(),
         args.new.display()
     );
-    let moves = moves(summary);
+    let moves = summary.moves_largest_first();
     if !moves.is_empty() {
         out.push_str("\nowner moves\tfrom\tto\trecords\n");
         for (from, to, n) in &moves {
@@ -282,7 +271,7 @@ fn markdown(summary: &Summary, args: &Args) -> String {
         args.old.display(),
         args.new.display()
     ));
-    let moves = moves(summary);
+    let moves = summary.moves_largest_first();
     if !moves.is_empty() {
         out.push_str("\n| from | to | records | share |\n| --- | --- | ---: | ---: |\n");
         for (from, to, n) in moves.iter().take(10) {

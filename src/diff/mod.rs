@@ -310,14 +310,13 @@ impl Summary {
     /// The summary as JSON: moves, renames and rule-only pairs as lists of
     /// objects, largest first.
     pub fn json(&self) -> serde_json::Value {
-        let mut moves: Vec<(&(String, String), &u64)> = self.moves.iter().collect();
-        moves.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         serde_json::json!({
             "records": self.records,
             "changed": self.changed,
-            "moves": moves
+            "moves": self
+                .moves_largest_first()
                 .iter()
-                .map(|((from, to), n)| serde_json::json!({"from": from, "to": to, "records": n}))
+                .map(|(from, to, n)| serde_json::json!({"from": from, "to": to, "records": n}))
                 .collect::<Vec<_>>(),
             "old_rules": self.old_rules,
             "new_rules": self.new_rules,
@@ -331,6 +330,18 @@ impl Summary {
                 .map(|(from, to, n)| serde_json::json!({"from": from, "to": to, "records": n}))
                 .collect::<Vec<_>>(),
         })
+    }
+
+    /// The owner moves as (from, to, records), the largest first (then by
+    /// name).
+    pub fn moves_largest_first(&self) -> Vec<(&str, &str, u64)> {
+        let mut moves: Vec<(&str, &str, u64)> = self
+            .moves
+            .iter()
+            .map(|((from, to), n)| (from.as_str(), to.as_str(), *n))
+            .collect();
+        moves.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (a.0, a.1).cmp(&(b.0, b.1))));
+        moves
     }
 
     /// Adds `other`'s counts (a later block's) to these.

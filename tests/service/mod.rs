@@ -42,6 +42,16 @@ impl Service {
         Service { child, base, log }
     }
 
+    /// Serves `folder` with an admin token (written beside the folder).
+    pub fn with_admin(folder: &Path, token: &str, extra: &[&str]) -> Service {
+        let file = folder.with_extension("admin-token");
+        std::fs::write(&file, token).expect("the token written");
+        let file = file.display().to_string();
+        let mut args = vec!["--admin-token-file", file.as_str()];
+        args.extend(extra);
+        Service::start(folder, &args)
+    }
+
     /// What it logged so far.
     pub fn logged(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
