@@ -24,6 +24,9 @@ pub enum Report {
     Json,
     /// A short summary for a pull-request comment.
     Markdown,
+    /// One self-contained page: the moves as a heatmap, rules before and
+    /// after, the changed records with a filter.
+    Html,
 }
 
 /// Arguments of `roe diff`.
@@ -46,7 +49,8 @@ pub struct Args {
     /// The instant both versions decide at (default: now, once for the run).
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
-    /// Human tables, JSON lines (the changed records and a summary), or Markdown.
+    /// Human tables, JSON lines (the changed records and a summary), Markdown,
+    /// or a self-contained HTML page.
     #[arg(long, value_enum, default_value_t = Report::Human)]
     format: Report,
     /// With --format json, a line for every record, changed or not.
@@ -114,6 +118,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let mut summary = Summary::default();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let json = args.format == Report::Json;
+    let html = args.format == Report::Html;
+    let mut listed: Vec<Change> = Vec::new();
     let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
     let written = in_order(
         spread,
@@ -122,9 +128,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         |(old_vm, new_vm), block: &Block| {
             let mut lines = String::new();
             let mut part = Summary::default();
+            let mut changes = Vec::new();
             let mut each = |index: usize, id: Option<&roe::vm::RecordId>, a, b| {
                 part.add(&a, &b);
-                if json && let Some(change) = Change::of(index, id, &a, &b) {
+                if html && let Some(change) = Change::of(index, id, &a, &b) {
+                    changes.push(change);
+                } else if json && let Some(change) = Change::of(index, id, &a, &b) {
                     lines.push_str(&change.line());
                     lines.push('\n');
                 } else if json && args.all {
@@ -134,6 +143,8 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                         what: roe::diff::What::default(),
                         old: None,
                         new: None,
+                        owners: Default::default(),
+                        rules: Default::default(),
                     };
                     lines.push_str(&same.line());
                     lines.push('\n');
@@ -161,11 +172,13 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                     }
                 }
             }
-            (lines, part)
+            (lines, part, changes)
         },
         |done| match done {
-            Ok((lines, part)) => {
+            Ok((lines, part, changes)) => {
                 summary.merge(part);
+                let room = roe::diff::html::ROWS.saturating_sub(listed.len());
+                listed.extend(changes.into_iter().take(room));
                 out.write_all(lines.as_bytes())
             }
             Err(block) => Err(std::io::Error::other(format!(
@@ -184,10 +197,18 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         )));
     }
     summary.finish();
+    // The page lists changes only: a renamed rule's records are not.
+    listed.retain(|change| !summary.is_rename(change));
     let report = match args.format {
         Report::Json => format!("{}\n", serde_json::json!({ "summary": summary.json() })),
         Report::Human => human(&summary, args),
         Report::Markdown => markdown(&summary, args),
+        Report::Html => roe::diff::html::page(
+            &summary,
+            &listed,
+            &args.old.display().to_string(),
+            &args.new.display().to_string(),
+        ),
     };
     out.write_all(report.as_bytes())
         .and_then(|()| out.flush())

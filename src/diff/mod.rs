@@ -11,6 +11,8 @@
 //! new one and the new one decides no other: the summary lists it under
 //! `renamed`, and it does not count as changed.
 
+pub mod html;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -171,6 +173,10 @@ pub struct Change {
     pub old: Option<String>,
     /// The new decision, the same way.
     pub new: Option<String>,
+    /// Who owned the record, and who owns it now ([`owner`]).
+    pub owners: (String, String),
+    /// The rules that decided it, before and now (empty for an error).
+    pub rules: (String, String),
 }
 
 impl Change {
@@ -183,6 +189,11 @@ impl Change {
             what,
             old: Some(object(old)),
             new: Some(object(new)),
+            owners: (owner_of(old), owner_of(new)),
+            rules: (
+                old.as_ref().map(rule).unwrap_or_default(),
+                new.as_ref().map(rule).unwrap_or_default(),
+            ),
         })
     }
 
@@ -330,6 +341,15 @@ impl Summary {
                 .map(|(from, to, n)| serde_json::json!({"from": from, "to": to, "records": n}))
                 .collect::<Vec<_>>(),
         })
+    }
+
+    /// Whether `change` is one of a renamed rule's records (once finished).
+    pub fn is_rename(&self, change: &Change) -> bool {
+        change.what.rule_only()
+            && self
+                .renamed
+                .iter()
+                .any(|(from, to, _)| (from, to) == (&change.rules.0, &change.rules.1))
     }
 
     /// The owner moves as (from, to, records), the largest first (then by
