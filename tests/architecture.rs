@@ -28,7 +28,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "assign",
         &["vm", "bytecode", "time", "source", "diagnostics"],
     ),
-    ("diff", &["vm", "bytecode", "time", "source", "diagnostics"]),
+    (
+        "diff",
+        &["vm", "assign", "bytecode", "time", "source", "diagnostics"],
+    ),
     ("syntax", &["source", "time", "diagnostics"]),
     (
         "check",

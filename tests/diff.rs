@@ -156,3 +156,58 @@ fn another_record_type_is_refused() {
         "{stderr}"
     );
 }
+
+/// With `--assign`, each version picks people from empty state, and the
+/// summary compares the totals per member.
+#[test]
+fn assignment_is_compared_as_totals_per_member() {
+    let text = std::fs::read_to_string("tests/assign/teams.roe").expect("the policy");
+    let dir = std::env::temp_dir().join(format!("roe-diff-assign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let new = dir.join("weights.roe");
+    std::fs::write(
+        &new,
+        text.replace(
+            "\"dana@acme.example\" 60%, \"eli@acme.example\" 40%",
+            "\"dana@acme.example\" 20%, \"eli@acme.example\" 80%",
+        ),
+    )
+    .expect("written");
+    let leads: String = (0..10)
+        .map(|i| format!("{{\"id\":\"L-{i}\",\"email\":\"x@y.example\",\"country\":\"US\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"mql\",\"score\":50,\"created_at\":\"2026-11-30T08:00:00Z\",\"do_not_route\":false}}\n"))
+        .collect();
+    let records = dir.join("leads.jsonl");
+    std::fs::write(&records, leads).expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["diff", "tests/assign/teams.roe"])
+        .arg(&new)
+        .arg("--records")
+        .arg(&records)
+        .args([
+            "--now",
+            "2026-11-30T10:00:00Z",
+            "--format",
+            "json",
+            "--assign",
+        ])
+        .output()
+        .expect("roe runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("a summary")).expect("JSON");
+    // The decisions are the same; who gets the leads is not.
+    assert_eq!(summary["summary"]["changed"], 0);
+    assert_eq!(
+        summary["summary"]["assignees"],
+        serde_json::json!([
+            {"member": "dana@acme.example", "old": 6, "new": 2},
+            {"member": "eli@acme.example", "old": 4, "new": 8},
+        ])
+    );
+}

@@ -59,6 +59,14 @@ pub struct Args {
     /// Exit 1 when any decision changed (renames aside): for CI.
     #[arg(long)]
     fail_on_change: bool,
+    /// Also pick the person for each hand-off, with each version from empty
+    /// state, and compare the totals per member (not record by record: one
+    /// changed decision shifts every later round-robin turn).
+    #[arg(long)]
+    assign: bool,
+    /// The roster both versions assign with (user ids, absences). Implies --assign.
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
 }
 
 /// Decides the records with both versions and reports what changed.
@@ -120,6 +128,15 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
     let json = args.format == Report::Json;
     let html = args.format == Report::Html;
     let mut listed: Vec<Change> = Vec::new();
+    let assigning = args.assign || args.roster.is_some();
+    let mut assigners = match assigning {
+        true => Some((
+            super::run::assigner_for(&old, None, args.roster.as_deref())?,
+            super::run::assigner_for(&new, None, args.roster.as_deref())?,
+        )),
+        false => None,
+    };
+    let mut assign_failed = None;
     let spread = size.map_or_else(Spread::every_core, Spread::for_bytes);
     let written = in_order(
         spread,
@@ -129,8 +146,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             let mut lines = String::new();
             let mut part = Summary::default();
             let mut changes = Vec::new();
+            let mut decided = Vec::new();
             let mut each = |index: usize, id: Option<&roe::vm::RecordId>, a, b| {
                 part.add(&a, &b);
+                if assigning {
+                    decided.push((id.cloned(), a.clone(), b.clone()));
+                }
                 if html && let Some(change) = Change::of(index, id, &a, &b) {
                     changes.push(change);
                 } else if json && let Some(change) = Change::of(index, id, &a, &b) {
@@ -172,11 +193,25 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
                     }
                 }
             }
-            (lines, part, changes)
+            (lines, part, changes, decided)
         },
         |done| match done {
-            Ok((lines, part, changes)) => {
+            Ok((lines, part, changes, decided)) => {
                 summary.merge(part);
+                // Assignment in input order, each version with its own state.
+                if let Some((old_assigner, new_assigner)) = &mut assigners {
+                    for (id, a, b) in &decided {
+                        for (assigner, outcome) in
+                            [(&mut *old_assigner, a), (&mut *new_assigner, b)]
+                        {
+                            if let Ok(decision) = outcome
+                                && let Err(e) = assigner.assign(id.as_ref(), decision, now)
+                            {
+                                assign_failed.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
                 let room = roe::diff::html::ROWS.saturating_sub(listed.len());
                 listed.extend(changes.into_iter().take(room));
                 out.write_all(lines.as_bytes())
@@ -197,6 +232,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         )));
     }
     summary.finish();
+    if let Some(e) = assign_failed {
+        return Err(UsageError(e.to_string()));
+    }
+    if let Some((old_assigner, new_assigner)) = &assigners {
+        summary.assignees(old_assigner.tally(), new_assigner.tally());
+    }
     // The page lists changes only: a renamed rule's records are not.
     listed.retain(|change| !summary.is_rename(change));
     let report = match args.format {
@@ -273,6 +314,12 @@ fn human(summary: &Summary, args: &Args) -> String {
             "\nrenamed: `{from}` is now `{to}` ({n} records, same decisions)\n"
         ));
     }
+    if !summary.assignees.is_empty() {
+        out.push_str("\nassigned\tmember\tbefore\tafter\n");
+        for (member, (before, after)) in &summary.assignees {
+            out.push_str(&format!("\t{member}\t{before}\t{after}\n"));
+        }
+    }
     if args.format == Report::Human && summary.changed > 0 {
         out.push_str("\nEach changed record: roe diff ... --format json\n");
     }
@@ -315,6 +362,12 @@ fn markdown(summary: &Summary, args: &Args) -> String {
         out.push_str(&format!(
             "\nRenamed `{from}` → `{to}` ({n} records, same decisions).\n"
         ));
+    }
+    if !summary.assignees.is_empty() {
+        out.push_str("\n| member | assigned before | after |\n| --- | ---: | ---: |\n");
+        for (member, (before, after)) in &summary.assignees {
+            out.push_str(&format!("| {member} | {before} | {after} |\n"));
+        }
     }
     out
 }

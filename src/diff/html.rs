@@ -72,6 +72,7 @@ pub fn page(summary: &Summary, changes: &[Change], old: &str, new: &str) -> Stri
     owners(&mut out, summary);
     rules(&mut out, summary);
     slos_and_errors(&mut out, summary);
+    assignees(&mut out, summary);
     records(&mut out, summary, changes);
     let _ = writeln!(
         out,
@@ -225,6 +226,23 @@ fn slos_and_errors(out: &mut String, summary: &Summary) {
             let _ = writeln!(out, "<p>{title}: {}.</p>", listed.join(", "));
         }
     }
+}
+
+/// With assignment on, the records each member takes before and after.
+fn assignees(out: &mut String, summary: &Summary) {
+    if summary.assignees.is_empty() {
+        return;
+    }
+    out.push_str("<h2>People</h2>\n<table id=\"assignees\"><thead><tr><th>member</th><th class=\"n\">assigned before</th><th class=\"n\">after</th></tr></thead><tbody>\n");
+    for (member, (before, after)) in &summary.assignees {
+        let _ = writeln!(
+            out,
+            "<tr data-member=\"{}\" data-before=\"{before}\" data-after=\"{after}\"><td>{}</td><td class=\"n\">{before}</td><td class=\"n\">{after}</td></tr>",
+            esc(member),
+            esc(member)
+        );
+    }
+    out.push_str("</tbody></table>\n");
 }
 
 /// The changed records, with a filter.

@@ -260,6 +260,10 @@ pub struct Summary {
     pub rule_only: BTreeMap<(String, String), u64>,
     /// The rule-only pairs that are renames: (old rule, new rule, records).
     pub renamed: Vec<(String, String, u64)>,
+    /// With assignment on, records each member took with each version:
+    /// member → (old, new). Totals, not records: one changed decision
+    /// shifts every later round-robin turn.
+    pub assignees: BTreeMap<String, (u64, u64)>,
 }
 
 impl Summary {
@@ -335,12 +339,38 @@ impl Summary {
             "slo_loosened": self.slo_loosened,
             "errors_appeared": self.errors_appeared,
             "errors_disappeared": self.errors_disappeared,
+            "assignees": self
+                .assignees
+                .iter()
+                .map(|(member, (old, new))| serde_json::json!({"member": member, "old": old, "new": new}))
+                .collect::<Vec<_>>(),
             "renamed": self
                 .renamed
                 .iter()
                 .map(|(from, to, n)| serde_json::json!({"from": from, "to": to, "records": n}))
                 .collect::<Vec<_>>(),
         })
+    }
+
+    /// Sets the totals per member from what each version's assigner did.
+    pub fn assignees(
+        &mut self,
+        old: &[crate::assign::TeamTally],
+        new: &[crate::assign::TeamTally],
+    ) {
+        self.assignees.clear();
+        for (tallies, old_side) in [(old, true), (new, false)] {
+            for tally in tallies {
+                for (member, n) in &tally.taken {
+                    let totals = self.assignees.entry(member.clone()).or_default();
+                    match old_side {
+                        true => totals.0 += n,
+                        false => totals.1 += n,
+                    }
+                }
+            }
+        }
+        self.assignees.retain(|_, (a, b)| *a + *b > 0);
     }
 
     /// Whether `change` is one of a renamed rule's records (once finished).
