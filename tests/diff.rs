@@ -211,3 +211,26 @@ fn assignment_is_compared_as_totals_per_member() {
         ])
     );
 }
+
+/// A stripped `.roec` keeps no rule text: the HTML report says so instead
+/// of showing the rules side by side.
+#[test]
+fn a_stripped_roec_has_no_rule_text_to_show() {
+    let dir = std::env::temp_dir().join(format!("roe-diff-strip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let stripped = dir.join("inbound.roec");
+    let built = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["build", OLD, "--strip", "-o"])
+        .arg(&stripped)
+        .status()
+        .expect("roe build");
+    assert!(built.success());
+    let page = diff(&stripped, &["--format", "html"]);
+    assert_eq!(page.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&page.stdout);
+    assert!(page.contains("id=\"no-texts\""), "{page}");
+    assert!(
+        page.contains("<strong id=\"changed\" data-value=\"0\">"),
+        "{page}"
+    );
+}

@@ -145,6 +145,12 @@ fn the_html_report_shows_the_summary_in_a_real_browser() {
         );
         assert!(dom.contains(&cell), "no cell {cell}");
     }
+    // The changed rule's text, before and after.
+    assert!(
+        dom.contains("data-rule=\"emea_sales_ready\""),
+        "no side by side"
+    );
+    assert!(dom.contains("then hand off to sales_na within 4h"));
     // The rename is shown, and each changed record is a row.
     assert!(dom.contains("<code>competitor_lead</code> is now <code>competitor</code>"));
     assert_eq!(

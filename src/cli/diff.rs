@@ -249,6 +249,10 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             &listed,
             &args.old.display().to_string(),
             &args.new.display().to_string(),
+            &(
+                roe::diff::texts::rule_texts(old.program()),
+                roe::diff::texts::rule_texts(new.program()),
+            ),
         ),
     };
     out.write_all(report.as_bytes())

@@ -41,16 +41,24 @@ const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;m
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.lead{font-size:1.25rem}\
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .6rem;border-bottom:1px solid #e3e6ea;text-align:left}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.gain{color:#17663a}.loss{color:#a3261b}\
-input{font:inherit;padding:.3rem .5rem;width:20rem}code{background:#f3f4f6;padding:0 .2rem}";
+input{font:inherit;padding:.3rem .5rem;width:20rem}.texts{display:flex;gap:1rem}.texts>div{flex:1;min-width:0}\
+pre{background:#f6f8fa;padding:.5rem;overflow:auto}h3{font-size:.95rem;margin:.5rem 0 .2rem}code{background:#f3f4f6;padding:0 .2rem}";
 
 const SCRIPT: &str = "document.getElementById('filter').addEventListener('input',function(e){\
 var q=e.target.value.toLowerCase();var rows=document.querySelectorAll('#changes tbody tr');var shown=0;\
 rows.forEach(function(r){var hit=r.textContent.toLowerCase().indexOf(q)>=0;r.style.display=hit?'':'none';if(hit)shown++;});\
 document.getElementById('shown').textContent=shown;});";
 
+/// Each version's rule texts, by name (`None`: a stripped `.roec`).
+pub type Texts = (
+    Option<BTreeMap<String, String>>,
+    Option<BTreeMap<String, String>>,
+);
+
 /// The page for `summary` (finished) and up to [`ROWS`] of its `changes`,
-/// comparing policy `old` with `new` (their names as given).
-pub fn page(summary: &Summary, changes: &[Change], old: &str, new: &str) -> String {
+/// comparing policy `old` with `new` (their names as given), with the rule
+/// texts of each.
+pub fn page(summary: &Summary, changes: &[Change], old: &str, new: &str, texts: &Texts) -> String {
     let mut out = String::new();
     let title = format!("roe diff: {old} → {new}");
     let _ = writeln!(
@@ -71,6 +79,7 @@ pub fn page(summary: &Summary, changes: &[Change], old: &str, new: &str) -> Stri
     );
     owners(&mut out, summary);
     rules(&mut out, summary);
+    changed_texts(&mut out, texts);
     slos_and_errors(&mut out, summary);
     assignees(&mut out, summary);
     records(&mut out, summary, changes);
@@ -204,6 +213,40 @@ fn rules(out: &mut String, summary: &Summary) {
             esc(from),
             esc(to)
         );
+    }
+}
+
+/// The rules whose text differs, side by side.
+fn changed_texts(out: &mut String, (old, new): &Texts) {
+    out.push_str("<h2>Rules as written, where they differ</h2>\n");
+    let (Some(old), Some(new)) = (old, new) else {
+        out.push_str("<p id=\"no-texts\">A stripped <code>.roec</code> keeps no rule text to show: compare the sources, or build without <code>--strip</code>.</p>\n");
+        return;
+    };
+    let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut any = false;
+    for name in names {
+        let (before, after) = (old.get(name), new.get(name));
+        if before == after {
+            continue;
+        }
+        any = true;
+        let show = |text: Option<&String>| match text {
+            Some(text) => format!("<pre>{}</pre>", esc(text)),
+            None => "<p><em>not in this version</em></p>".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "<div class=\"texts\" data-rule=\"{}\"><div><h3>before</h3>{}</div><div><h3>after</h3>{}</div></div>",
+            esc(name),
+            show(before),
+            show(after)
+        );
+    }
+    if !any {
+        out.push_str("<p>Every rule reads as it did.</p>\n");
     }
 }
 

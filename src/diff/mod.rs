@@ -12,6 +12,7 @@
 //! `renamed`, and it does not count as changed.
 
 pub mod html;
+pub mod texts;
 
 use std::collections::BTreeMap;
 
