@@ -752,7 +752,7 @@ fn the_openapi_document_describes_every_real_response() {
                 // Statuses that need another start of the service are tested above.
                 let elsewhere = matches!(
                     (path.as_str(), status),
-                    ("/v1/policies/{name}/decide", 401 | 503)
+                    ("/v1/policies/{name}/decide", 401 | 408 | 503)
                         | ("/v1/admin/reload", 403 | 422)
                         | ("/v1/admin/roster", 403 | 404)
                 );
@@ -983,4 +983,18 @@ fn a_stream_that_stalls_is_ended_with_an_error_line() {
         "{answer}"
     );
     assert!(answer.contains("\"code\":\"idle_timeout\""), "{answer}");
+    // A JSON body that stalls is given up too: 408.
+    let mut socket = std::net::TcpStream::connect(&address).expect("a connection");
+    let head = format!(
+        "POST /v1/policies/inbound_routing/decide HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{{\"id\":"
+    );
+    socket.write_all(head.as_bytes()).expect("sent");
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
 }

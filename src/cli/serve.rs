@@ -52,7 +52,8 @@ pub struct Args {
     /// The most records one request may carry (more get 413).
     #[arg(long, value_name = "RECORDS", default_value_t = 100_000)]
     max_batch: usize,
-    /// End an NDJSON stream that sends nothing for this many seconds.
+    /// End an NDJSON stream that sends nothing for this many seconds, and
+    /// give up a JSON body that has not arrived whole in this many (408).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     idle_timeout: f64,
     /// How often to check the folder for changed policies, in seconds (0: never;

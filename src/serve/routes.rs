@@ -342,9 +342,21 @@ async fn decide(
     if ndjson {
         return super::stream::decide(shared, served, now, request_id, body, name, started);
     }
-    let body = match axum::body::to_bytes(body, shared.max_body).await {
-        Ok(body) => body,
+    // A body that stalls is given up, as a stalled stream is.
+    let read = tokio::time::timeout(shared.idle, axum::body::to_bytes(body, shared.max_body));
+    let body = match read.await {
+        Ok(Ok(body)) => body,
         Err(_) => {
+            return problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                &format!(
+                    "the body did not arrive within {} s (`roe serve --idle-timeout`)",
+                    shared.idle.as_secs_f64()
+                ),
+            );
+        }
+        Ok(Err(_)) => {
             return problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
