@@ -234,3 +234,84 @@ fn a_stripped_roec_has_no_rule_text_to_show() {
         "{page}"
     );
 }
+
+/// A calendar with later opening hours loosens the SLOs counted on it, and
+/// nothing changes owner.
+#[test]
+fn a_changed_calendar_moves_deadlines_not_owners() {
+    let text = std::fs::read_to_string("tests/run/business_time.roe").expect("the policy");
+    let dir = std::env::temp_dir().join(format!("roe-diff-calendar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let later = dir.join("later.roe");
+    std::fs::write(
+        &later,
+        text.replace("open mon-fri 09:00-17:00", "open mon-fri 12:00-17:00"),
+    )
+    .expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["diff", "tests/run/business_time.roe"])
+        .arg(&later)
+        .args([
+            "--records",
+            "tests/run/business_time.jsonl",
+            "--now",
+            "2026-11-30T10:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("roe runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let summary = &lines.last().expect("a summary")["summary"];
+    assert!(summary["changed"].as_u64() > Some(0), "{summary}");
+    assert!(summary["slo_loosened"].as_u64() > Some(0), "{summary}");
+    assert_eq!(summary["slo_tightened"], 0);
+    assert_eq!(summary["moves"], serde_json::json!([]));
+}
+
+/// Versions whose records differ in a field: a note says a record may be
+/// valid for one and not the other, and records that become errors are
+/// counted as errors that appear.
+#[test]
+fn differing_schemas_are_noted_and_new_errors_counted() {
+    let text = std::fs::read_to_string("tests/assign/owners.roe").expect("the policy");
+    let dir = std::env::temp_dir().join(format!("roe-diff-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let required = dir.join("required.roe");
+    std::fs::write(&required, text.replace("owner: string?", "owner: string")).expect("written");
+    let records = dir.join("leads.jsonl");
+    std::fs::write(
+        &records,
+        "{\"id\":\"A\",\"owner\":\"kim@x\",\"score\":80}\n{\"id\":\"B\",\"score\":80}\n",
+    )
+    .expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
+        .args(["diff", "tests/assign/owners.roe"])
+        .arg(&required)
+        .arg("--records")
+        .arg(&records)
+        .args(["--now", "2026-11-30T10:00:00Z", "--format", "json"])
+        .output()
+        .expect("roe runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("read records differently"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("a summary")).expect("JSON");
+    assert_eq!(summary["summary"]["changed"], 1);
+    assert_eq!(
+        summary["summary"]["errors_appeared"],
+        serde_json::json!({"R0202": 1})
+    );
+}
