@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use roe::batch::{Spread, in_order};
-use roe::diff::{Change, Summary};
+use roe::diff::{Change, Summary, share};
 use roe::input::{Block, BlockSize, Records};
 
 use super::run::{format_of, load_policy, parse_now, run_start};
@@ -148,27 +148,21 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             let mut changes = Vec::new();
             let mut decided = Vec::new();
             let mut each = |index: usize, id: Option<&roe::vm::RecordId>, a, b| {
-                part.add(&a, &b);
-                if assigning {
-                    decided.push((id.cloned(), a.clone(), b.clone()));
+                let what = part.add(&a, &b);
+                match what {
+                    Some(what) if html => changes.push(Change::new(index, id, what, &a, &b)),
+                    Some(what) if json => {
+                        lines.push_str(&Change::new(index, id, what, &a, &b).line());
+                        lines.push('\n');
+                    }
+                    None if json && args.all => {
+                        lines.push_str(&Change::unchanged(index, id).line());
+                        lines.push('\n');
+                    }
+                    _ => {}
                 }
-                if html && let Some(change) = Change::of(index, id, &a, &b) {
-                    changes.push(change);
-                } else if json && let Some(change) = Change::of(index, id, &a, &b) {
-                    lines.push_str(&change.line());
-                    lines.push('\n');
-                } else if json && args.all {
-                    let same = Change {
-                        index,
-                        id: id.cloned(),
-                        what: roe::diff::What::default(),
-                        old: None,
-                        new: None,
-                        owners: Default::default(),
-                        rules: Default::default(),
-                    };
-                    lines.push_str(&same.line());
-                    lines.push('\n');
+                if assigning {
+                    decided.push((id.cloned(), a, b));
                 }
             };
             match &block.records {
@@ -262,14 +256,6 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
         true => status::POLICY,
         false => status::OK,
     })
-}
-
-/// A share of `total` as a percentage with one decimal.
-fn share(n: u64, total: u64) -> String {
-    if total == 0 {
-        return "0.0%".to_owned();
-    }
-    format!("{:.1}%", n as f64 * 100.0 / total as f64)
 }
 
 /// The report as tables for people.

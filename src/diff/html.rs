@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{Change, Summary};
+use super::{Change, Summary, share};
 
 /// How many changed records the page lists (the JSON output lists all).
 pub const ROWS: usize = 2_000;
@@ -27,14 +27,6 @@ fn esc(text: &str) -> String {
         }
     }
     out
-}
-
-/// `n` of `total` as a percentage with one decimal.
-fn share(n: u64, total: u64) -> String {
-    match total {
-        0 => "0.0%".to_owned(),
-        total => format!("{:.1}%", n as f64 * 100.0 / total as f64),
-    }
 }
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2430}\

@@ -14,12 +14,22 @@
 pub mod html;
 pub mod texts;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::vm::decision::{Action, ActionOut, Decided};
 use crate::vm::{Decision, RecordError, RecordId};
+
+/// `n` of `total` as a percentage with one decimal, as every report
+/// writes shares.
+pub fn share(n: u64, total: u64) -> String {
+    match total {
+        0 => "0.0%".to_owned(),
+        total => format!("{:.1}%", n as f64 * 100.0 / total as f64),
+    }
+}
 
 /// One version's outcome for a record.
 pub type Outcome = Result<Decision, RecordError>;
@@ -99,10 +109,10 @@ pub fn compare(old: &Outcome, new: &Outcome) -> Option<What> {
 }
 
 /// The rule (or rules) that decided, as one text.
-fn rule(decision: &Decision) -> String {
+fn rule(decision: &Decision) -> Cow<'_, str> {
     match decision.decided() {
-        Decided::Rule(rule) => rule.clone().unwrap_or_else(|| "(no rule)".to_owned()),
-        Decided::Rules(rules) => rules.join(", "),
+        Decided::Rule(rule) => Cow::Borrowed(rule.as_deref().unwrap_or("(no rule)")),
+        Decided::Rules(rules) => Cow::Owned(rules.join(", ")),
     }
 }
 
@@ -181,21 +191,38 @@ pub struct Change {
 }
 
 impl Change {
-    /// The change of the record at `index` with `id`, if its decision changed.
-    pub fn of(index: usize, id: Option<&RecordId>, old: &Outcome, new: &Outcome) -> Option<Change> {
-        let what = compare(old, new)?;
-        Some(Change {
+    /// The record at `index` with `id`, whose decision went from `old` to
+    /// `new`, changed as `what` says ([`compare`], or [`Summary::add`]).
+    pub fn new(
+        index: usize,
+        id: Option<&RecordId>,
+        what: What,
+        old: &Outcome,
+        new: &Outcome,
+    ) -> Change {
+        let rule_of = |o: &Outcome| o.as_ref().map(|d| rule(d).into_owned()).unwrap_or_default();
+        Change {
             index,
             id: id.cloned(),
             what,
             old: Some(object(old)),
             new: Some(object(new)),
             owners: (owner_of(old), owner_of(new)),
-            rules: (
-                old.as_ref().map(rule).unwrap_or_default(),
-                new.as_ref().map(rule).unwrap_or_default(),
-            ),
-        })
+            rules: (rule_of(old), rule_of(new)),
+        }
+    }
+
+    /// The record at `index` with `id`, listed though unchanged (`--all`).
+    pub fn unchanged(index: usize, id: Option<&RecordId>) -> Change {
+        Change {
+            index,
+            id: id.cloned(),
+            what: What::default(),
+            old: None,
+            new: None,
+            owners: Default::default(),
+            rules: Default::default(),
+        }
     }
 
     /// Its JSON line: `{"index", "id", "what", "old", "new"}` (old and new
@@ -268,29 +295,33 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts one record decided `old` and `new`.
-    pub fn add(&mut self, old: &Outcome, new: &Outcome) {
+    /// Counts one record decided `old` and `new`: what changed, if it did.
+    pub fn add(&mut self, old: &Outcome, new: &Outcome) -> Option<What> {
         self.records += 1;
         let what = compare(old, new);
-        let rule_of = |o: &Outcome| o.as_ref().ok().map(rule);
-        let (old_rule, new_rule) = (rule_of(old), rule_of(new));
+        let (old_rule, new_rule) = (old.as_ref().ok().map(rule), new.as_ref().ok().map(rule));
         let changed = what.is_some();
         for (rules, rule) in [
             (&mut self.old_rules, &old_rule),
             (&mut self.new_rules, &new_rule),
         ] {
             if let Some(rule) = rule {
-                let count = rules.entry(rule.clone()).or_default();
+                // Most records' rules are counted already: no new key.
+                let count = match rules.get_mut(rule.as_ref()) {
+                    Some(count) => count,
+                    None => rules.entry(rule.to_string()).or_default(),
+                };
                 count.decided += 1;
                 count.changed += u64::from(changed);
             }
         }
-        let Some(what) = what else {
-            return;
-        };
+        let what = what?;
         if what.rule_only() {
             if let (Some(a), Some(b)) = (old_rule, new_rule) {
-                *self.rule_only.entry((a, b)).or_default() += 1;
+                *self
+                    .rule_only
+                    .entry((a.into_owned(), b.into_owned()))
+                    .or_default() += 1;
             }
         } else {
             self.changed += 1;
@@ -321,6 +352,7 @@ impl Summary {
             }
             _ => {}
         }
+        Some(what)
     }
 
     /// The summary as JSON: moves, renames and rule-only pairs as lists of
