@@ -91,6 +91,18 @@ impl Roster {
         self.people.get(member).cloned().unwrap_or_default()
     }
 
+    /// A roster to keep in the state, from `text` in JSON or, when `csv`,
+    /// CSV: its JSON text (what the state keeps) and the roster it reads
+    /// as; the error names what is wrong.
+    pub fn import(text: &str, csv: bool) -> Result<(String, Roster), String> {
+        let json = match csv {
+            true => csv_as_json(text)?,
+            false => text.to_owned(),
+        };
+        let roster = Roster::read(&json)?;
+        Ok((json, roster))
+    }
+
     /// Whether `member` is away at `now`.
     pub fn is_away(&self, member: &str, now: Timestamp) -> bool {
         self.people.get(member).is_some_and(|p| p.is_away(now))

@@ -38,13 +38,12 @@ pub fn run(args: &Args) -> Result<u8, UsageError> {
             roe::diagnostics::io::io_problem(&e)
         ))
     })?;
-    let json = match file.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("csv") => roe::assign::roster::csv_as_json(&text)
-            .map_err(|e| UsageError(format!("roster `{}`: {e}", file.display())))?,
-        _ => text,
-    };
-    let roster =
-        Roster::read(&json).map_err(|e| UsageError(format!("roster `{}`: {e}", file.display())))?;
+    let csv = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let (json, roster) = Roster::import(&text, csv)
+        .map_err(|e| UsageError(format!("roster `{}`: {e}", file.display())))?;
     store
         .save_roster(&json)
         .and_then(|()| store.commit())

@@ -28,6 +28,20 @@ pub struct Outcomes {
     pub different: u64,
 }
 
+impl Outcomes {
+    /// Adds `more` (a later block's) to these.
+    pub fn merge(&mut self, more: Outcomes) {
+        for (rule, n) in more.rules {
+            *self.rules.entry(rule).or_insert(0) += n;
+        }
+        for (code, n) in more.errors {
+            *self.errors.entry(code).or_insert(0) += n;
+        }
+        self.same += more.same;
+        self.different += more.different;
+    }
+}
+
 /// The VMs of a served policy and of its candidate, at one instant.
 pub struct Decider<'p> {
     served: &'p Served,

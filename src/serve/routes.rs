@@ -91,8 +91,13 @@ pub fn router(shared: Arc<Shared>, max_body: usize) -> Router {
 
 /// An error response: `{"error":{"code":...,"message":...}}`.
 pub(super) fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({"error": {"code": code, "message": message}});
-    json_response(status, body.to_string(), None)
+    json_response(status, problem_text(code, message), None)
+}
+
+/// The text of an error object, `{"error":{"code":...,"message":...}}`: an
+/// answer's body, or a stream's last line.
+pub(super) fn problem_text(code: &str, message: &str) -> String {
+    serde_json::json!({"error": {"code": code, "message": message}}).to_string()
 }
 
 /// A response with a JSON (or NDJSON) body and the deciding version.
@@ -239,13 +244,8 @@ async fn save_roster(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/csv"));
-    let json = match csv {
-        true => crate::assign::roster::csv_as_json(text),
-        false => Ok(text.to_owned()),
-    };
-    let checked = json.and_then(|json| crate::assign::Roster::read(&json).map(|r| (json, r.len())));
-    let (json, people) = match checked {
-        Ok(checked) => checked,
+    let (json, people) = match crate::assign::Roster::import(text, csv) {
+        Ok((json, roster)) => (json, roster.len()),
         Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, "bad_roster", &e),
     };
     let saving = shared.clone();

@@ -24,8 +24,10 @@ use tokio::sync::mpsc;
 
 use super::catalog::Served;
 use super::decider::{Decider, Outcomes};
-use super::routes::{Shared, VERSION_HEADER, name_candidate};
+use super::routes::{Shared, VERSION_HEADER, name_candidate, problem_text};
 use crate::diagnostics::codes;
+use crate::vm::RecordError;
+use crate::vm::decision::line;
 
 /// How many bytes of input make a block worth deciding without waiting for more.
 const BLOCK_BYTES: usize = 256 * 1024;
@@ -74,8 +76,7 @@ pub fn decide(
 
 /// An error object line.
 fn problem_line(code: &str, message: &str) -> Bytes {
-    let line = serde_json::json!({"error": {"code": code, "message": message}});
-    Bytes::from(format!("{line}\n"))
+    Bytes::from(format!("{}\n", problem_text(code, message)))
 }
 
 /// Reads `body` a block of lines at a time, decides each, and sends its
@@ -157,7 +158,7 @@ async fn pump(
                 break;
             };
             first += count;
-            merge(&mut all, outcomes);
+            all.merge(outcomes);
             if lines.send(Bytes::from(text)).await.is_err() || failed {
                 // The reader went, or the block could not be assigned.
                 break;
@@ -192,18 +193,16 @@ fn decide_block(
     // Records that are UTF-8 are decided in runs; one that is not is its
     // own error line, in its place.
     let mut run: Vec<&str> = Vec::new();
-    for line in records(block) {
-        match line {
+    for record in records(block) {
+        match record {
             Ok(text) => run.push(text),
             Err(_) => {
                 if !flush(shared, &mut decider, &mut run, first, &mut count, &mut out) {
                     return (out, count, decider.outcomes, true);
                 }
-                let error = serde_json::json!({
-                    "index": first + count,
-                    "error": {"code": codes::RECORD_MALFORMED, "message": "the line is not UTF-8 text"},
-                });
-                out.push_str(&format!("{error}\n"));
+                let error = RecordError::new(codes::RECORD_MALFORMED, "the line is not UTF-8 text");
+                out.push_str(&line(first + count, None, &Err(error)));
+                out.push('\n');
                 count += 1;
             }
         }
@@ -246,24 +245,13 @@ fn flush(
         }
         Err(e) => {
             let message = format!("{} (after {} records)", e.message, first + *count);
-            out.push_str(&String::from_utf8_lossy(&problem_line(e.code, &message)));
+            out.push_str(&problem_text(e.code, &message));
+            out.push('\n');
             false
         }
     };
     run.clear();
     done
-}
-
-/// Adds `more` to `all`.
-fn merge(all: &mut Outcomes, more: Outcomes) {
-    for (rule, n) in more.rules {
-        *all.rules.entry(rule).or_insert(0) += n;
-    }
-    for (code, n) in more.errors {
-        *all.errors.entry(code).or_insert(0) += n;
-    }
-    all.same += more.same;
-    all.different += more.different;
 }
 
 #[cfg(test)]
