@@ -79,6 +79,13 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A state file's path in `dir`, with no file there yet.
+fn fresh_state(dir: &Path) -> PathBuf {
+    let state = dir.join("state.db");
+    let _ = std::fs::remove_file(&state);
+    state
+}
+
 fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> String {
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("write");
@@ -1385,8 +1392,7 @@ fn assignees(output: &str) -> Vec<String> {
 #[test]
 fn assignment_state_in_a_file_keeps_each_record_s_assignee() {
     let dir = scratch("assign-state");
-    let state = dir.join("state.db");
-    let _ = std::fs::remove_file(&state);
+    let state = fresh_state(&dir);
     let records = write(
         &dir,
         "leads.jsonl",
@@ -1466,8 +1472,7 @@ fn assignment_state_in_a_file_keeps_each_record_s_assignee() {
 fn a_killed_assignment_run_resumes_without_losing_or_doubling_a_turn() {
     use std::io::BufRead;
     let dir = scratch("assign-crash");
-    let state = dir.join("state.db");
-    let _ = std::fs::remove_file(&state);
+    let state = fresh_state(&dir);
     let leads: Vec<String> = (1..=9).map(|i| lead_line(i, "FR", "50")).collect();
     let args = |state: &str| -> Vec<String> {
         [
@@ -1614,8 +1619,7 @@ fn simulate_reports_assignment_per_team_and_saves_nothing() {
     assert_eq!(teams[0]["team"], "emea");
     assert_eq!(teams[0]["away_skips"], 4);
     // A state file it starts from is left as it was.
-    let state = dir.join("state.db");
-    let _ = std::fs::remove_file(&state);
+    let state = fresh_state(&dir);
     let first = roe(&[
         "run",
         "tests/assign/teams.roe",
@@ -1657,8 +1661,7 @@ fn simulate_reports_assignment_per_team_and_saves_nothing() {
 #[test]
 fn explain_shows_the_assignee_a_record_would_get() {
     let dir = scratch("explain-assign");
-    let state = dir.join("state.db");
-    let _ = std::fs::remove_file(&state);
+    let state = fresh_state(&dir);
     let records = write(
         &dir,
         "leads.jsonl",
@@ -1708,8 +1711,7 @@ fn explain_shows_the_assignee_a_record_would_get() {
 #[test]
 fn a_roster_kept_in_the_state_is_the_one_runs_use() {
     let dir = scratch("roster");
-    let state = dir.join("state.db");
-    let _ = std::fs::remove_file(&state);
+    let state = fresh_state(&dir);
     let state = state.to_str().expect("a path").to_owned();
     let csv = write(
         &dir,

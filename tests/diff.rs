@@ -11,53 +11,70 @@
     reason = "a test fails by panicking"
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const OLD: &str = "examples/inbound_routing.roe";
 
-/// The example policy with `from` replaced by `to`, written to a scratch file.
-fn changed(name: &str, from: &str, to: &str) -> PathBuf {
-    let text = std::fs::read_to_string(OLD).expect("the example");
-    assert!(text.contains(from), "the example has no `{from}`");
+/// This test run's scratch folder.
+fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("roe-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a folder");
-    let path = dir.join(format!("{name}.roe"));
+    dir
+}
+
+/// The policy `source` with `from` replaced by `to`, written to a scratch file.
+fn changed_from(source: &str, name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(source).expect("the policy");
+    assert!(text.contains(from), "{source} has no `{from}`");
+    let path = scratch().join(format!("{name}.roe"));
     std::fs::write(&path, text.replace(from, to)).expect("written");
     path
 }
 
-fn diff(new: &PathBuf, more: &[&str]) -> Output {
+/// The example policy with `from` replaced by `to`, written to a scratch file.
+fn changed(name: &str, from: &str, to: &str) -> PathBuf {
+    changed_from(OLD, name, from, to)
+}
+
+/// `roe diff OLD NEW --records RECORDS --now ... MORE`.
+fn diff_of(old: &str, new: &Path, records: &Path, more: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roe"))
-        .args(["diff", OLD])
+        .args(["diff", old])
         .arg(new)
-        .args([
-            "--records",
-            "examples/inbound_leads.jsonl",
-            "--now",
-            "2026-11-30T10:00:00Z",
-        ])
+        .arg("--records")
+        .arg(records)
+        .args(["--now", "2026-11-30T10:00:00Z"])
         .args(more)
         .output()
         .expect("roe runs")
 }
 
-/// The JSON summary and the changed-record lines of a diff.
-fn json(new: &PathBuf) -> (serde_json::Value, Vec<serde_json::Value>) {
-    let out = diff(new, &["--format", "json"]);
+/// The example against `new` over the example's leads.
+fn diff(new: &Path, more: &[&str]) -> Output {
+    diff_of(OLD, new, Path::new("examples/inbound_leads.jsonl"), more)
+}
+
+/// The JSON summary and the changed-record lines of a diff run with
+/// `--format json`, which must have exited 0.
+fn summary_of(out: &Output) -> (serde_json::Value, Vec<serde_json::Value>) {
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .expect("UTF-8")
+    let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
     let summary = lines.pop().expect("a summary line")["summary"].clone();
     (summary, lines)
+}
+
+/// The JSON summary and the changed-record lines of the example against `new`.
+fn json(new: &Path) -> (serde_json::Value, Vec<serde_json::Value>) {
+    summary_of(&diff(new, &["--format", "json"]))
 }
 
 #[test]
@@ -161,50 +178,28 @@ fn another_record_type_is_refused() {
 /// summary compares the totals per member.
 #[test]
 fn assignment_is_compared_as_totals_per_member() {
-    let text = std::fs::read_to_string("tests/assign/teams.roe").expect("the policy");
-    let dir = std::env::temp_dir().join(format!("roe-diff-assign-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a folder");
-    let new = dir.join("weights.roe");
-    std::fs::write(
-        &new,
-        text.replace(
-            "\"dana@acme.example\" 60%, \"eli@acme.example\" 40%",
-            "\"dana@acme.example\" 20%, \"eli@acme.example\" 80%",
-        ),
-    )
-    .expect("written");
+    let new = changed_from(
+        "tests/assign/teams.roe",
+        "weights",
+        "\"dana@acme.example\" 60%, \"eli@acme.example\" 40%",
+        "\"dana@acme.example\" 20%, \"eli@acme.example\" 80%",
+    );
     let leads: String = (0..10)
         .map(|i| format!("{{\"id\":\"L-{i}\",\"email\":\"x@y.example\",\"country\":\"US\",\"segment\":\"smb\",\"source\":\"web\",\"status\":\"mql\",\"score\":50,\"created_at\":\"2026-11-30T08:00:00Z\",\"do_not_route\":false}}\n"))
         .collect();
-    let records = dir.join("leads.jsonl");
+    let records = scratch().join("us_leads.jsonl");
     std::fs::write(&records, leads).expect("written");
-    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
-        .args(["diff", "tests/assign/teams.roe"])
-        .arg(&new)
-        .arg("--records")
-        .arg(&records)
-        .args([
-            "--now",
-            "2026-11-30T10:00:00Z",
-            "--format",
-            "json",
-            "--assign",
-        ])
-        .output()
-        .expect("roe runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = diff_of(
+        "tests/assign/teams.roe",
+        &new,
+        &records,
+        &["--format", "json", "--assign"],
     );
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().expect("a summary")).expect("JSON");
+    let (summary, _) = summary_of(&out);
     // The decisions are the same; who gets the leads is not.
-    assert_eq!(summary["summary"]["changed"], 0);
+    assert_eq!(summary["changed"], 0);
     assert_eq!(
-        summary["summary"]["assignees"],
+        summary["assignees"],
         serde_json::json!([
             {"member": "dana@acme.example", "old": 6, "new": 2},
             {"member": "eli@acme.example", "old": 4, "new": 8},
@@ -216,9 +211,7 @@ fn assignment_is_compared_as_totals_per_member() {
 /// of showing the rules side by side.
 #[test]
 fn a_stripped_roec_has_no_rule_text_to_show() {
-    let dir = std::env::temp_dir().join(format!("roe-diff-strip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a folder");
-    let stripped = dir.join("inbound.roec");
+    let stripped = scratch().join("inbound.roec");
     let built = Command::new(env!("CARGO_BIN_EXE_roe"))
         .args(["build", OLD, "--strip", "-o"])
         .arg(&stripped)
@@ -239,40 +232,15 @@ fn a_stripped_roec_has_no_rule_text_to_show() {
 /// nothing changes owner.
 #[test]
 fn a_changed_calendar_moves_deadlines_not_owners() {
-    let text = std::fs::read_to_string("tests/run/business_time.roe").expect("the policy");
-    let dir = std::env::temp_dir().join(format!("roe-diff-calendar-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a folder");
-    let later = dir.join("later.roe");
-    std::fs::write(
-        &later,
-        text.replace("open mon-fri 09:00-17:00", "open mon-fri 12:00-17:00"),
-    )
-    .expect("written");
-    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
-        .args(["diff", "tests/run/business_time.roe"])
-        .arg(&later)
-        .args([
-            "--records",
-            "tests/run/business_time.jsonl",
-            "--now",
-            "2026-11-30T10:00:00Z",
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("roe runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let old = "tests/run/business_time.roe";
+    let later = changed_from(
+        old,
+        "later",
+        "open mon-fri 09:00-17:00",
+        "open mon-fri 12:00-17:00",
     );
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect();
-    let summary = &lines.last().expect("a summary")["summary"];
+    let records = Path::new("tests/run/business_time.jsonl");
+    let (summary, _) = summary_of(&diff_of(old, &later, records, &["--format", "json"]));
     assert!(summary["changed"].as_u64() > Some(0), "{summary}");
     assert!(summary["slo_loosened"].as_u64() > Some(0), "{summary}");
     assert_eq!(summary["slo_tightened"], 0);
@@ -284,34 +252,18 @@ fn a_changed_calendar_moves_deadlines_not_owners() {
 /// counted as errors that appear.
 #[test]
 fn differing_schemas_are_noted_and_new_errors_counted() {
-    let text = std::fs::read_to_string("tests/assign/owners.roe").expect("the policy");
-    let dir = std::env::temp_dir().join(format!("roe-diff-schema-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a folder");
-    let required = dir.join("required.roe");
-    std::fs::write(&required, text.replace("owner: string?", "owner: string")).expect("written");
-    let records = dir.join("leads.jsonl");
+    let old = "tests/assign/owners.roe";
+    let required = changed_from(old, "required", "owner: string?", "owner: string");
+    let records = scratch().join("owned_leads.jsonl");
     std::fs::write(
         &records,
         "{\"id\":\"A\",\"owner\":\"kim@x\",\"score\":80}\n{\"id\":\"B\",\"score\":80}\n",
     )
     .expect("written");
-    let out = Command::new(env!("CARGO_BIN_EXE_roe"))
-        .args(["diff", "tests/assign/owners.roe"])
-        .arg(&required)
-        .arg("--records")
-        .arg(&records)
-        .args(["--now", "2026-11-30T10:00:00Z", "--format", "json"])
-        .output()
-        .expect("roe runs");
-    assert_eq!(out.status.code(), Some(0));
+    let out = diff_of(old, &required, &records, &["--format", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("read records differently"), "{stderr}");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().expect("a summary")).expect("JSON");
-    assert_eq!(summary["summary"]["changed"], 1);
-    assert_eq!(
-        summary["summary"]["errors_appeared"],
-        serde_json::json!({"R0202": 1})
-    );
+    let (summary, _) = summary_of(&out);
+    assert_eq!(summary["changed"], 1);
+    assert_eq!(summary["errors_appeared"], serde_json::json!({"R0202": 1}));
 }

@@ -954,13 +954,25 @@ fn a_large_ndjson_stream_gets_a_line_per_record_in_order() {
     );
 }
 
+/// What the service at `address` answers to `request` (raw HTTP) when
+/// the caller then sends nothing more.
+fn stalled(address: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(address).expect("a connection");
+    socket.write_all(request.as_bytes()).expect("sent");
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 #[test]
 fn a_stream_that_stalls_is_ended_with_an_error_line() {
-    use std::io::{Read, Write};
     let dir = folder("stall", &["examples/inbound_routing.roe"]);
     let service = Service::start(&dir, &["--idle-timeout", "0.3"]);
     let address = service.base.trim_start_matches("http://").to_owned();
-    let mut socket = std::net::TcpStream::connect(&address).expect("a connection");
     let lead = std::fs::read_to_string("examples/hot_lead.json")
         .expect("a lead")
         .replace('\n', " ")
@@ -969,14 +981,8 @@ fn a_stream_that_stalls_is_ended_with_an_error_line() {
         "POST /v1/policies/inbound_routing/decide?now={NOW} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{lead}\r\n",
         lead.len()
     );
-    socket.write_all(head.as_bytes()).expect("sent");
     // Then nothing: the service ends the stream after 0.3 s.
-    socket
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .expect("a timeout");
-    let mut answer = Vec::new();
-    let _ = socket.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = stalled(&address, &head);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(
         answer.contains("\"rule\":\"enterprise_hot_emea\""),
@@ -984,17 +990,10 @@ fn a_stream_that_stalls_is_ended_with_an_error_line() {
     );
     assert!(answer.contains("\"code\":\"idle_timeout\""), "{answer}");
     // A JSON body that stalls is given up too: 408.
-    let mut socket = std::net::TcpStream::connect(&address).expect("a connection");
     let head = format!(
         "POST /v1/policies/inbound_routing/decide HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{{\"id\":"
     );
-    socket.write_all(head.as_bytes()).expect("sent");
-    socket
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .expect("a timeout");
-    let mut answer = Vec::new();
-    let _ = socket.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = stalled(&address, &head);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
 }
